@@ -1,0 +1,262 @@
+//! How a member node is configured: the settings that make it private.
+//!
+//! One model, two renderers: the testnet runs these steps against real daemons
+//! on this machine, and the compose generator writes the same steps into the
+//! init script and environment of the files partners run. Change a privacy
+//! setting here and both follow.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::http::Credentials;
+
+/// The cluster name every member's CRDT store uses. Fixed so that every file we
+/// generate joins the same store.
+pub const CRDT_CLUSTER_NAME: &str = "community-cloud-storage";
+
+/// Trust model: holding the cluster secret is membership. With `*` a partner
+/// invited later can add content that every member pins, without anyone
+/// editing the other members' files; a partner is removed by rotating the
+/// secrets (see the README).
+pub const CRDT_TRUSTED_PEERS: &str = "*";
+
+/// Environment every kubo process gets.
+pub const KUBO_ENV: [(&str, &str); 2] = [
+    // libp2p refuses to start without the swarm key rather than going public.
+    ("LIBP2P_FORCE_PNET", "1"),
+    // No usage reports leave the network.
+    ("IPFS_TELEMETRY", "off"),
+];
+
+/// The secrets a community network shares. Generated once by `create`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NetworkSecrets {
+    /// 32 random bytes, hex: the cluster swarm's pre-shared key.
+    pub cluster_secret: String,
+    /// 32 random bytes, hex: the kubo swarm's pre-shared key.
+    pub swarm_key: String,
+    /// Basic-auth credentials of the cluster REST API.
+    pub rest_api: Credentials,
+}
+
+impl std::fmt::Debug for NetworkSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NetworkSecrets(<redacted>)")
+    }
+}
+
+impl NetworkSecrets {
+    /// Fresh secrets from the operating system's CSPRNG.
+    pub fn generate() -> Self {
+        let hex32 = || hex::encode(random_bytes::<32>());
+        Self {
+            cluster_secret: hex32(),
+            swarm_key: hex32(),
+            rest_api: Credentials {
+                username: "ccs-admin".into(),
+                password: hex::encode(random_bytes::<24>()),
+            },
+        }
+    }
+
+    /// The contents of kubo's `$IPFS_PATH/swarm.key`.
+    pub fn swarm_key_file(&self) -> String {
+        format!("/key/swarm/psk/1.0.0/\n/base16/\n{}\n", self.swarm_key)
+    }
+}
+
+/// Bytes from the operating system's CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS generator only fails when the kernel has no entropy source at all,
+    // in which case no secret can be made safely and stopping is right.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut buf).expect("the operating system's random number generator is unavailable");
+    buf
+}
+
+/// A kubo node reachable by its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KuboPeer {
+    pub peer_id: String,
+    /// Swarm multiaddrs without the `/p2p/` suffix.
+    pub addrs: Vec<String>,
+}
+
+/// Where one kubo node listens. Everything admin is loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KuboListen {
+    /// Swarm (TCP only: a private network has no QUIC).
+    pub swarm: Vec<String>,
+    /// What the node tells members to dial; its tailnet address when deployed.
+    pub announce: Vec<String>,
+    /// RPC API (full admin): always loopback.
+    pub api: String,
+    /// HTTP gateway: the tailnet address when deployed.
+    pub gateway: String,
+}
+
+/// One `ipfs config --json KEY VALUE` call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KuboConfigStep {
+    pub key: &'static str,
+    pub value: Value,
+}
+
+/// Every kubo setting that makes a node private, in the order applied. Run on
+/// every start (not only the first) so a node can never drift public.
+pub fn kubo_config(
+    listen: &KuboListen,
+    members: &[KuboPeer],
+    profile: &[KuboConfigStep],
+) -> Vec<KuboConfigStep> {
+    let bootstrap: Vec<String> = members
+        .iter()
+        .flat_map(|m| m.addrs.iter().map(move |a| format!("{a}/p2p/{}", m.peer_id)))
+        .collect();
+    let peering: Vec<Value> = members
+        .iter()
+        .map(|m| json!({"ID": m.peer_id, "Addrs": m.addrs}))
+        .collect();
+    let step = |key, value| KuboConfigStep { key, value };
+    let mut steps = vec![
+        // No central configuration service, and no "auto" placeholders left.
+        step("AutoConf.Enabled", json!(false)),
+        step("DNS.Resolvers", json!({})),
+        step("Routing.DelegatedRouters", json!([])),
+        step("Ipns.DelegatedPublishers", json!([])),
+        // Members only, found directly and kept connected.
+        step("Bootstrap", json!(bootstrap)),
+        step("Peering.Peers", json!(peering)),
+        // A DHT among members only: the swarm key keeps everyone else out.
+        step("Routing.Type", json!("dhtserver")),
+        // Nothing that advertises the node or reaches outside the mesh.
+        step("Discovery.MDNS.Enabled", json!(false)),
+        step("Swarm.DisableNatPortMap", json!(true)),
+        step("Swarm.RelayClient.Enabled", json!(false)),
+        step("Swarm.RelayService.Enabled", json!(false)),
+        step("Swarm.EnableHolePunching", json!(false)),
+        step("AutoNAT.ServiceMode", json!("disabled")),
+        step("AutoTLS.Enabled", json!(false)),
+        step("Swarm.Transports.Network.QUIC", json!(false)),
+        step("Swarm.Transports.Network.WebTransport", json!(false)),
+        step("Swarm.Transports.Network.WebRTCDirect", json!(false)),
+        step("Swarm.Transports.Network.Websocket", json!(false)),
+        step("Plugins.Plugins.telemetry.Config", json!({"Mode": "off"})),
+        // Listen and announce only where members can reach; admin on loopback.
+        step("Addresses.Swarm", json!(listen.swarm)),
+        step("Addresses.Announce", json!(listen.announce)),
+        step("Addresses.NoAnnounce", json!([])),
+        step("Swarm.AddrFilters", json!([])),
+        step("Addresses.API", json!(listen.api)),
+        step("Addresses.Gateway", json!(listen.gateway)),
+    ];
+    steps.extend_from_slice(profile);
+    steps
+}
+
+/// Settings of one IPFS Cluster peer.
+#[derive(Debug, Clone)]
+pub struct ClusterPeerSettings {
+    pub peername: String,
+    pub secret: String,
+    pub rest_api: Credentials,
+    /// Cluster swarm listen multiaddrs (TCP only: the secret rules out QUIC).
+    pub listen: Vec<String>,
+    /// REST API listen multiaddr (the tailnet address when deployed).
+    pub rest_listen: String,
+    /// The local kubo RPC API.
+    pub ipfs_api: String,
+    /// The cluster's IPFS proxy (unauthenticated): loopback only.
+    pub proxy_listen: String,
+    /// The pinning-service API: loopback only and with the same credentials.
+    pub pinsvc_listen: String,
+    /// 0 = cluster default, -1 = every peer.
+    pub replication_min: i32,
+    pub replication_max: i32,
+    /// Go duration, e.g. `15s`.
+    pub monitor_ping_interval: String,
+}
+
+impl ClusterPeerSettings {
+    /// The `CLUSTER_*` environment for `ipfs-cluster-service daemon`.
+    /// Every value is set, never left empty: an empty variable still overrides
+    /// (an empty `CLUSTER_SECRET` means an unprotected cluster).
+    pub fn env(&self) -> BTreeMap<&'static str, String> {
+        let auth = format!("{}:{}", self.rest_api.username, self.rest_api.password);
+        BTreeMap::from([
+            ("CLUSTER_PEERNAME", self.peername.clone()),
+            ("CLUSTER_SECRET", self.secret.clone()),
+            ("CLUSTER_LISTENMULTIADDRESS", self.listen.join(",")),
+            ("CLUSTER_CRDT_CLUSTERNAME", CRDT_CLUSTER_NAME.into()),
+            ("CLUSTER_CRDT_TRUSTEDPEERS", CRDT_TRUSTED_PEERS.into()),
+            ("CLUSTER_MDNSINTERVAL", "0s".into()),
+            ("CLUSTER_DISABLEREPINNING", "false".into()),
+            (
+                "CLUSTER_REPLICATIONFACTORMIN",
+                self.replication_min.to_string(),
+            ),
+            (
+                "CLUSTER_REPLICATIONFACTORMAX",
+                self.replication_max.to_string(),
+            ),
+            ("CLUSTER_MONITORPINGINTERVAL", self.monitor_ping_interval.clone()),
+            ("CLUSTER_IPFSHTTP_NODEMULTIADDRESS", self.ipfs_api.clone()),
+            ("CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS", self.rest_listen.clone()),
+            ("CLUSTER_RESTAPI_BASICAUTHCREDENTIALS", auth.clone()),
+            ("CLUSTER_IPFSPROXY_LISTENMULTIADDRESS", self.proxy_listen.clone()),
+            ("CLUSTER_IPFSPROXY_NODEMULTIADDRESS", self.ipfs_api.clone()),
+            (
+                "CLUSTER_PINSVCAPI_HTTPLISTENMULTIADDRESS",
+                self.pinsvc_listen.clone(),
+            ),
+            ("CLUSTER_PINSVCAPI_BASICAUTHCREDENTIALS", auth),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_fresh_64_hex_and_never_debug_printed() {
+        let a = NetworkSecrets::generate();
+        let b = NetworkSecrets::generate();
+        assert_ne!(a.cluster_secret, b.cluster_secret);
+        assert_ne!(a.swarm_key, b.swarm_key);
+        for s in [&a.cluster_secret, &a.swarm_key] {
+            assert_eq!(s.len(), 64);
+            assert!(s.bytes().all(|c| c.is_ascii_hexdigit()));
+        }
+        let dbg = format!("{a:?} {:?}", a.rest_api);
+        assert!(!dbg.contains(&a.cluster_secret));
+        assert!(!dbg.contains(&a.rest_api.password));
+        assert!(a.swarm_key_file().starts_with("/key/swarm/psk/1.0.0/\n/base16/\n"));
+    }
+
+    #[test]
+    fn members_become_bootstrap_and_peering() {
+        let listen = KuboListen {
+            swarm: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            announce: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            api: "/ip4/127.0.0.1/tcp/5001".into(),
+            gateway: "/ip4/127.0.0.1/tcp/8080".into(),
+        };
+        let m = KuboPeer {
+            peer_id: "12D3KooWtest".into(),
+            addrs: vec!["/ip4/127.0.0.1/tcp/4002".into()],
+        };
+        let steps = kubo_config(&listen, &[m], &[]);
+        let get = |k: &str| steps.iter().find(|s| s.key == k).map(|s| s.value.clone());
+        assert_eq!(
+            get("Bootstrap"),
+            Some(json!(["/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWtest"]))
+        );
+        assert_eq!(get("AutoConf.Enabled"), Some(json!(false)));
+        assert_eq!(get("Discovery.MDNS.Enabled"), Some(json!(false)));
+        // Nothing is left on "auto".
+        assert!(!steps.iter().any(|s| s.value.to_string().contains("\"auto\"")));
+    }
+}

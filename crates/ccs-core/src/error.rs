@@ -1,0 +1,154 @@
+//! One error type for everything the core does. Each variant has a stable code
+//! (for the app's `{code, message}` and for scripts) and a message that is one
+//! plain sentence saying what happened and what to do next. Messages never carry
+//! secrets: URLs are stored without credentials and bodies are never echoed whole.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "Could not connect to the storage node at {url} ({detail}). Check that the node is running and that this computer is on the community network."
+    )]
+    Unreachable { url: String, detail: String },
+
+    #[error(
+        "The storage node at {url} did not answer in time. Check that the node is running, then try again."
+    )]
+    TimedOut { url: String },
+
+    #[error(
+        "The storage node at {url} refused the user name or password. Check the credentials in your settings."
+    )]
+    Unauthorized { url: String },
+
+    #[error("{what} was not found on the storage node at {url}. Check that you typed it correctly.")]
+    NotFound { url: String, what: String },
+
+    #[error(
+        "The storage node at {url} reported an error: {message}. Try again, and if it keeps happening ask the person who runs the network to check the node."
+    )]
+    Api {
+        url: String,
+        status: u16,
+        message: String,
+    },
+
+    #[error(
+        "The storage node at {url} stopped part-way with an error: {message}. Nothing was stored under this request; try again once the node is healthy."
+    )]
+    StreamFailed { url: String, message: String },
+
+    #[error(
+        "The connection to the storage node at {url} broke before it finished ({detail}). Nothing was stored under this request; check the node and try again."
+    )]
+    Interrupted { url: String, detail: String },
+
+    #[error(
+        "The storage node at {url} sent an answer this program does not understand ({detail}). Check that the node runs IPFS Cluster {expected}."
+    )]
+    BadResponse {
+        url: String,
+        detail: String,
+        expected: &'static str,
+    },
+
+    #[error("\"{}\" does not exist. Check the path and try again.", path.display())]
+    PathNotFound { path: PathBuf },
+
+    #[error("Could not read \"{}\" ({source}). Check that the file is readable and try again.", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Could not write \"{}\" ({source}). Check free space and permissions, then try again.", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("\"{}\" is not a regular file, folder or link, so it cannot be stored. Remove it from the selection and try again.", path.display())]
+    UnsupportedFile { path: PathBuf },
+
+    #[error("{0} Fix the setting and try again.")]
+    InvalidInput(String),
+
+    #[error("The settings file \"{}\" could not be read: {detail}. Fix or remove it and try again.", path.display())]
+    Config { path: PathBuf, detail: String },
+
+    #[error("The operation was cancelled. Nothing was stored under this request.")]
+    Cancelled,
+}
+
+impl Error {
+    /// A stable machine-readable code. Never change an existing one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unreachable { .. } => "unreachable",
+            Error::TimedOut { .. } => "timed_out",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::NotFound { .. } => "not_found",
+            Error::Api { .. } => "node_error",
+            Error::StreamFailed { .. } => "stream_failed",
+            Error::Interrupted { .. } => "interrupted",
+            Error::BadResponse { .. } => "bad_response",
+            Error::PathNotFound { .. } => "path_not_found",
+            Error::Read { .. } => "read_failed",
+            Error::Write { .. } => "write_failed",
+            Error::UnsupportedFile { .. } => "unsupported_file",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Config { .. } => "config",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    /// The form the app receives: `{code, message}`.
+    pub fn to_payload(&self) -> ErrorPayload {
+        ErrorPayload {
+            code: self.code(),
+            message: self.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorPayload {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_one_sentence_with_a_next_step() {
+        let samples = [
+            Error::Unreachable {
+                url: "http://a:9094".into(),
+                detail: "connection refused".into(),
+            },
+            Error::Unauthorized {
+                url: "http://a:9094".into(),
+            },
+            Error::StreamFailed {
+                url: "http://a:9094".into(),
+                message: "ipfs down".into(),
+            },
+            Error::Cancelled,
+        ];
+        for e in samples {
+            let m = e.to_string();
+            assert!(m.ends_with('.'), "{m}");
+            assert!(!m.contains('\n'), "{m}");
+            assert!(!e.code().is_empty());
+        }
+    }
+}

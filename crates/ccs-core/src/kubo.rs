@@ -1,0 +1,327 @@
+//! Client for a kubo node: its RPC API (admin, loopback only on our nodes) for
+//! identity and swarm checks, and its gateway for retrieval.
+//!
+//! Retrieval streams to a temporary name next to the destination and renames
+//! it into place only when the whole transfer succeeded, so a failed or
+//! interrupted download never leaves a file that looks complete.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{Error, Result};
+use crate::http::{SHORT_CALL_TIMEOUT, build_client, root_cause, transport_error};
+use crate::versions::KUBO;
+
+/// `POST /api/v0/id`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct KuboId {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub public_key: String,
+    pub addresses: Vec<String>,
+    pub agent_version: String,
+    pub protocols: Vec<String>,
+}
+
+/// One connection from `POST /api/v0/swarm/peers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct SwarmPeer {
+    pub addr: String,
+    pub peer: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+struct SwarmPeers {
+    peers: Option<Vec<SwarmPeer>>,
+}
+
+/// The forms the gateway can send content in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayFormat {
+    /// The file's bytes as stored (files only).
+    File,
+    /// A tar archive of a folder (or a file), named by the CID at the top.
+    Tar,
+    /// A CAR of every block, verifiable block by block.
+    Car,
+}
+
+/// A client for one kubo node. Either address may be absent: partners reach
+/// other nodes only through the gateway; the RPC API is loopback-only.
+#[derive(Debug, Clone)]
+pub struct KuboClient {
+    http: reqwest::Client,
+    rpc: Option<String>,
+    gateway: Option<String>,
+}
+
+impl KuboClient {
+    pub fn new(rpc_url: Option<&str>, gateway_url: Option<&str>) -> Self {
+        let clean = |u: &str| u.trim_end_matches('/').to_string();
+        Self {
+            http: build_client(),
+            rpc: rpc_url.map(clean),
+            gateway: gateway_url.map(clean),
+        }
+    }
+
+    fn rpc_url(&self) -> Result<&str> {
+        self.rpc.as_deref().ok_or_else(|| {
+            Error::InvalidInput("No kubo API address is configured for this node.".into())
+        })
+    }
+
+    fn gateway_url(&self) -> Result<&str> {
+        self.gateway.as_deref().ok_or_else(|| {
+            Error::InvalidInput("No gateway address is configured for this node.".into())
+        })
+    }
+
+    async fn rpc_call<T: for<'de> Deserialize<'de>>(&self, command: &str) -> Result<T> {
+        let base = self.rpc_url()?;
+        let resp = self
+            .http
+            .post(format!("{base}/api/v0/{command}"))
+            .timeout(SHORT_CALL_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| transport_error(base, e))?;
+        if !resp.status().is_success() {
+            return Err(Error::Api {
+                url: base.to_string(),
+                status: resp.status().as_u16(),
+                message: resp.text().await.unwrap_or_default().trim().to_string(),
+            });
+        }
+        let bytes = resp.bytes().await.map_err(|e| transport_error(base, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse {
+            url: base.to_string(),
+            detail: e.to_string(),
+            expected: KUBO.version,
+        })
+    }
+
+    /// The node's identity and addresses.
+    pub async fn id(&self) -> Result<KuboId> {
+        self.rpc_call("id").await
+    }
+
+    /// The peers this node is connected to right now.
+    pub async fn swarm_peers(&self) -> Result<Vec<SwarmPeer>> {
+        let p: SwarmPeers = self.rpc_call("swarm/peers").await?;
+        Ok(p.peers.unwrap_or_default())
+    }
+
+    /// Streams `cid` from the gateway in the given form.
+    pub async fn fetch(
+        &self,
+        cid: &str,
+        format: GatewayFormat,
+    ) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
+        let base = self.gateway_url()?.to_string();
+        let mut rb = self.http.get(format!("{base}/ipfs/{cid}"));
+        rb = match format {
+            GatewayFormat::File => rb,
+            GatewayFormat::Tar => rb
+                .query(&[("format", "tar")])
+                .header("Accept", "application/x-tar"),
+            GatewayFormat::Car => rb
+                .query(&[("format", "car")])
+                .header("Accept", "application/vnd.ipld.car"),
+        };
+        let resp = rb.send().await.map_err(|e| transport_error(&base, e))?;
+        match resp.status() {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND | StatusCode::GATEWAY_TIMEOUT => {
+                return Err(Error::NotFound {
+                    url: base,
+                    what: format!("The item {cid}"),
+                });
+            }
+            StatusCode::BAD_REQUEST => {
+                return Err(Error::InvalidInput(format!(
+                    "\"{cid}\" is not a content ID (CIDs look like bafy... or Qm...)."
+                )));
+            }
+            s => {
+                let message = resp.text().await.unwrap_or_default();
+                return Err(Error::Api {
+                    url: base,
+                    status: s.as_u16(),
+                    message: message.trim().chars().take(500).collect(),
+                });
+            }
+        }
+        if format == GatewayFormat::File {
+            // A folder asked for as a file comes back as an HTML listing, which
+            // the original tool saved as if it were the content.
+            let is_html = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            let is_dir = resp.headers().contains_key("x-ipfs-roots")
+                && resp
+                    .headers()
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("\"DirIndex"));
+            if is_html && is_dir {
+                return Err(Error::InvalidInput(format!(
+                    "{cid} is a folder; retrieve it as a folder instead."
+                )));
+            }
+        }
+        Ok(resp
+            .bytes_stream()
+            .map_err(move |e| Error::Interrupted {
+                url: base.clone(),
+                detail: root_cause(&e),
+            }))
+    }
+
+    /// Writes the file `cid` to `dest`, atomically (temporary name, then rename).
+    /// Returns the number of bytes written.
+    pub async fn download_file(&self, cid: &str, dest: &Path) -> Result<u64> {
+        let stream = self.fetch(cid, GatewayFormat::File).await?;
+        let tmp = PartialPath::new(dest)?;
+        let mut file = tokio::fs::File::create(tmp.path())
+            .await
+            .map_err(|e| write_err(dest, e))?;
+        let mut stream = std::pin::pin!(stream);
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| write_err(dest, e))?;
+            written += chunk.len() as u64;
+        }
+        file.sync_all().await.map_err(|e| write_err(dest, e))?;
+        drop(file);
+        tmp.commit()?;
+        Ok(written)
+    }
+
+    /// Writes the folder `cid` under `dest` (which must not exist yet), from
+    /// the gateway's tar form, atomically. Returns the number of files written.
+    pub async fn download_folder(&self, cid: &str, dest: &Path) -> Result<u64> {
+        let stream = self.fetch(cid, GatewayFormat::Tar).await?;
+        let tmp = PartialPath::new(dest)?;
+        std::fs::create_dir(tmp.path()).map_err(|e| write_err(dest, e))?;
+        let reader = tokio_util::io::StreamReader::new(
+            stream.map_err(|e| std::io::Error::other(e.to_string())),
+        );
+        let bridge = tokio_util::io::SyncIoBridge::new(reader);
+        let unpack_into = tmp.path().to_path_buf();
+        let cid_owned = cid.to_string();
+        let dest_owned = dest.to_path_buf();
+        let files = tokio::task::spawn_blocking(move || -> Result<u64> {
+            let mut archive = tar::Archive::new(bridge);
+            archive.set_preserve_permissions(false);
+            let mut files = 0u64;
+            for entry in archive.entries().map_err(|e| write_err(&dest_owned, e))? {
+                let mut entry = entry.map_err(|e| read_stream_err(&dest_owned, e))?;
+                if entry.header().entry_type().is_file() {
+                    files += 1;
+                }
+                // `unpack_in` refuses paths that would escape the folder.
+                entry
+                    .unpack_in(&unpack_into)
+                    .map_err(|e| read_stream_err(&dest_owned, e))?;
+            }
+            Ok(files)
+        })
+        .await
+        .map_err(|e| Error::Interrupted {
+            url: String::new(),
+            detail: e.to_string(),
+        })??;
+        // The archive's top entry is named after the CID.
+        let inner = tmp.path().join(&cid_owned);
+        if !inner.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{cid} is a file; retrieve it as a file instead."
+            )));
+        }
+        std::fs::rename(&inner, dest).map_err(|e| write_err(dest, e))?;
+        drop(tmp);
+        Ok(files)
+    }
+}
+
+fn write_err(path: &Path, source: std::io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An error while unpacking: the network side if the stream broke, else disk.
+fn read_stream_err(path: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::Other {
+        Error::Interrupted {
+            url: String::new(),
+            detail: e.to_string(),
+        }
+    } else {
+        write_err(path, e)
+    }
+}
+
+/// A temporary sibling of a destination that is removed unless committed.
+struct PartialPath {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl PartialPath {
+    fn new(dest: &Path) -> Result<Self> {
+        if dest.exists() {
+            return Err(Error::InvalidInput(format!(
+                "\"{}\" already exists; choose another name or remove it first.",
+                dest.display()
+            )));
+        }
+        let name = dest
+            .file_name()
+            .ok_or_else(|| Error::InvalidInput(format!("\"{}\" is not a file name.", dest.display())))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".partial-{}", hex::encode(crate::deploy::random_bytes::<4>())));
+        let tmp = dest.with_file_name(tmp_name);
+        Ok(Self {
+            tmp,
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    fn commit(mut self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| write_err(&self.dest, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PartialPath {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! community-cloud-storage's core: everything the CLI and the desktop app do,
+//! with no terminal and no webview. See ARCHITECTURE.md for the map.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod cluster;
+pub mod deploy;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod kubo;
+pub mod profile;
+pub mod versions;
+
+pub use error::{Error, ErrorPayload, Result};
+pub use http::Credentials;
