@@ -1,1 +1,137 @@
-//! Shared helpers for the end-to-end suites.
+//! Shared helpers for the end-to-end suites: a real testnet in a temporary
+//! folder, test data, and polling.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ccs_core::cluster::{ClusterClient, GlobalPinInfo};
+use ccs_testnet::{Testnet, TestnetOptions};
+
+/// A testnet and the temporary folder holding its data. Fields drop in order:
+/// the daemons stop before their folder is removed.
+pub struct TempNet {
+    pub net: Testnet,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempNet {
+    type Target = Testnet;
+    fn deref(&self) -> &Testnet {
+        &self.net
+    }
+}
+
+impl std::ops::DerefMut for TempNet {
+    fn deref_mut(&mut self) -> &mut Testnet {
+        &mut self.net
+    }
+}
+
+pub async fn start_testnet(peers: usize) -> TempNet {
+    let dir = tempfile::Builder::new()
+        .prefix("ccs-testnet-")
+        .tempdir()
+        .unwrap();
+    let net = Testnet::start(TestnetOptions::new(peers, dir.path().join("net")))
+        .await
+        .unwrap_or_else(|e| panic!("testnet failed to start: {e}"));
+    TempNet { net, _dir: dir }
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so data is incompressible
+/// and every run stores the same content.
+pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Writes a folder of `count` files spread over sub-folders, with a few
+/// awkward names. Returns the folder.
+pub fn make_folder(parent: &Path, name: &str, count: usize) -> PathBuf {
+    let root = parent.join(name);
+    for i in 0..count {
+        let sub = root.join(format!("box {:02}", i % 10));
+        std::fs::create_dir_all(&sub).unwrap();
+        let fname = match i {
+            0 => "ünïcödé naïve.txt".to_string(),
+            1 => "a+b&c=d%20e.txt".to_string(),
+            _ => format!("scan-{i:05}.tif"),
+        };
+        std::fs::write(
+            sub.join(fname),
+            pseudo_random(i as u64, 512 + (i * 37) % 8192),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(root.join("empty folder")).unwrap();
+    root
+}
+
+/// Asserts two folders hold the same files with the same bytes.
+pub fn assert_same_tree(expected: &Path, actual: &Path) {
+    let mut count = 0;
+    for entry in walk(expected) {
+        let rel = entry.strip_prefix(expected).unwrap();
+        let other = actual.join(rel);
+        if entry.is_dir() {
+            assert!(other.is_dir(), "missing folder {}", rel.display());
+        } else {
+            let a = std::fs::read(&entry).unwrap();
+            let b =
+                std::fs::read(&other).unwrap_or_else(|_| panic!("missing file {}", rel.display()));
+            assert!(a == b, "{} differs", rel.display());
+            count += 1;
+        }
+    }
+    assert_eq!(
+        count,
+        walk(actual).filter(|p| p.is_file()).count(),
+        "extra files retrieved"
+    );
+}
+
+fn walk(root: &Path) -> impl Iterator<Item = PathBuf> {
+    let mut stack = vec![root.to_path_buf()];
+    let mut out = Vec::new();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        }
+        if p != root {
+            out.push(p);
+        }
+    }
+    out.into_iter()
+}
+
+/// Polls the pin status until `done` holds, or panics after `timeout` with the last status.
+pub async fn wait_status(
+    cluster: &ClusterClient,
+    cid: &str,
+    timeout: Duration,
+    done: impl Fn(&GlobalPinInfo) -> bool,
+) -> GlobalPinInfo {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let st = cluster.status(cid).await.unwrap();
+        if done(&st) {
+            return st;
+        }
+        if Instant::now() > deadline {
+            panic!("status of {cid} did not settle in {timeout:?}: {st:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -72,7 +72,8 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     // The OS generator only fails when the kernel has no entropy source at all,
     // in which case no secret can be made safely and stopping is right.
     #[allow(clippy::expect_used)]
-    getrandom::fill(&mut buf).expect("the operating system's random number generator is unavailable");
+    getrandom::fill(&mut buf)
+        .expect("the operating system's random number generator is unavailable");
     buf
 }
 
@@ -113,7 +114,11 @@ pub fn kubo_config(
 ) -> Vec<KuboConfigStep> {
     let bootstrap: Vec<String> = members
         .iter()
-        .flat_map(|m| m.addrs.iter().map(move |a| format!("{a}/p2p/{}", m.peer_id)))
+        .flat_map(|m| {
+            m.addrs
+                .iter()
+                .map(move |a| format!("{a}/p2p/{}", m.peer_id))
+        })
         .collect();
     let peering: Vec<Value> = members
         .iter()
@@ -201,11 +206,20 @@ impl ClusterPeerSettings {
                 "CLUSTER_REPLICATIONFACTORMAX",
                 self.replication_max.to_string(),
             ),
-            ("CLUSTER_MONITORPINGINTERVAL", self.monitor_ping_interval.clone()),
+            (
+                "CLUSTER_MONITORPINGINTERVAL",
+                self.monitor_ping_interval.clone(),
+            ),
             ("CLUSTER_IPFSHTTP_NODEMULTIADDRESS", self.ipfs_api.clone()),
-            ("CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS", self.rest_listen.clone()),
+            (
+                "CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS",
+                self.rest_listen.clone(),
+            ),
             ("CLUSTER_RESTAPI_BASICAUTHCREDENTIALS", auth.clone()),
-            ("CLUSTER_IPFSPROXY_LISTENMULTIADDRESS", self.proxy_listen.clone()),
+            (
+                "CLUSTER_IPFSPROXY_LISTENMULTIADDRESS",
+                self.proxy_listen.clone(),
+            ),
             ("CLUSTER_IPFSPROXY_NODEMULTIADDRESS", self.ipfs_api.clone()),
             (
                 "CLUSTER_PINSVCAPI_HTTPLISTENMULTIADDRESS",
@@ -233,7 +247,10 @@ mod tests {
         let dbg = format!("{a:?} {:?}", a.rest_api);
         assert!(!dbg.contains(&a.cluster_secret));
         assert!(!dbg.contains(&a.rest_api.password));
-        assert!(a.swarm_key_file().starts_with("/key/swarm/psk/1.0.0/\n/base16/\n"));
+        assert!(
+            a.swarm_key_file()
+                .starts_with("/key/swarm/psk/1.0.0/\n/base16/\n")
+        );
     }
 
     #[test]
@@ -257,6 +274,10 @@ mod tests {
         assert_eq!(get("AutoConf.Enabled"), Some(json!(false)));
         assert_eq!(get("Discovery.MDNS.Enabled"), Some(json!(false)));
         // Nothing is left on "auto".
-        assert!(!steps.iter().any(|s| s.value.to_string().contains("\"auto\"")));
+        assert!(
+            !steps
+                .iter()
+                .any(|s| s.value.to_string().contains("\"auto\""))
+        );
     }
 }

@@ -26,7 +26,9 @@ pub enum Error {
     )]
     Unauthorized { url: String },
 
-    #[error("{what} was not found on the storage node at {url}. Check that you typed it correctly.")]
+    #[error(
+        "{what} was not found on the storage node at {url}. Check that you typed it correctly."
+    )]
     NotFound { url: String, what: String },
 
     #[error(

@@ -113,7 +113,9 @@ impl MultipartUpload {
     /// streaming.
     pub(crate) fn new(paths: &[PathBuf]) -> Result<Self> {
         if paths.is_empty() {
-            return Err(Error::InvalidInput("No files or folders were given to add.".into()));
+            return Err(Error::InvalidInput(
+                "No files or folders were given to add.".into(),
+            ));
         }
         let mut roots = Vec::with_capacity(paths.len());
         let mut seen = std::collections::HashSet::new();
@@ -208,108 +210,103 @@ fn part_header(boundary: &str, name: &[u8], content_type: &str) -> Bytes {
     ))
 }
 
+enum PartState {
+    NextEntry,
+    File(ReaderStream<tokio::fs::File>, PathBuf),
+    Done,
+}
+
+struct PartWriter {
+    rx: mpsc::Receiver<Result<Entry>>,
+    boundary: String,
+    failure: LocalFailure,
+    state: PartState,
+}
+
+impl PartWriter {
+    /// Records a local failure and ends the body with an I/O error, which makes
+    /// the HTTP client abort the upload.
+    fn fail(&mut self, err: Error) -> std::io::Error {
+        let msg = err.to_string();
+        self.failure.set(err);
+        self.state = PartState::Done;
+        std::io::Error::other(msg)
+    }
+
+    /// The next piece of the body: a part header, file bytes, or the final delimiter.
+    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
+        match std::mem::replace(&mut self.state, PartState::Done) {
+            PartState::Done => None,
+            PartState::File(mut reader, path) => match reader.next().await {
+                Some(Ok(chunk)) => {
+                    self.state = PartState::File(reader, path);
+                    Some(Ok(chunk))
+                }
+                Some(Err(e)) => Some(Err(self.fail(Error::Read { path, source: e }))),
+                None => {
+                    self.state = PartState::NextEntry;
+                    Some(Ok(Bytes::from_static(b"\r\n")))
+                }
+            },
+            PartState::NextEntry => match self.rx.recv().await {
+                None => Some(Ok(Bytes::from(format!("--{}--\r\n", self.boundary)))),
+                Some(Err(e)) => Some(Err(self.fail(e))),
+                Some(Ok(entry)) => Some(self.start_part(entry).await),
+            },
+        }
+    }
+
+    async fn start_part(&mut self, entry: Entry) -> std::io::Result<Bytes> {
+        let ctype = match &entry.kind {
+            EntryKind::Directory => "application/x-directory",
+            EntryKind::Symlink(_) => "application/symlink",
+            EntryKind::File => "application/octet-stream",
+        };
+        let mut head = part_header(&self.boundary, &entry.name, ctype).to_vec();
+        match entry.kind {
+            EntryKind::File => match tokio::fs::File::open(&entry.path).await {
+                Ok(f) => {
+                    let reader = ReaderStream::with_capacity(f, READ_CHUNK);
+                    self.state = PartState::File(reader, entry.path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(self.fail(Error::PathNotFound { path: entry.path }));
+                }
+                Err(e) => {
+                    let path = entry.path;
+                    return Err(self.fail(Error::Read { path, source: e }));
+                }
+            },
+            EntryKind::Symlink(target) => {
+                head.extend_from_slice(&target);
+                head.extend_from_slice(b"\r\n");
+                self.state = PartState::NextEntry;
+            }
+            EntryKind::Directory => {
+                head.extend_from_slice(b"\r\n");
+                self.state = PartState::NextEntry;
+            }
+        }
+        Ok(Bytes::from(head))
+    }
+}
+
 /// The body as a stream of byte chunks: headers, file contents, delimiters.
 fn part_stream(
     rx: mpsc::Receiver<Result<Entry>>,
     boundary: String,
     failure: LocalFailure,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
-    enum State {
-        NextEntry,
-        File(ReaderStream<tokio::fs::File>, PathBuf),
-        Done,
-    }
-    struct Ctx {
-        rx: mpsc::Receiver<Result<Entry>>,
-        boundary: String,
-        failure: LocalFailure,
-        state: State,
-    }
-    let fail = |ctx: &mut Ctx, err: Error| {
-        let msg = err.to_string();
-        ctx.failure.set(err);
-        ctx.state = State::Done;
-        std::io::Error::other(msg)
+    let writer = PartWriter {
+        rx,
+        boundary,
+        failure,
+        state: PartState::NextEntry,
     };
-
-    futures_util::stream::unfold(
-        Ctx {
-            rx,
-            boundary,
-            failure,
-            state: State::NextEntry,
-        },
-        move |mut ctx| async move {
-            loop {
-                match std::mem::replace(&mut ctx.state, State::Done) {
-                    State::Done => return None,
-                    State::File(mut reader, path) => match reader.next().await {
-                        Some(Ok(chunk)) => {
-                            ctx.state = State::File(reader, path);
-                            return Some((Ok(chunk), ctx));
-                        }
-                        Some(Err(e)) => {
-                            let err = fail(&mut ctx, Error::Read { path, source: e });
-                            return Some((Err(err), ctx));
-                        }
-                        None => {
-                            ctx.state = State::NextEntry;
-                            return Some((Ok(Bytes::from_static(b"\r\n")), ctx));
-                        }
-                    },
-                    State::NextEntry => match ctx.rx.recv().await {
-                        None => {
-                            let end = Bytes::from(format!("--{}--\r\n", ctx.boundary));
-                            return Some((Ok(end), ctx));
-                        }
-                        Some(Err(e)) => {
-                            let err = fail(&mut ctx, e);
-                            return Some((Err(err), ctx));
-                        }
-                        Some(Ok(entry)) => {
-                            let (ctype, tail): (&str, Option<Bytes>) = match &entry.kind {
-                                EntryKind::Directory => ("application/x-directory", None),
-                                EntryKind::Symlink(t) => {
-                                    ("application/symlink", Some(Bytes::from(t.clone())))
-                                }
-                                EntryKind::File => ("application/octet-stream", None),
-                            };
-                            let mut head = part_header(&ctx.boundary, &entry.name, ctype).to_vec();
-                            if entry.kind == EntryKind::File {
-                                match tokio::fs::File::open(&entry.path).await {
-                                    Ok(f) => {
-                                        ctx.state = State::File(
-                                            ReaderStream::with_capacity(f, READ_CHUNK),
-                                            entry.path,
-                                        );
-                                    }
-                                    Err(e) => {
-                                        let err = if e.kind() == std::io::ErrorKind::NotFound {
-                                            Error::PathNotFound { path: entry.path }
-                                        } else {
-                                            Error::Read {
-                                                path: entry.path,
-                                                source: e,
-                                            }
-                                        };
-                                        let err = fail(&mut ctx, err);
-                                        return Some((Err(err), ctx));
-                                    }
-                                }
-                            } else {
-                                if let Some(t) = tail {
-                                    head.extend_from_slice(&t);
-                                }
-                                head.extend_from_slice(b"\r\n");
-                                ctx.state = State::NextEntry;
-                            }
-                            return Some((Ok(Bytes::from(head)), ctx));
-                        }
-                    },
-                }
-            }
-        },
-    )
+    futures_util::stream::unfold(writer, |mut w| async move {
+        let chunk = w.next_chunk().await?;
+        Some((chunk, w))
+    })
 }
 
 #[cfg(test)]
@@ -340,7 +337,9 @@ mod tests {
         assert!(text.ends_with(&format!("--{boundary}--\r\n")));
         let dir_pos = text.find("filename=\"my+folder\"").unwrap();
         let sub_pos = text.find("filename=\"my+folder%2Fsub\"").unwrap();
-        let file_pos = text.find("filename=\"my+folder%2Fsub%2Fa%2Bb.txt\"").unwrap();
+        let file_pos = text
+            .find("filename=\"my+folder%2Fsub%2Fa%2Bb.txt\"")
+            .unwrap();
         assert!(dir_pos < sub_pos && sub_pos < file_pos);
         assert!(text.contains("application/octet-stream\r\n\r\nhello\r\n"));
     }
@@ -365,8 +364,9 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let up = MultipartUpload::new(&[root]).unwrap();
         let failure = up.local_failure.clone();
-        let res: std::result::Result<Vec<Bytes>, _> =
-            http_body_util::BodyDataStream::new(up.body).try_collect().await;
+        let res: std::result::Result<Vec<Bytes>, _> = http_body_util::BodyDataStream::new(up.body)
+            .try_collect()
+            .await;
         assert!(res.is_err());
         assert_eq!(failure.take().unwrap().code(), "unsupported_file");
     }

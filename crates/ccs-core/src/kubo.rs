@@ -180,12 +180,10 @@ impl KuboClient {
                 )));
             }
         }
-        Ok(resp
-            .bytes_stream()
-            .map_err(move |e| Error::Interrupted {
-                url: base.clone(),
-                detail: root_cause(&e),
-            }))
+        Ok(resp.bytes_stream().map_err(move |e| Error::Interrupted {
+            url: base.clone(),
+            detail: root_cause(&e),
+        }))
     }
 
     /// Writes the file `cid` to `dest`, atomically (temporary name, then rename).
@@ -292,12 +290,15 @@ impl PartialPath {
                 dest.display()
             )));
         }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::InvalidInput(format!("\"{}\" is not a file name.", dest.display())))?;
+        let name = dest.file_name().ok_or_else(|| {
+            Error::InvalidInput(format!("\"{}\" is not a file name.", dest.display()))
+        })?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
-        tmp_name.push(format!(".partial-{}", hex::encode(crate::deploy::random_bytes::<4>())));
+        tmp_name.push(format!(
+            ".partial-{}",
+            hex::encode(crate::deploy::random_bytes::<4>())
+        ));
         let tmp = dest.with_file_name(tmp_name);
         Ok(Self {
             tmp,

@@ -417,9 +417,7 @@ impl ClusterClient {
 
 /// Rejects text that cannot be a CID before it reaches a URL path.
 fn check_cid(cid: &str) -> Result<&str> {
-    let ok = !cid.is_empty()
-        && cid.len() <= 256
-        && cid.bytes().all(|b| b.is_ascii_alphanumeric());
+    let ok = !cid.is_empty() && cid.len() <= 256 && cid.bytes().all(|b| b.is_ascii_alphanumeric());
     if ok {
         Ok(cid)
     } else {

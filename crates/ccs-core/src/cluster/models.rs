@@ -6,15 +6,27 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The cluster writes `null` for empty lists and maps; read that as empty.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
 
 /// `GET /id`: who a cluster peer is and who it sees.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClusterId {
     pub id: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub addresses: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub cluster_peers: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub cluster_peers_addresses: Vec<String>,
     pub version: String,
     pub commit: String,
@@ -29,6 +41,7 @@ pub struct ClusterId {
 #[serde(default)]
 pub struct IpfsId {
     pub id: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub addresses: Vec<String>,
     pub error: String,
 }
@@ -49,6 +62,7 @@ pub struct AddedOutput {
     pub cid: Option<String>,
     pub bytes: u64,
     pub size: u64,
+    #[serde(deserialize_with = "null_as_default")]
     pub allocations: Vec<String>,
 }
 
@@ -69,6 +83,7 @@ pub struct Pin {
     /// `pin`, `meta-pin`, `clusterdag-pin` or `shard-pin`.
     #[serde(rename = "type")]
     pub pin_type: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub allocations: Vec<String>,
     pub max_depth: i64,
     pub reference: Option<String>,
@@ -79,10 +94,13 @@ pub struct Pin {
     pub name: String,
     pub mode: PinMode,
     pub shard_size: u64,
+    #[serde(deserialize_with = "null_as_default")]
     pub user_allocations: Vec<String>,
     pub expire_at: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub metadata: BTreeMap<String, String>,
     pub pin_update: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub origins: Vec<String>,
 }
 
@@ -153,6 +171,7 @@ impl TrackerStatus {
 pub struct PinInfoShort {
     pub peername: String,
     pub ipfs_peer_id: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub ipfs_peer_addresses: Vec<String>,
     pub status: TrackerStatus,
     pub timestamp: String,
@@ -167,11 +186,15 @@ pub struct PinInfoShort {
 pub struct GlobalPinInfo {
     pub cid: String,
     pub name: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub allocations: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub origins: Vec<String>,
     pub created: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub metadata: BTreeMap<String, String>,
     /// Cluster peer id -> that peer's status.
+    #[serde(deserialize_with = "null_as_default")]
     pub peer_map: BTreeMap<String, PinInfoShort>,
 }
 
@@ -231,6 +254,13 @@ pub struct ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_lists_and_maps_read_as_empty() {
+        let p: Pin =
+            serde_json::from_str(r#"{"cid":"Qm","metadata":null,"allocations":null}"#).unwrap();
+        assert!(p.metadata.is_empty() && p.allocations.is_empty());
+    }
 
     #[test]
     fn unknown_status_does_not_break_reads() {

@@ -1,0 +1,757 @@
+//! A real private community network on this machine: N peers, each a kubo node
+//! and an IPFS Cluster peer with its own data folder and loopback ports,
+//! configured with the same privacy settings (`ccs_core::deploy`) that the
+//! compose generator writes.
+//!
+//! [`Testnet::start`] returns only when every cluster peer sees all the others
+//! and every kubo node is connected to all the others. Every process it started
+//! is stopped when the [`Testnet`] is dropped, when start-up fails, and (through
+//! the kernel's parent-death signal) when the process that started them dies,
+//! Ctrl-C included. A detached testnet (`ccs-testnet up`) instead records its
+//! process ids so `ccs-testnet down` can stop it later.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod daemons;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ccs_core::cluster::ClusterClient;
+use ccs_core::deploy::{self, ClusterPeerSettings, KuboListen, KuboPeer, NetworkSecrets};
+use ccs_core::kubo::KuboClient;
+use ccs_core::profile::{Config, NodeProfile};
+use serde::{Deserialize, Serialize};
+
+pub use daemons::DaemonBins;
+
+/// Name of the manifest written into the testnet folder.
+pub const MANIFEST: &str = "testnet.json";
+/// Name of the CLI settings file written into the testnet folder.
+pub const CONFIG: &str = "config.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestnetError {
+    #[error("could not install the daemons: {detail}")]
+    Install { detail: String },
+    #[error("could not {what} ({}): {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{peer}: `{command}` failed: {detail}")]
+    Command {
+        peer: String,
+        command: String,
+        detail: String,
+    },
+    #[error("the testnet did not become ready within {secs} s: {detail}")]
+    NotReady { secs: u64, detail: String },
+    #[error("{0}")]
+    Core(#[from] ccs_core::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl TestnetError {
+    pub(crate) fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+type Result<T, E = TestnetError> = std::result::Result<T, E>;
+
+/// How to start a testnet.
+#[derive(Debug, Clone)]
+pub struct TestnetOptions {
+    /// Number of peers (at least 1).
+    pub peers: usize,
+    /// Folder for every peer's data; created if missing, must be empty.
+    pub dir: PathBuf,
+    /// Keep running after this process exits (the `up` command).
+    pub detached: bool,
+    /// How long to wait for the network to form.
+    pub ready_timeout: Duration,
+    /// Cluster monitor ping interval. Shorter than a deployment's so tests see
+    /// peers come and go quickly.
+    pub monitor_ping_interval: String,
+}
+
+impl TestnetOptions {
+    pub fn new(peers: usize, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            peers,
+            dir: dir.into(),
+            detached: false,
+            ready_timeout: Duration::from_secs(120),
+            monitor_ping_interval: "2s".into(),
+        }
+    }
+}
+
+/// Loopback ports of one peer.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct PeerPorts {
+    pub kubo_swarm: u16,
+    pub kubo_api: u16,
+    pub gateway: u16,
+    pub cluster_swarm: u16,
+    pub cluster_api: u16,
+    pub cluster_proxy: u16,
+    pub cluster_pinsvc: u16,
+}
+
+/// One peer as recorded in `testnet.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub name: String,
+    pub cluster_api: String,
+    pub gateway: String,
+    pub ipfs_api: String,
+    pub username: String,
+    pub password: String,
+    pub cluster_peer_id: String,
+    pub ipfs_peer_id: String,
+    pub ports: PeerPorts,
+    /// Data folder of this peer.
+    pub dir: PathBuf,
+    /// Process ids while running (kubo, cluster).
+    #[serde(default)]
+    pub pids: Vec<u32>,
+}
+
+impl PeerInfo {
+    pub fn profile(&self) -> NodeProfile {
+        NodeProfile {
+            cluster_api: self.cluster_api.clone(),
+            gateway: Some(self.gateway.clone()),
+            ipfs_api: Some(self.ipfs_api.clone()),
+            username: Some(self.username.clone()),
+            password: Some(self.password.clone()),
+        }
+    }
+
+    pub fn cluster(&self) -> ClusterClient {
+        // The URL was built by us from a loopback port; it always parses.
+        self.profile()
+            .cluster()
+            .unwrap_or_else(|e| unreachable!("testnet URL rejected: {e}"))
+    }
+
+    pub fn kubo(&self) -> KuboClient {
+        self.profile().kubo()
+    }
+
+    fn kubo_dir(&self) -> PathBuf {
+        self.dir.join("kubo")
+    }
+
+    fn cluster_dir(&self) -> PathBuf {
+        self.dir.join("cluster")
+    }
+}
+
+/// `testnet.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub peers: Vec<PeerInfo>,
+    /// Path of the CLI settings file naming each peer.
+    pub config: PathBuf,
+}
+
+/// Which daemon of a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonKind {
+    Kubo,
+    Cluster,
+}
+
+/// A running testnet. Dropping it stops every daemon (unless detached).
+pub struct Testnet {
+    opts: TestnetOptions,
+    bins: DaemonBins,
+    secrets: NetworkSecrets,
+    peers: Vec<PeerInfo>,
+    /// (peer index, kind) -> running process.
+    children: BTreeMap<(usize, DaemonKindKey), Child>,
+    /// Set by [`Testnet::detach`] once start-up succeeded; until then a failure
+    /// stops everything even for a detached testnet.
+    keep_running: bool,
+}
+
+type DaemonKindKey = u8;
+
+fn key(kind: DaemonKind) -> DaemonKindKey {
+    match kind {
+        DaemonKind::Kubo => 0,
+        DaemonKind::Cluster => 1,
+    }
+}
+
+impl Testnet {
+    /// Builds the daemons if needed, starts `opts.peers` private peers and waits
+    /// until they form one network.
+    pub async fn start(opts: TestnetOptions) -> Result<Self> {
+        if opts.peers == 0 {
+            return Err(TestnetError::Invalid(
+                "a testnet needs at least one peer".into(),
+            ));
+        }
+        let cache = daemons::cache_dir();
+        let bins = tokio::task::spawn_blocking(move || {
+            daemons::ensure_installed(&cache, |m| eprintln!("ccs-testnet: {m}"))
+        })
+        .await
+        .map_err(|e| TestnetError::Invalid(e.to_string()))??;
+
+        std::fs::create_dir_all(&opts.dir)
+            .map_err(|e| TestnetError::io("create the testnet folder", &opts.dir, e))?;
+        if std::fs::read_dir(&opts.dir)
+            .map_err(|e| TestnetError::io("read the testnet folder", &opts.dir, e))?
+            .next()
+            .is_some()
+        {
+            return Err(TestnetError::Invalid(format!(
+                "{} is not empty; stop the testnet there first (ccs-testnet down --dir {})",
+                opts.dir.display(),
+                opts.dir.display()
+            )));
+        }
+        // Absolute, so the manifest stays valid from any working directory.
+        let dir = std::fs::canonicalize(&opts.dir)
+            .map_err(|e| TestnetError::io("resolve the testnet folder", &opts.dir, e))?;
+        let opts = TestnetOptions { dir, ..opts };
+
+        let mut net = Testnet {
+            secrets: NetworkSecrets::generate(),
+            bins,
+            peers: Vec::new(),
+            children: BTreeMap::new(),
+            keep_running: false,
+            opts,
+        };
+        // Any error from here on drops `net`, which stops what was started.
+        net.init_peers()?;
+        net.configure_kubo()?;
+        for i in 0..net.peers.len() {
+            net.spawn(i, DaemonKind::Kubo)?;
+        }
+        for i in 0..net.peers.len() {
+            net.wait_kubo_api(i).await?;
+        }
+        net.spawn(0, DaemonKind::Cluster)?;
+        net.wait_cluster_api(0).await?;
+        for i in 1..net.peers.len() {
+            net.spawn(i, DaemonKind::Cluster)?;
+        }
+        net.wait_formed().await?;
+        net.write_manifest()?;
+        Ok(net)
+    }
+
+    pub fn peers(&self) -> &[PeerInfo] {
+        &self.peers
+    }
+
+    pub fn peer(&self, i: usize) -> &PeerInfo {
+        &self.peers[i]
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.opts.dir
+    }
+
+    pub fn bins(&self) -> &DaemonBins {
+        &self.bins
+    }
+
+    /// Path of the CLI settings file that names every peer.
+    pub fn config_path(&self) -> PathBuf {
+        self.opts.dir.join(CONFIG)
+    }
+
+    /// Kills one daemon at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self, peer: usize, kind: DaemonKind) -> Result<()> {
+        if let Some(mut child) = self.children.remove(&(peer, key(kind))) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.refresh_pids();
+        Ok(())
+    }
+
+    /// Starts a daemon again after [`Self::kill`], with the same data and ports.
+    pub async fn restart(&mut self, peer: usize, kind: DaemonKind) -> Result<()> {
+        self.spawn(peer, kind)?;
+        self.refresh_pids();
+        match kind {
+            DaemonKind::Kubo => self.wait_kubo_api(peer).await,
+            DaemonKind::Cluster => self.wait_cluster_api(peer).await,
+        }
+    }
+
+    /// Leaves the daemons running after this value is dropped. Used by `up`.
+    pub fn detach(mut self) -> Manifest {
+        self.keep_running = true;
+        let m = self.manifest();
+        // Forget the handles without killing: `down` stops them by pid.
+        for (_, child) in std::mem::take(&mut self.children) {
+            std::mem::forget(child);
+        }
+        m
+    }
+
+    /// Stops every daemon and waits for them to exit.
+    pub fn stop(mut self) {
+        self.stop_all();
+    }
+
+    fn stop_all(&mut self) {
+        for child in self.children.values() {
+            signal(child.id(), libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for (_, mut child) in std::mem::take(&mut self.children) {
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() >= deadline => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                }
+            }
+        }
+    }
+
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            peers: self.peers.clone(),
+            config: self.config_path(),
+        }
+    }
+
+    fn refresh_pids(&mut self) {
+        for (i, p) in self.peers.iter_mut().enumerate() {
+            p.pids = [DaemonKind::Kubo, DaemonKind::Cluster]
+                .iter()
+                .filter_map(|k| self.children.get(&(i, key(*k))).map(Child::id))
+                .collect();
+        }
+    }
+
+    fn write_manifest(&mut self) -> Result<()> {
+        self.refresh_pids();
+        let mut config = Config {
+            default_node: self.peers.first().map(|p| p.name.clone()),
+            ..Config::default()
+        };
+        for p in &self.peers {
+            config.nodes.insert(p.name.clone(), p.profile());
+        }
+        config.save(&self.config_path())?;
+        let json = serde_json::to_vec_pretty(&self.manifest())
+            .map_err(|e| TestnetError::Invalid(e.to_string()))?;
+        // Holds credentials: owner-only, like every file with secrets.
+        ccs_core::profile::write_private(&self.opts.dir.join(MANIFEST), &json)?;
+        Ok(())
+    }
+
+    /// Runs `ipfs init` and `ipfs-cluster-service init` for every peer and reads
+    /// their identities, so every member's peer id is known before any starts.
+    fn init_peers(&mut self) -> Result<()> {
+        for i in 0..self.opts.peers {
+            let name = format!("peer{}", i + 1);
+            let dir = self.opts.dir.join(&name);
+            let ports = PeerPorts {
+                kubo_swarm: free_port()?,
+                kubo_api: free_port()?,
+                gateway: free_port()?,
+                cluster_swarm: free_port()?,
+                cluster_api: free_port()?,
+                cluster_proxy: free_port()?,
+                cluster_pinsvc: free_port()?,
+            };
+            let mut peer = PeerInfo {
+                cluster_api: format!("http://127.0.0.1:{}", ports.cluster_api),
+                gateway: format!("http://127.0.0.1:{}", ports.gateway),
+                ipfs_api: format!("http://127.0.0.1:{}", ports.kubo_api),
+                username: self.secrets.rest_api.username.clone(),
+                password: self.secrets.rest_api.password.clone(),
+                cluster_peer_id: String::new(),
+                ipfs_peer_id: String::new(),
+                ports,
+                dir,
+                pids: Vec::new(),
+                name,
+            };
+            for d in [peer.kubo_dir(), peer.cluster_dir()] {
+                std::fs::create_dir_all(&d)
+                    .map_err(|e| TestnetError::io("create a peer folder", &d, e))?;
+            }
+            self.run(&peer, DaemonKind::Kubo, &["init", "--empty-repo"])?;
+            ccs_core::profile::write_private(
+                &peer.kubo_dir().join("swarm.key"),
+                self.secrets.swarm_key_file().as_bytes(),
+            )?;
+            peer.ipfs_peer_id = self
+                .run(&peer, DaemonKind::Kubo, &["config", "Identity.PeerID"])?
+                .trim()
+                .to_string();
+            self.run(&peer, DaemonKind::Cluster, &["init", "--consensus", "crdt"])?;
+            let identity_path = peer.cluster_dir().join("identity.json");
+            let identity: serde_json::Value = std::fs::read(&identity_path)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    TestnetError::Invalid(format!("{} is unreadable", identity_path.display()))
+                })?;
+            peer.cluster_peer_id = identity["id"].as_str().unwrap_or_default().to_string();
+            self.peers.push(peer);
+        }
+        Ok(())
+    }
+
+    fn kubo_listen(p: &PeerInfo) -> KuboListen {
+        let swarm = format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_swarm);
+        KuboListen {
+            swarm: vec![swarm.clone()],
+            announce: vec![swarm],
+            api: format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api),
+            gateway: format!("/ip4/127.0.0.1/tcp/{}", p.ports.gateway),
+        }
+    }
+
+    /// Applies the private-network settings to every kubo node.
+    fn configure_kubo(&self) -> Result<()> {
+        for (i, p) in self.peers.iter().enumerate() {
+            let members: Vec<KuboPeer> = self
+                .peers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, m)| KuboPeer {
+                    peer_id: m.ipfs_peer_id.clone(),
+                    addrs: Self::kubo_listen(m).swarm,
+                })
+                .collect();
+            for step in deploy::kubo_config(&Self::kubo_listen(p), &members, &[]) {
+                let value = step.value.to_string();
+                self.run(p, DaemonKind::Kubo, &["config", "--json", step.key, &value])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn cluster_settings(&self, p: &PeerInfo) -> ClusterPeerSettings {
+        ClusterPeerSettings {
+            peername: p.name.clone(),
+            secret: self.secrets.cluster_secret.clone(),
+            rest_api: self.secrets.rest_api.clone(),
+            listen: vec![format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_swarm)],
+            rest_listen: format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_api),
+            ipfs_api: format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api),
+            proxy_listen: format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_proxy),
+            pinsvc_listen: format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_pinsvc),
+            replication_min: -1,
+            replication_max: -1,
+            monitor_ping_interval: self.opts.monitor_ping_interval.clone(),
+        }
+    }
+
+    fn command(&self, p: &PeerInfo, kind: DaemonKind) -> Command {
+        let mut cmd = match kind {
+            DaemonKind::Kubo => {
+                let mut c = Command::new(&self.bins.ipfs);
+                c.env("IPFS_PATH", p.kubo_dir());
+                for (k, v) in deploy::KUBO_ENV {
+                    c.env(k, v);
+                }
+                c
+            }
+            DaemonKind::Cluster => {
+                let mut c = Command::new(&self.bins.cluster_service);
+                c.env("IPFS_CLUSTER_PATH", p.cluster_dir());
+                for (k, v) in self.cluster_settings(p).env() {
+                    c.env(k, v);
+                }
+                c
+            }
+        };
+        // Keep every daemon's state under the testnet folder, never in $HOME.
+        cmd.env("HOME", &p.dir).stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs a one-off command (init, config) and returns its output.
+    fn run(&self, p: &PeerInfo, kind: DaemonKind, args: &[&str]) -> Result<String> {
+        let out = self
+            .command(p, kind)
+            .args(args)
+            .output()
+            .map_err(|e| TestnetError::io("run a daemon command", &self.bins.ipfs, e))?;
+        if !out.status.success() {
+            return Err(TestnetError::Command {
+                peer: p.name.clone(),
+                command: args.first().copied().unwrap_or_default().to_string(),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn spawn(&mut self, i: usize, kind: DaemonKind) -> Result<()> {
+        let p = &self.peers[i];
+        let (log_name, args): (&str, Vec<String>) = match kind {
+            DaemonKind::Kubo => ("kubo.log", vec!["daemon".into()]),
+            DaemonKind::Cluster => {
+                let mut a = vec!["daemon".to_string()];
+                if i > 0 {
+                    let b = &self.peers[0];
+                    a.push("--bootstrap".into());
+                    a.push(format!(
+                        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+                        b.ports.cluster_swarm, b.cluster_peer_id
+                    ));
+                }
+                ("cluster.log", a)
+            }
+        };
+        let log_path = p.dir.join(log_name);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| TestnetError::io("open a daemon log", &log_path, e))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| TestnetError::io("open a daemon log", &log_path, e))?;
+        let mut cmd = self.command(p, kind);
+        cmd.args(&args).stdout(log).stderr(log2);
+        use std::os::unix::process::CommandExt;
+        if self.opts.detached {
+            // Its own process group, so the terminal's Ctrl-C after `up` returns does not reach it.
+            cmd.process_group(0);
+        } else {
+            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                cmd.pre_exec(|| {
+                    // Die with the thread that started us: covers Ctrl-C and crashes
+                    // of the test process, where no destructor runs.
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| TestnetError::io("start a daemon", &self.bins.ipfs, e))?;
+        self.children.insert((i, key(kind)), child);
+        Ok(())
+    }
+
+    fn check_alive(&mut self) -> Result<()> {
+        for ((i, k), child) in self.children.iter_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let p = &self.peers[*i];
+                let log = if *k == 0 { "kubo.log" } else { "cluster.log" };
+                return Err(TestnetError::Command {
+                    peer: p.name.clone(),
+                    command: format!(
+                        "{} daemon",
+                        if *k == 0 {
+                            "ipfs"
+                        } else {
+                            "ipfs-cluster-service"
+                        }
+                    ),
+                    detail: format!(
+                        "exited with {status}; last lines of its log:\n{}",
+                        log_tail(&p.dir.join(log), 15)
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn wait_until<F, Fut>(&mut self, what: &str, mut probe: F) -> Result<()>
+    where
+        F: FnMut(&Self) -> Fut,
+        Fut: std::future::Future<Output = Result<bool, String>>,
+    {
+        let deadline = Instant::now() + self.opts.ready_timeout;
+        let mut last = String::from("no answer yet");
+        loop {
+            self.check_alive()?;
+            match probe(self).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => last = e,
+            }
+            if Instant::now() >= deadline {
+                return Err(TestnetError::NotReady {
+                    secs: self.opts.ready_timeout.as_secs(),
+                    detail: format!("{what}: {last}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn wait_kubo_api(&mut self, i: usize) -> Result<()> {
+        let kubo = self.peers[i].kubo();
+        let what = format!("{} kubo API", self.peers[i].name);
+        self.wait_until(&what, |_| {
+            let kubo = kubo.clone();
+            async move { kubo.id().await.map(|_| true).map_err(|e| e.to_string()) }
+        })
+        .await
+    }
+
+    async fn wait_cluster_api(&mut self, i: usize) -> Result<()> {
+        let cluster = self.peers[i].cluster();
+        let what = format!("{} cluster API", self.peers[i].name);
+        self.wait_until(&what, |_| {
+            let cluster = cluster.clone();
+            async move { cluster.id().await.map(|_| true).map_err(|e| e.to_string()) }
+        })
+        .await
+    }
+
+    /// Every cluster peer sees all N, and every kubo node is connected to the others.
+    async fn wait_formed(&mut self) -> Result<()> {
+        let n = self.peers.len();
+        let peers = self.peers.clone();
+        self.wait_until("network formation", |_| {
+            let peers = peers.clone();
+            async move {
+                for p in &peers {
+                    let id = p.cluster().id().await.map_err(|e| e.to_string())?;
+                    if id.cluster_peers.len() < n {
+                        return Err(format!(
+                            "{} sees {} of {n} cluster peers",
+                            p.name,
+                            id.cluster_peers.len()
+                        ));
+                    }
+                    let swarm = p.kubo().swarm_peers().await.map_err(|e| e.to_string())?;
+                    let connected = peers
+                        .iter()
+                        .filter(|o| o.name != p.name)
+                        .filter(|o| swarm.iter().any(|s| s.peer == o.ipfs_peer_id))
+                        .count();
+                    if connected < n - 1 {
+                        return Err(format!(
+                            "{} kubo is connected to {connected} of {} members",
+                            p.name,
+                            n - 1
+                        ));
+                    }
+                }
+                Ok(true)
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for Testnet {
+    fn drop(&mut self) {
+        if !self.keep_running {
+            self.stop_all();
+        }
+    }
+}
+
+/// Stops a detached testnet recorded in `dir` and removes its data.
+pub fn down(dir: &Path) -> Result<usize> {
+    let manifest_path = dir.join(MANIFEST);
+    let mut stopped = 0;
+    if let Ok(bytes) = std::fs::read(&manifest_path) {
+        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+            TestnetError::Invalid(format!("{} is unreadable: {e}", manifest_path.display()))
+        })?;
+        let bins = daemons::locate(&daemons::cache_dir());
+        let pids: Vec<u32> = manifest
+            .peers
+            .iter()
+            .flat_map(|p| p.pids.iter().copied())
+            .filter(|pid| is_our_daemon(*pid, bins.as_ref()))
+            .collect();
+        for pid in &pids {
+            signal(*pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        for pid in &pids {
+            if alive(*pid) {
+                signal(*pid, libc::SIGKILL);
+            }
+        }
+        stopped = pids.len();
+    } else if !dir.exists() {
+        return Ok(0);
+    }
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| TestnetError::io("remove the testnet folder", dir, e))?;
+    Ok(stopped)
+}
+
+/// True when `pid` runs one of our daemon binaries (guards against reused pids).
+fn is_our_daemon(pid: u32, bins: Option<&DaemonBins>) -> bool {
+    let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else {
+        return false;
+    };
+    match bins {
+        Some(b) => exe == b.ipfs || exe == b.cluster_service,
+        None => exe
+            .file_name()
+            .is_some_and(|n| n == "ipfs" || n == "ipfs-cluster-service"),
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie still has /proc/PID; treat it as gone.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.contains(") Z "))
+        .unwrap_or(false)
+}
+
+fn signal(pid: u32, sig: i32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: sending a signal to a process id we started.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// A port free right now on 127.0.0.1.
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| TestnetError::io("find a free port", Path::new("127.0.0.1"), e))?;
+    let port = l
+        .local_addr()
+        .map_err(|e| TestnetError::io("find a free port", Path::new("127.0.0.1"), e))?
+        .port();
+    Ok(port)
+}
+
+fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

@@ -1,0 +1,179 @@
+//! `ccs-testnet`: start and stop a real private community network on this
+//! machine, for the sandbox, manual testing and benchmarks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ccs_testnet::{Manifest, Testnet, TestnetOptions, daemons};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ccs-testnet",
+    version,
+    about = "Real private kubo + IPFS Cluster peers on this machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build kubo and IPFS Cluster from their Go modules into the cache (if missing).
+    Install,
+    /// Start N private peers in DIR and write DIR/testnet.json and DIR/config.toml.
+    Up {
+        #[arg(long, default_value_t = 3)]
+        peers: usize,
+        #[arg(long)]
+        dir: PathBuf,
+        /// Stay in the foreground, print a status line, and stop everything on Ctrl-C.
+        #[arg(long)]
+        foreground: bool,
+        /// Seconds to wait for the network to form.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Stop the peers started in DIR and remove their data.
+    Down {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Print one line per peer: reachable, cluster peers seen, pins.
+    Status {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ccs-testnet: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cmd: Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Install => {
+            let cache = daemons::cache_dir();
+            let bins = daemons::ensure_installed(&cache, |m| eprintln!("ccs-testnet: {m}"))
+                .map_err(|e| e.to_string())?;
+            println!("ipfs: {}", bins.ipfs.display());
+            println!("ipfs-cluster-service: {}", bins.cluster_service.display());
+            println!("ipfs-cluster-ctl: {}", bins.cluster_ctl.display());
+            Ok(())
+        }
+        Cmd::Up {
+            peers,
+            dir,
+            foreground,
+            timeout,
+        } => {
+            let mut opts = TestnetOptions::new(peers, &dir);
+            opts.detached = !foreground;
+            opts.ready_timeout = Duration::from_secs(timeout);
+            eprintln!(
+                "ccs-testnet: starting {peers} private peers in {}...",
+                dir.display()
+            );
+            // Ctrl-C during start-up drops the half-started testnet, which stops it.
+            let net = tokio::select! {
+                r = Testnet::start(opts) => r.map_err(|e| e.to_string())?,
+                _ = tokio::signal::ctrl_c() => return Err("interrupted; every started daemon was stopped".into()),
+            };
+            let manifest_path = net.dir().join(ccs_testnet::MANIFEST);
+            if foreground {
+                print_status(&manifest_of(&net)).await;
+                println!(
+                    "Sandbox running; testnet details in {}. Press Ctrl-C to stop.",
+                    manifest_path.display()
+                );
+                let _ = tokio::signal::ctrl_c().await;
+                let dir = net.dir().to_path_buf();
+                net.stop();
+                let _ = std::fs::remove_dir_all(&dir);
+                eprintln!("ccs-testnet: stopped and removed {}", dir.display());
+            } else {
+                let m = net.detach();
+                print_status(&m).await;
+                println!("Testnet running; details in {}.", manifest_path.display());
+                println!("CLI settings: {}", m.config.display());
+                println!("Stop it with: ccs-testnet down --dir {}", dir.display());
+            }
+            Ok(())
+        }
+        Cmd::Down { dir } => {
+            let n = ccs_testnet::down(&dir).map_err(|e| e.to_string())?;
+            println!("Stopped {n} daemons and removed {}.", dir.display());
+            Ok(())
+        }
+        Cmd::Status { dir } => {
+            let path = dir.join(ccs_testnet::MANIFEST);
+            let bytes = std::fs::read(&path).map_err(|e| {
+                format!(
+                    "no testnet in {} ({e}); start one with `ccs-testnet up`",
+                    dir.display()
+                )
+            })?;
+            let m: Manifest = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{} is unreadable: {e}", path.display()))?;
+            if print_status(&m).await {
+                Ok(())
+            } else {
+                Err("some peers are not healthy".into())
+            }
+        }
+    }
+}
+
+fn manifest_of(net: &Testnet) -> Manifest {
+    Manifest {
+        peers: net.peers().to_vec(),
+        config: net.config_path(),
+    }
+}
+
+/// One status line per peer. Returns true when every peer is up and sees all.
+async fn print_status(m: &Manifest) -> bool {
+    let n = m.peers.len();
+    let mut healthy = true;
+    for p in &m.peers {
+        let cluster = p.cluster();
+        match cluster.id().await {
+            Ok(id) => {
+                let pins = match cluster.allocations().await {
+                    Ok(s) => s
+                        .collect_vec()
+                        .await
+                        .map(|v| v.len().to_string())
+                        .unwrap_or_else(|_| "?".into()),
+                    Err(_) => "?".into(),
+                };
+                healthy &= id.cluster_peers.len() == n;
+                println!(
+                    "{}: up, cluster {} sees {}/{} peers, {} pins, API {}, gateway {}",
+                    p.name,
+                    id.version,
+                    id.cluster_peers.len(),
+                    n,
+                    pins,
+                    p.cluster_api,
+                    p.gateway
+                );
+            }
+            Err(e) => {
+                healthy = false;
+                println!("{}: DOWN ({})", p.name, e.code());
+            }
+        }
+    }
+    healthy
+}
