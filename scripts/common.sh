@@ -1,0 +1,58 @@
+# Shared by scripts/test.sh and scripts/sandbox.sh: check and install what the
+# project needs, and keep build caches outside the checkout.
+# shellcheck shell=bash
+
+say() { printf 'ccs: %s\n' "$*" >&2; }
+die() { printf 'ccs: %s\n' "$*" >&2; exit 1; }
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+
+# Build caches live under the home folder so reruns (and CI on the same machine)
+# are fast, while a fresh clone stays small.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ccs/cargo-target}"
+export CCS_DAEMON_CACHE="${CCS_DAEMON_CACHE:-$HOME/.cache/ccs/daemons}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Debian packages the build and tests need.
+APT_PACKAGES=(build-essential pkg-config ca-certificates)
+
+ensure_apt_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "missing Debian packages: ${missing[*]}. Install them with: apt-get install ${missing[*]}"
+    SUDO=sudo
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  ${SUDO:-} apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_toolchains() {
+  command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] ||
+    die "Rust is not installed: install it with rustup (https://rustup.rs), then run this again."
+  export PATH="$HOME/.cargo/bin:$PATH"
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+  local go_bin
+  go_bin="$(command -v go || true)"
+  [ -z "$go_bin" ] && [ -x /usr/local/go/bin/go ] && { export PATH="/usr/local/go/bin:$PATH"; go_bin=/usr/local/go/bin/go; }
+  [ -n "$go_bin" ] || die "Go is not installed: the test daemons are built from source and need Go 1.26 or newer (https://go.dev/dl); put it on PATH and run this again."
+  local v
+  v="$(go env GOVERSION | sed 's/^go//')"
+  local major minor
+  major="${v%%.*}"; minor="${v#*.}"; minor="${minor%%.*}"
+  if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 26 ]; }; then
+    die "Go $v is too old: kubo v0.43.1 and IPFS Cluster v1.1.6 need Go 1.26 or newer (https://go.dev/dl)."
+  fi
+}
+
+# Builds kubo and IPFS Cluster from their Go modules into $CCS_DAEMON_CACHE (once).
+ensure_daemons() {
+  cargo build -q -p ccs-testnet --bin ccs-testnet
+  "$CARGO_TARGET_DIR/debug/ccs-testnet" install >/dev/null
+}
