@@ -10,6 +10,12 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::http::Credentials;
+use crate::identity::NodeIdentity;
+
+/// The shell variable that holds a deployed node's tailnet address, found at
+/// start from the tailnet interface. Addresses that contain it are expanded by
+/// the node's start script, never by compose.
+pub const TAILNET_ADDR_VAR: &str = "$TAILNET_ADDR";
 
 /// The cluster name every member's CRDT store uses. Fixed so that every file we
 /// generate joins the same store.
@@ -165,6 +171,8 @@ pub fn kubo_config(
 #[derive(Debug, Clone)]
 pub struct ClusterPeerSettings {
     pub peername: String,
+    /// The peer's identity; `None` keeps the one `ipfs-cluster-service init` made.
+    pub identity: Option<NodeIdentity>,
     pub secret: String,
     pub rest_api: Credentials,
     /// Cluster swarm listen multiaddrs (TCP only: the secret rules out QUIC).
@@ -190,7 +198,7 @@ impl ClusterPeerSettings {
     /// (an empty `CLUSTER_SECRET` means an unprotected cluster).
     pub fn env(&self) -> BTreeMap<&'static str, String> {
         let auth = format!("{}:{}", self.rest_api.username, self.rest_api.password);
-        BTreeMap::from([
+        let mut env = BTreeMap::from([
             ("CLUSTER_PEERNAME", self.peername.clone()),
             ("CLUSTER_SECRET", self.secret.clone()),
             ("CLUSTER_LISTENMULTIADDRESS", self.listen.join(",")),
@@ -226,7 +234,12 @@ impl ClusterPeerSettings {
                 self.pinsvc_listen.clone(),
             ),
             ("CLUSTER_PINSVCAPI_BASICAUTHCREDENTIALS", auth),
-        ])
+        ]);
+        if let Some(id) = &self.identity {
+            env.insert("CLUSTER_ID", id.peer_id.clone());
+            env.insert("CLUSTER_PRIVATEKEY", id.private_key.clone());
+        }
+        env
     }
 }
 

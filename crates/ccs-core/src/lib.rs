@@ -4,9 +4,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cluster;
+pub mod compose;
 pub mod deploy;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod ingest;
 pub mod kubo;
 pub mod profile;

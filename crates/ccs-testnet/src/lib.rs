@@ -456,6 +456,7 @@ impl Testnet {
     fn cluster_settings(&self, p: &PeerInfo) -> ClusterPeerSettings {
         ClusterPeerSettings {
             peername: p.name.clone(),
+            identity: None,
             secret: self.secrets.cluster_secret.clone(),
             rest_api: self.secrets.rest_api.clone(),
             listen: vec![format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_swarm)],
