@@ -87,6 +87,23 @@ pub enum Error {
 
     #[error("The operation was cancelled. Nothing was stored under this request.")]
     Cancelled,
+
+    #[error(
+        "The copy of {cid} sent by {source_url} does not match its content ID ({detail}), so nothing was saved. Try again, and if it keeps happening ask the person who runs the network to check that node."
+    )]
+    VerificationFailed {
+        cid: String,
+        source_url: String,
+        detail: String,
+    },
+
+    #[error("\"{}\" already exists. Choose another place to save to, or allow replacing it.", path.display())]
+    AlreadyExists { path: PathBuf },
+
+    #[error(
+        "No partner could send {cid} ({detail}). Check that the partners holding it are online, then try again."
+    )]
+    Unavailable { cid: String, detail: String },
 }
 
 impl Error {
@@ -108,6 +125,9 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::Config { .. } => "config",
             Error::Cancelled => "cancelled",
+            Error::VerificationFailed { .. } => "verification_failed",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::Unavailable { .. } => "unavailable",
         }
     }
 
@@ -145,6 +165,18 @@ mod tests {
                 message: "ipfs down".into(),
             },
             Error::Cancelled,
+            Error::VerificationFailed {
+                cid: "bafy".into(),
+                source_url: "http://a:8080".into(),
+                detail: "block 3 has the wrong hash".into(),
+            },
+            Error::AlreadyExists {
+                path: PathBuf::from("/tmp/x"),
+            },
+            Error::Unavailable {
+                cid: "bafy".into(),
+                detail: "peer1: refused".into(),
+            },
         ];
         for e in samples {
             let m = e.to_string();

@@ -73,6 +73,11 @@ impl KuboClient {
         }
     }
 
+    /// The gateway root this client reads from, if any.
+    pub fn gateway(&self) -> Option<&str> {
+        self.gateway.as_deref()
+    }
+
     fn rpc_url(&self) -> Result<&str> {
         self.rpc.as_deref().ok_or_else(|| {
             Error::InvalidInput("No kubo API address is configured for this node.".into())
@@ -135,7 +140,12 @@ impl KuboClient {
                 .header("Accept", "application/x-tar"),
             GatewayFormat::Car => rb
                 .query(&[("format", "car")])
-                .header("Accept", "application/vnd.ipld.car"),
+                // Depth-first with duplicates, so a reader can rebuild files and
+                // folders in one pass while checking every block (IPIP-412).
+                .header(
+                    "Accept",
+                    "application/vnd.ipld.car; version=1; order=dfs; dups=y",
+                ),
         };
         let resp = rb.send().await.map_err(|e| transport_error(&base, e))?;
         match resp.status() {
@@ -256,7 +266,7 @@ impl KuboClient {
     }
 }
 
-fn write_err(path: &Path, source: std::io::Error) -> Error {
+pub(crate) fn write_err(path: &Path, source: std::io::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),
         source,
@@ -276,15 +286,21 @@ fn read_stream_err(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// A temporary sibling of a destination that is removed unless committed.
-struct PartialPath {
+pub(crate) struct PartialPath {
     tmp: PathBuf,
     dest: PathBuf,
     committed: bool,
 }
 
 impl PartialPath {
-    fn new(dest: &Path) -> Result<Self> {
-        if dest.exists() {
+    pub(crate) fn new(dest: &Path) -> Result<Self> {
+        Self::new_replacing(dest, false)
+    }
+
+    /// Like [`Self::new`]; with `replace`, an existing destination is allowed
+    /// and replaced only at [`Self::commit`].
+    pub(crate) fn new_replacing(dest: &Path, replace: bool) -> Result<Self> {
+        if !replace && std::fs::symlink_metadata(dest).is_ok() {
             return Err(Error::InvalidInput(format!(
                 "\"{}\" already exists; choose another name or remove it first.",
                 dest.display()
@@ -307,12 +323,33 @@ impl PartialPath {
         })
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.tmp
     }
 
-    fn commit(mut self) -> Result<()> {
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| write_err(&self.dest, e))?;
+    pub(crate) fn commit(mut self) -> Result<()> {
+        // A folder cannot be renamed over an existing one: move the old one
+        // aside first, and put it back if the rename fails.
+        let old = std::fs::symlink_metadata(&self.dest).ok();
+        let mut aside = None;
+        if let Some(meta) = old {
+            if meta.is_dir() {
+                let mut name = self.tmp.as_os_str().to_os_string();
+                name.push(".old");
+                let a = PathBuf::from(name);
+                std::fs::rename(&self.dest, &a).map_err(|e| write_err(&self.dest, e))?;
+                aside = Some(a);
+            }
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.dest) {
+            if let Some(a) = &aside {
+                let _ = std::fs::rename(a, &self.dest);
+            }
+            return Err(write_err(&self.dest, e));
+        }
+        if let Some(a) = aside {
+            let _ = std::fs::remove_dir_all(a);
+        }
         self.committed = true;
         Ok(())
     }

@@ -11,7 +11,10 @@ pub mod http;
 pub mod identity;
 pub mod ingest;
 pub mod kubo;
+pub mod library;
 pub mod profile;
+pub mod provenance;
+pub mod retrieve;
 pub mod versions;
 
 pub use error::{Error, ErrorPayload, Result};

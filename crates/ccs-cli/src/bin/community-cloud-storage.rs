@@ -1,0 +1,3 @@
+fn main() {
+    ccs_cli::main()
+}

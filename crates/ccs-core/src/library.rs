@@ -1,0 +1,157 @@
+//! The pinset as a person sees it: items with a name, size, who added them and
+//! when, and how many copies exist against how many should.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cluster::{GlobalPinInfo, TrackerStatus};
+use crate::provenance::Provenance;
+
+/// One partner's state for one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartnerState {
+    pub peer_id: String,
+    pub peername: String,
+    pub status: TrackerStatus,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub error: String,
+    pub timestamp: String,
+}
+
+/// Overall state of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// At least the target number of copies exist.
+    Ok,
+    /// Copies are still being made.
+    Pinning,
+    /// Fewer copies than the target and nothing in progress.
+    UnderReplicated,
+    /// A partner reports an error for it.
+    Error,
+    /// No partner tracks it (removed, or never added).
+    Absent,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::Pinning => "pinning",
+            Health::UnderReplicated => "under_replicated",
+            Health::Error => "error",
+            Health::Absent => "absent",
+        }
+    }
+}
+
+/// An item of the library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub cid: String,
+    pub name: String,
+    /// Bytes of file content, when recorded at add time.
+    pub size: Option<u64>,
+    pub added_at: Option<String>,
+    pub added_by: Option<String>,
+    /// Partners holding a complete copy.
+    pub copies: usize,
+    /// Partners that should hold one.
+    pub target: usize,
+    pub health: Health,
+    pub partners: Vec<PartnerState>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Item {
+    pub fn from_status(s: GlobalPinInfo) -> Self {
+        let prov = Provenance::from_metadata(&s.metadata);
+        let copies = s.pinned_count();
+        // No allocations means "every peer".
+        let target = if s.allocations.is_empty() {
+            s.peer_map.len()
+        } else {
+            s.allocations.len()
+        };
+        let any = |f: fn(TrackerStatus) -> bool| s.peer_map.values().any(|p| f(p.status));
+        let health = if s.is_gone() && copies == 0 {
+            Health::Absent
+        } else if any(TrackerStatus::is_error) {
+            Health::Error
+        } else if copies >= target && target > 0 {
+            Health::Ok
+        } else if any(|st| {
+            matches!(
+                st,
+                TrackerStatus::Pinning | TrackerStatus::PinQueued | TrackerStatus::Queued
+            )
+        }) {
+            Health::Pinning
+        } else {
+            Health::UnderReplicated
+        };
+        let partners = s
+            .peer_map
+            .iter()
+            .map(|(id, p)| PartnerState {
+                peer_id: id.clone(),
+                peername: p.peername.clone(),
+                status: p.status,
+                error: p.error.clone(),
+                timestamp: p.timestamp.clone(),
+            })
+            .collect();
+        Item {
+            cid: s.cid,
+            name: s.name,
+            size: prov.bytes,
+            added_at: prov.added_at.or_else(|| {
+                (!s.created.is_empty() && !s.created.starts_with("0001")).then_some(s.created)
+            }),
+            added_by: prov.added_by,
+            copies,
+            target,
+            health,
+            partners,
+            metadata: s.metadata,
+        }
+    }
+
+    pub fn under_replicated(&self) -> bool {
+        self.copies < self.target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(json: &str) -> Item {
+        Item::from_status(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn copies_target_and_health() {
+        let ok = item(
+            r#"{"cid":"Qm1","name":"a","metadata":{"bytes":"10","added-by":"u@h"},
+            "peer_map":{"p1":{"peername":"one","status":"pinned"},"p2":{"peername":"two","status":"pinned"}}}"#,
+        );
+        assert_eq!((ok.copies, ok.target, ok.health), (2, 2, Health::Ok));
+        assert_eq!(ok.size, Some(10));
+        let partial = item(
+            r#"{"cid":"Qm1","allocations":["p1","p2"],
+            "peer_map":{"p1":{"status":"pinned"},"p2":{"status":"pinning"},"p3":{"status":"remote"}}}"#,
+        );
+        assert_eq!(
+            (partial.copies, partial.target, partial.health),
+            (1, 2, Health::Pinning)
+        );
+        assert!(partial.under_replicated());
+        let bad = item(r#"{"cid":"Qm1","peer_map":{"p1":{"status":"pin_error","error":"boom"}}}"#);
+        assert_eq!(bad.health, Health::Error);
+        let gone = item(r#"{"cid":"Qm1","peer_map":{"p1":{"status":"unpinned"}}}"#);
+        assert_eq!(gone.health, Health::Absent);
+    }
+}

@@ -1,0 +1,717 @@
+//! Verified retrieval: a CID written to disk (a file or a whole folder) from a
+//! partner's gateway, every block checked against its content ID.
+//!
+//! The gateway sends a CAR (`?format=car`, depth-first, duplicates included).
+//! Each block's hash is checked against the CID that named it, and the block
+//! must be the one the traversal expects next, so what is written is exactly
+//! the stored DAG and nothing else. Files and folders are rebuilt from the
+//! dag-pb/UnixFS nodes in the same single pass: only the traversal's stack of
+//! pending links is held, never the content, so memory stays flat whatever the
+//! size.
+//!
+//! Everything goes to a temporary sibling that is renamed into place only when
+//! the whole DAG arrived and verified. When a partner fails (unreachable,
+//! broken stream, a block that does not verify) the next partner is tried.
+
+use std::path::{Component, Path, PathBuf};
+
+use bytes::Bytes;
+use cid::Cid;
+use futures_util::TryStreamExt;
+use multihash_codetable::{Code, MultihashDigest};
+use tokio::io::{AsyncRead, AsyncWriteExt, BufReader, BufWriter};
+
+use crate::error::{Error, Result};
+use crate::kubo::{GatewayFormat, KuboClient, PartialPath, write_err};
+
+/// Multicodec codes this reader understands.
+const RAW: u64 = 0x55;
+const DAG_PB: u64 = 0x70;
+/// The identity multihash: the "hash" is the data itself.
+const IDENTITY: u64 = 0x00;
+
+/// UnixFS node types (`unixfs.proto`).
+const UNIXFS_RAW: u64 = 0;
+const UNIXFS_DIRECTORY: u64 = 1;
+const UNIXFS_FILE: u64 = 2;
+const UNIXFS_METADATA: u64 = 3;
+const UNIXFS_SYMLINK: u64 = 4;
+const UNIXFS_HAMT: u64 = 5;
+
+/// What was retrieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentKind {
+    File,
+    Folder,
+    Symlink,
+}
+
+/// Counters while a retrieval runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    /// File content bytes written so far.
+    pub bytes: u64,
+    /// Files completed or started.
+    pub files: u64,
+    /// Blocks received and verified.
+    pub blocks: u64,
+    /// Total file bytes when the root says so (a file's size), else `None`.
+    pub total_bytes: Option<u64>,
+}
+
+/// A finished retrieval.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Retrieved {
+    pub cid: String,
+    pub path: PathBuf,
+    pub kind: ContentKind,
+    pub bytes: u64,
+    pub files: u64,
+    pub blocks: u64,
+    /// The partner (name) that sent it.
+    pub source: String,
+}
+
+/// A partner to retrieve from: a name for messages and its gateway client.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub kubo: KuboClient,
+}
+
+/// What happens during [`retrieve`], for progress displays.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Trying this partner now.
+    Trying {
+        source: &'a str,
+    },
+    Progress(&'a Progress),
+    /// This partner failed; the next one (if any) is tried.
+    SourceFailed {
+        source: &'a str,
+        error: &'a Error,
+    },
+}
+
+/// Parses a CID given by a user.
+pub fn parse_cid(text: &str) -> Result<Cid> {
+    Cid::try_from(text.trim()).map_err(|_| {
+        Error::InvalidInput(format!(
+            "\"{text}\" is not a content ID (CIDs look like bafy... or Qm...)."
+        ))
+    })
+}
+
+/// Writes `cid` to `dest`, trying each source in turn until one sends a copy
+/// that verifies. `dest` must not exist unless `replace` is set.
+pub async fn retrieve(
+    sources: &[Source],
+    cid: &str,
+    dest: &Path,
+    replace: bool,
+    mut on_event: impl FnMut(Event<'_>),
+) -> Result<Retrieved> {
+    let root = parse_cid(cid)?;
+    if !replace && std::fs::symlink_metadata(dest).is_ok() {
+        return Err(Error::AlreadyExists {
+            path: dest.to_path_buf(),
+        });
+    }
+    if sources.is_empty() {
+        return Err(Error::Unavailable {
+            cid: cid.to_string(),
+            detail: "no partner holds a copy".into(),
+        });
+    }
+    let mut failures: Vec<(String, Error)> = Vec::new();
+    for source in sources {
+        on_event(Event::Trying {
+            source: &source.name,
+        });
+        match retrieve_from(source, &root, cid, dest, replace, &mut on_event).await {
+            Ok(r) => return Ok(r),
+            // Disk problems are not the partner's fault: trying others will not help.
+            Err(e @ (Error::Write { .. } | Error::AlreadyExists { .. })) => return Err(e),
+            Err(e) => {
+                on_event(Event::SourceFailed {
+                    source: &source.name,
+                    error: &e,
+                });
+                failures.push((source.name.clone(), e));
+            }
+        }
+    }
+    if failures.len() == 1 {
+        if let Some((_, e)) = failures.pop() {
+            return Err(e);
+        }
+    }
+    if failures
+        .iter()
+        .all(|(_, e)| matches!(e, Error::VerificationFailed { .. }))
+    {
+        if let Some((_, e)) = failures.pop() {
+            return Err(e);
+        }
+    }
+    let detail = failures
+        .iter()
+        .map(|(name, e)| format!("{name}: {}", e.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::Unavailable {
+        cid: cid.to_string(),
+        detail,
+    })
+}
+
+async fn retrieve_from(
+    source: &Source,
+    root: &Cid,
+    cid: &str,
+    dest: &Path,
+    replace: bool,
+    on_event: &mut impl FnMut(Event<'_>),
+) -> Result<Retrieved> {
+    let stream = source.kubo.fetch(cid, GatewayFormat::Car).await?;
+    let source_url = source.kubo.gateway().unwrap_or_default().to_string();
+    let reader =
+        tokio_util::io::StreamReader::new(stream.map_err(|e| std::io::Error::other(ErrorBox(e))));
+    let tmp = PartialPath::new_replacing(dest, replace)?;
+    let out = unpack_car(reader, root, tmp.path(), &source_url, |p| {
+        on_event(Event::Progress(p))
+    })
+    .await?;
+    tmp.commit()?;
+    Ok(Retrieved {
+        cid: cid.to_string(),
+        path: dest.to_path_buf(),
+        kind: out.kind,
+        bytes: out.progress.bytes,
+        files: out.progress.files,
+        blocks: out.progress.blocks,
+        source: source.name.clone(),
+    })
+}
+
+/// Carries a core error through `std::io::Error` so the real cause survives.
+#[derive(Debug)]
+struct ErrorBox(Error);
+
+impl std::fmt::Display for ErrorBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ErrorBox {}
+
+/// The result of [`unpack_car`].
+#[derive(Debug, Clone)]
+pub struct Unpacked {
+    pub kind: ContentKind,
+    pub progress: Progress,
+}
+
+/// What the traversal expects next, and where it goes.
+#[derive(Debug)]
+enum Role {
+    /// A file, folder or link named `path` (relative to the output root).
+    Entry(PathBuf),
+    /// The next piece of the file being written.
+    Chunk,
+    /// A HAMT sub-shard of the folder at `path`.
+    Shard(PathBuf),
+}
+
+struct Unpacker<'a> {
+    out: &'a Path,
+    source_url: &'a str,
+    root: String,
+    file: Option<(BufWriter<tokio::fs::File>, PathBuf)>,
+    progress: Progress,
+}
+
+/// Reads a CAR from `reader` and writes the DAG rooted at `root` to `out`
+/// (which must not exist), checking every block. `source_url` names the
+/// sender in errors.
+pub async fn unpack_car<R: AsyncRead + Unpin>(
+    reader: R,
+    root: &Cid,
+    out: &Path,
+    source_url: &str,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Unpacked> {
+    let mut car = iroh_car::CarReader::new(BufReader::with_capacity(256 * 1024, reader))
+        .await
+        .map_err(|e| car_error(e, source_url, root))?;
+    let mut u = Unpacker {
+        out,
+        source_url,
+        root: root.to_string(),
+        file: None,
+        progress: Progress::default(),
+    };
+    let mut stack: Vec<(Cid, Role)> = vec![(*root, Role::Entry(PathBuf::new()))];
+    let mut kind = ContentKind::File;
+    let mut first = true;
+    while let Some((expected, role)) = stack.pop() {
+        let data: Vec<u8> = if expected.hash().code() == IDENTITY {
+            // Inlined blocks are not sent; their data is the digest.
+            expected.hash().digest().to_vec()
+        } else {
+            let block = car
+                .next_block()
+                .await
+                .map_err(|e| car_error(e, source_url, root))?;
+            let Some((got, data)) = block else {
+                return Err(u.mismatch(format!(
+                    "the transfer ended before block {expected} arrived"
+                )));
+            };
+            if got.codec() != expected.codec() || got.hash() != expected.hash() {
+                return Err(u.mismatch(format!("expected block {expected}, received {got}")));
+            }
+            u.verify(&expected, &data)?;
+            data
+        };
+        u.progress.blocks += 1;
+        let node_kind = u.apply(&expected, role, data, &mut stack).await?;
+        if first {
+            kind = node_kind;
+            if kind == ContentKind::File {
+                u.progress.total_bytes = u.progress.total_bytes.or(Some(0));
+            }
+            first = false;
+        }
+        on_progress(&u.progress);
+    }
+    u.close_file().await?;
+    if car
+        .next_block()
+        .await
+        .map_err(|e| car_error(e, source_url, root))?
+        .is_some()
+    {
+        return Err(u.mismatch("the transfer carried blocks that are not part of it".into()));
+    }
+    Ok(Unpacked {
+        kind,
+        progress: u.progress,
+    })
+}
+
+fn car_error(e: iroh_car::Error, source_url: &str, root: &Cid) -> Error {
+    // A broken connection arrives as an I/O error with our error inside.
+    let text = e.to_string();
+    match e {
+        iroh_car::Error::Io(io) => io_to_error(io, source_url),
+        _ if text.contains("connection") || text.contains("broke") => Error::Interrupted {
+            url: source_url.to_string(),
+            detail: text,
+        },
+        _ => Error::VerificationFailed {
+            cid: root.to_string(),
+            source_url: source_url.to_string(),
+            detail: format!("unreadable transfer: {text}"),
+        },
+    }
+}
+
+fn io_to_error(io: std::io::Error, source_url: &str) -> Error {
+    match io.into_inner() {
+        Some(inner) => match inner.downcast::<ErrorBox>() {
+            Ok(b) => b.0,
+            Err(other) => Error::Interrupted {
+                url: source_url.to_string(),
+                detail: other.to_string(),
+            },
+        },
+        None => Error::Interrupted {
+            url: source_url.to_string(),
+            detail: "the connection closed early".into(),
+        },
+    }
+}
+
+/// A name inside a folder must be one plain component.
+fn safe_name(name: &str) -> Option<&str> {
+    let mut comps = Path::new(name).components();
+    let ok = !name.is_empty()
+        && !name.contains(['/', '\\', '\0'])
+        && matches!(comps.next(), Some(Component::Normal(_)))
+        && comps.next().is_none();
+    ok.then_some(name)
+}
+
+impl Unpacker<'_> {
+    fn mismatch(&self, detail: String) -> Error {
+        Error::VerificationFailed {
+            cid: self.root.clone(),
+            source_url: self.source_url.to_string(),
+            detail,
+        }
+    }
+
+    fn verify(&self, cid: &Cid, data: &[u8]) -> Result<()> {
+        let code = cid.hash().code();
+        let hasher = Code::try_from(code).map_err(|_| {
+            self.mismatch(format!(
+                "block {cid} uses hash function 0x{code:x}, which this program cannot check"
+            ))
+        })?;
+        if hasher.digest(data).digest() != cid.hash().digest() {
+            return Err(self.mismatch(format!("block {cid} has the wrong hash")));
+        }
+        Ok(())
+    }
+
+    fn full(&self, rel: &Path) -> PathBuf {
+        if rel.as_os_str().is_empty() {
+            self.out.to_path_buf()
+        } else {
+            self.out.join(rel)
+        }
+    }
+
+    async fn close_file(&mut self) -> Result<()> {
+        if let Some((mut w, path)) = self.file.take() {
+            w.flush().await.map_err(|e| write_err(&path, e))?;
+            w.get_mut()
+                .sync_all()
+                .await
+                .map_err(|e| write_err(&path, e))?;
+        }
+        Ok(())
+    }
+
+    async fn start_file(&mut self, rel: &Path) -> Result<()> {
+        self.close_file().await?;
+        let path = self.full(rel);
+        let f = tokio::fs::File::create(&path)
+            .await
+            .map_err(|e| write_err(&path, e))?;
+        self.file = Some((BufWriter::with_capacity(256 * 1024, f), path));
+        self.progress.files += 1;
+        Ok(())
+    }
+
+    async fn write(&mut self, data: &[u8]) -> Result<()> {
+        let Some((w, path)) = self.file.as_mut() else {
+            return Err(self.mismatch("file data arrived outside a file".into()));
+        };
+        w.write_all(data).await.map_err(|e| write_err(path, e))?;
+        self.progress.bytes += data.len() as u64;
+        Ok(())
+    }
+
+    /// Acts on one verified block; pushes its children (in reverse, so the
+    /// first link is expected next).
+    async fn apply(
+        &mut self,
+        cid: &Cid,
+        role: Role,
+        data: Vec<u8>,
+        stack: &mut Vec<(Cid, Role)>,
+    ) -> Result<ContentKind> {
+        match cid.codec() {
+            RAW => {
+                match role {
+                    Role::Entry(rel) => {
+                        self.start_file(&rel).await?;
+                        self.progress.total_bytes = self
+                            .progress
+                            .total_bytes
+                            .or(rel.as_os_str().is_empty().then_some(data.len() as u64));
+                    }
+                    Role::Chunk => {}
+                    Role::Shard(_) => {
+                        return Err(self.mismatch(format!("block {cid} is not a folder shard")));
+                    }
+                }
+                self.write(&data).await?;
+                Ok(ContentKind::File)
+            }
+            DAG_PB => {
+                let node = ipld_dagpb::PbNode::from_bytes(Bytes::from(data))
+                    .map_err(|e| self.mismatch(format!("block {cid} is not dag-pb ({e})")))?;
+                let fs = UnixFsData::decode(node.data.as_deref().unwrap_or_default())
+                    .map_err(|e| self.mismatch(format!("block {cid}: {e}")))?;
+                match (fs.kind, role) {
+                    (UNIXFS_FILE | UNIXFS_RAW, role @ (Role::Entry(_) | Role::Chunk)) => {
+                        if let Role::Entry(rel) = role {
+                            self.start_file(&rel).await?;
+                            if rel.as_os_str().is_empty() {
+                                self.progress.total_bytes = fs.filesize;
+                            }
+                        }
+                        if let Some(d) = &fs.data {
+                            self.write(d).await?;
+                        }
+                        for link in node.links.into_iter().rev() {
+                            stack.push((link.cid, Role::Chunk));
+                        }
+                        Ok(ContentKind::File)
+                    }
+                    (UNIXFS_DIRECTORY, Role::Entry(rel)) => {
+                        self.close_file().await?;
+                        let path = self.full(&rel);
+                        tokio::fs::create_dir(&path)
+                            .await
+                            .map_err(|e| write_err(&path, e))?;
+                        for link in node.links.into_iter().rev() {
+                            let name = link.name.unwrap_or_default();
+                            let name = safe_name(&name).ok_or_else(|| {
+                                self.mismatch(format!("folder {cid} has an unsafe name {name:?}"))
+                            })?;
+                            stack.push((link.cid, Role::Entry(rel.join(name))));
+                        }
+                        Ok(ContentKind::Folder)
+                    }
+                    (UNIXFS_HAMT, role @ (Role::Entry(_) | Role::Shard(_))) => {
+                        let rel = match role {
+                            Role::Entry(rel) => {
+                                self.close_file().await?;
+                                let path = self.full(&rel);
+                                tokio::fs::create_dir(&path)
+                                    .await
+                                    .map_err(|e| write_err(&path, e))?;
+                                rel
+                            }
+                            Role::Shard(rel) => rel,
+                            Role::Chunk => unreachable!("matched above"),
+                        };
+                        let fanout = fs.fanout.unwrap_or(256).max(2);
+                        let prefix = format!("{:X}", fanout - 1).len();
+                        for link in node.links.into_iter().rev() {
+                            let name = link.name.unwrap_or_default();
+                            if name.len() < prefix || !name.is_char_boundary(prefix) {
+                                return Err(self
+                                    .mismatch(format!("folder shard {cid} has a bad link name")));
+                            }
+                            if name.len() == prefix {
+                                stack.push((link.cid, Role::Shard(rel.clone())));
+                            } else {
+                                let entry = safe_name(&name[prefix..]).ok_or_else(|| {
+                                    self.mismatch(format!(
+                                        "folder {cid} has an unsafe name {name:?}"
+                                    ))
+                                })?;
+                                stack.push((link.cid, Role::Entry(rel.join(entry))));
+                            }
+                        }
+                        Ok(ContentKind::Folder)
+                    }
+                    (UNIXFS_SYMLINK, Role::Entry(rel)) => {
+                        self.close_file().await?;
+                        let target = fs.data.unwrap_or_default();
+                        let path = self.full(&rel);
+                        make_symlink(&target, &path).map_err(|e| write_err(&path, e))?;
+                        Ok(ContentKind::Symlink)
+                    }
+                    (UNIXFS_METADATA, _) => {
+                        Err(self.mismatch(format!("block {cid} is an unsupported metadata node")))
+                    }
+                    (k, _) => Err(self.mismatch(format!(
+                        "block {cid} (UnixFS type {k}) is not where the folder structure allows it"
+                    ))),
+                }
+            }
+            other => Err(self.mismatch(format!(
+                "block {cid} uses codec 0x{other:x}, which is not a file or folder"
+            ))),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &[u8], path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), path)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(target: &[u8], path: &Path) -> std::io::Result<()> {
+    // Without symlink rights, keep the link target as a small text file.
+    std::fs::write(path, target)
+}
+
+/// The fields of a UnixFS `Data` message this reader needs.
+#[derive(Debug, Default)]
+struct UnixFsData {
+    kind: u64,
+    data: Option<Vec<u8>>,
+    filesize: Option<u64>,
+    fanout: Option<u64>,
+}
+
+impl UnixFsData {
+    /// Decodes `unixfs.proto`'s `Data` (field 1 Type, 2 Data, 3 filesize,
+    /// 4 blocksizes, 5 hashType, 6 fanout, 7 mode, 8 mtime).
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        use quick_protobuf::BytesReader;
+        let mut r = BytesReader::from_bytes(bytes);
+        let mut out = UnixFsData::default();
+        let mut has_type = false;
+        let bad = |e: quick_protobuf::Error| format!("unreadable UnixFS data ({e})");
+        while !r.is_eof() {
+            let tag = r.next_tag(bytes).map_err(bad)?;
+            match tag {
+                8 => {
+                    out.kind = r.read_uint64(bytes).map_err(bad)?;
+                    has_type = true;
+                }
+                18 => out.data = Some(r.read_bytes(bytes).map_err(bad)?.to_vec()),
+                24 => out.filesize = Some(r.read_uint64(bytes).map_err(bad)?),
+                48 => out.fanout = Some(r.read_uint64(bytes).map_err(bad)?),
+                t => r.read_unknown(bytes, t).map_err(bad)?,
+            }
+        }
+        if !has_type {
+            return Err("not a UnixFS node (no type)".into());
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn car_of(blocks: &[(Cid, Vec<u8>)], root: Cid) -> Vec<u8> {
+        let header = iroh_car::CarHeader::new_v1(vec![root]);
+        let mut buf = Vec::new();
+        let mut w = iroh_car::CarWriter::new(header, &mut buf);
+        for (c, d) in blocks {
+            w.write(*c, d).await.unwrap();
+        }
+        w.finish().await.unwrap();
+        buf
+    }
+
+    fn raw(data: &[u8]) -> (Cid, Vec<u8>) {
+        (Cid::new_v1(RAW, Code::Sha2_256.digest(data)), data.to_vec())
+    }
+
+    /// A UnixFS file node whose chunks are `links`.
+    fn file_node(links: &[(Cid, u64)]) -> (Cid, Vec<u8>) {
+        let total: u64 = links.iter().map(|l| l.1).sum();
+        let mut fs = vec![0x08, 0x02, 0x18];
+        let mut w = Vec::new();
+        quick_varint(total, &mut w);
+        fs.extend(w);
+        let node = ipld_dagpb::PbNode {
+            links: links
+                .iter()
+                .map(|(c, s)| ipld_dagpb::PbLink {
+                    cid: *c,
+                    name: Some(String::new()),
+                    size: Some(*s),
+                })
+                .collect(),
+            data: Some(Bytes::from(fs)),
+        };
+        let bytes = node.into_bytes();
+        (Cid::new_v1(DAG_PB, Code::Sha2_256.digest(&bytes)), bytes)
+    }
+
+    fn dir_node(entries: &[(&str, Cid)]) -> (Cid, Vec<u8>) {
+        let node = ipld_dagpb::PbNode {
+            links: entries
+                .iter()
+                .map(|(n, c)| ipld_dagpb::PbLink {
+                    cid: *c,
+                    name: Some((*n).to_string()),
+                    size: Some(1),
+                })
+                .collect(),
+            data: Some(Bytes::from_static(&[0x08, 0x01])),
+        };
+        let bytes = node.into_bytes();
+        (Cid::new_v0(Code::Sha2_256.digest(&bytes)).unwrap(), bytes)
+    }
+
+    fn quick_varint(mut v: u64, out: &mut Vec<u8>) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+
+    #[tokio::test]
+    async fn rebuilds_a_folder_with_a_chunked_file_and_checks_every_block() {
+        let a = raw(b"hello ");
+        let b = raw(b"world");
+        let f = file_node(&[(a.0, 6), (b.0, 5)]);
+        let small = raw(b"x");
+        let d = dir_node(&[("big.txt", f.0), ("small.txt", small.0)]);
+        let car = car_of(
+            &[d.clone(), f.clone(), a.clone(), b.clone(), small.clone()],
+            d.0,
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let got = unpack_car(&car[..], &d.0, &out, "test", |_| {})
+            .await
+            .unwrap();
+        assert_eq!(got.kind, ContentKind::Folder);
+        assert_eq!(got.progress.files, 2);
+        assert_eq!(got.progress.bytes, 12);
+        assert_eq!(std::fs::read(out.join("big.txt")).unwrap(), b"hello world");
+        assert_eq!(std::fs::read(out.join("small.txt")).unwrap(), b"x");
+
+        // One flipped byte in a block: refused, naming the block.
+        let mut bad_b = b.clone();
+        bad_b.1[0] ^= 1;
+        let car = car_of(
+            &[d.clone(), f.clone(), a.clone(), bad_b, small.clone()],
+            d.0,
+        )
+        .await;
+        let err = unpack_car(&car[..], &d.0, &dir.path().join("o2"), "test", |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "verification_failed", "{err}");
+        assert!(err.to_string().contains("wrong hash"), "{err}");
+
+        // A block missing from the stream, and blocks out of order.
+        let car = car_of(&[d.clone(), f.clone(), a.clone(), small.clone()], d.0).await;
+        let err = unpack_car(&car[..], &d.0, &dir.path().join("o3"), "test", |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "verification_failed", "{err}");
+        let car = car_of(&[d.clone(), f.clone(), a.clone(), b.clone()], d.0).await;
+        let err = unpack_car(&car[..], &d.0, &dir.path().join("o4"), "test", |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("ended before"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn refuses_names_that_escape_the_folder() {
+        let x = raw(b"x");
+        for name in ["..", "a/b", "", "."] {
+            let d = dir_node(&[(name, x.0)]);
+            let car = car_of(&[d.clone(), x.clone()], d.0).await;
+            let dir = tempfile::tempdir().unwrap();
+            let err = unpack_car(&car[..], &d.0, &dir.path().join("o"), "test", |_| {})
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("unsafe name"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn parses_both_cid_versions_and_rejects_junk() {
+        assert!(parse_cid("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn").is_ok());
+        assert_eq!(parse_cid("hello").unwrap_err().code(), "invalid_input");
+    }
+}
