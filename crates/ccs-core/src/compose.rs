@@ -271,13 +271,21 @@ impl NodeFile {
         s.push_str("set -eu\n");
         s.push_str(FIND_TAILNET_ADDR);
         s.push_str(
-            "# First start: create the repository (the identity is set below).\n\
-             [ -f \"$IPFS_PATH/config\" ] || ipfs init --empty-repo\n\
+            "# First start: create the repository, then give it this node's identity\n\
+             # (generated with the file, so every member knows its peer id in advance;\n\
+             # kubo has no command that sets a private key, so the config file is edited).\n\
+             if [ ! -f \"$IPFS_PATH/config\" ]; then\n\
+             \x20 ipfs init --empty-repo\n\
+             \x20 sed -i -e \"s|\\\"PeerID\\\": \\\"[^\\\"]*\\\"|\\\"PeerID\\\": \\\"$CCS_KUBO_PEER_ID\\\"|\" \\\n\
+             \x20   -e \"s|\\\"PrivKey\\\": \\\"[^\\\"]*\\\"|\\\"PrivKey\\\": \\\"$CCS_KUBO_PRIVATE_KEY\\\"|\" \"$IPFS_PATH/config\"\n\
+             fi\n\
+             if [ \"$(ipfs config Identity.PeerID)\" != \"$CCS_KUBO_PEER_ID\" ]; then\n\
+             \x20 echo \"This node's repository has another identity than the one in its compose file.\" >&2\n\
+             \x20 exit 1\n\
+             fi\n\
              # The network's key: without it, and with LIBP2P_FORCE_PNET=1, kubo refuses to start.\n\
              umask 077\n\
              printf '/key/swarm/psk/1.0.0/\\n/base16/\\n%s\\n' \"$CCS_SWARM_KEY\" > \"$IPFS_PATH/swarm.key\"\n\
-             ipfs config Identity.PeerID \"$CCS_KUBO_PEER_ID\"\n\
-             ipfs config Identity.PrivKey \"$CCS_KUBO_PRIVATE_KEY\"\n\
              # Private-network settings, applied on every start.\n",
         );
         for step in self.kubo_steps() {

@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod daemons;
+pub mod deployed;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ use ccs_core::profile::{Config, NodeProfile};
 use serde::{Deserialize, Serialize};
 
 pub use daemons::DaemonBins;
+use deployed::{ComposeHost, NetnsNetwork};
 
 /// Name of the manifest written into the testnet folder.
 pub const MANIFEST: &str = "testnet.json";
@@ -83,6 +85,9 @@ pub struct TestnetOptions {
     /// Cluster monitor ping interval. Shorter than a deployment's so tests see
     /// peers come and go quickly.
     pub monitor_ping_interval: String,
+    /// Deployed mode: run these generated compose files, each as a separate
+    /// host in its own network namespace (needs root). `peers` is ignored.
+    pub compose_files: Vec<PathBuf>,
 }
 
 impl TestnetOptions {
@@ -93,6 +98,7 @@ impl TestnetOptions {
             detached: false,
             ready_timeout: Duration::from_secs(120),
             monitor_ping_interval: "2s".into(),
+            compose_files: Vec::new(),
         }
     }
 }
@@ -165,6 +171,9 @@ pub struct Manifest {
     pub peers: Vec<PeerInfo>,
     /// Path of the CLI settings file naming each peer.
     pub config: PathBuf,
+    /// Deployed mode: the namespaces and bridge to remove on `down`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetnsNetwork>,
 }
 
 /// Which daemon of a peer.
@@ -185,6 +194,59 @@ pub struct Testnet {
     /// Set by [`Testnet::detach`] once start-up succeeded; until then a failure
     /// stops everything even for a detached testnet.
     keep_running: bool,
+    /// Deployed mode: the hosts' network and what each compose file runs.
+    deployed: Option<Deployed>,
+}
+
+struct Deployed {
+    network: NetnsNetwork,
+    /// Makes namespace and interface names unique to this testnet.
+    tag: String,
+    /// Per peer: its namespace and its compose file as deployed.
+    hosts: Vec<(String, ComposeHost)>,
+}
+
+/// Asks a kubo node for its connections: over HTTP on loopback, or with the
+/// `ipfs` command inside a deployed host (whose RPC API only listens there).
+#[derive(Clone)]
+enum KuboProbe {
+    Http(KuboClient),
+    Netns {
+        ns: String,
+        ipfs: PathBuf,
+        repo: PathBuf,
+    },
+}
+
+impl KuboProbe {
+    async fn swarm_peers(self) -> Result<Vec<String>> {
+        match self {
+            KuboProbe::Http(k) => Ok(k.swarm_peers().await?.into_iter().map(|p| p.peer).collect()),
+            KuboProbe::Netns { ns, ipfs, repo } => {
+                let out = tokio::process::Command::new("ip")
+                    .args(["netns", "exec", &ns])
+                    .arg(&ipfs)
+                    .args(["--api", "/ip4/127.0.0.1/tcp/5001", "swarm", "peers"])
+                    .env("IPFS_PATH", &repo)
+                    .output()
+                    .await
+                    .map_err(|e| TestnetError::io("ask a test host's kubo", &ipfs, e))?;
+                if !out.status.success() {
+                    return Err(TestnetError::Command {
+                        peer: ns,
+                        command: "ipfs swarm peers".into(),
+                        detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    });
+                }
+                Ok(String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter_map(|l| l.rsplit("/p2p/").next())
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect())
+            }
+        }
+    }
 }
 
 type DaemonKindKey = u8;
@@ -200,7 +262,7 @@ impl Testnet {
     /// Builds the daemons if needed, starts `opts.peers` private peers and waits
     /// until they form one network.
     pub async fn start(opts: TestnetOptions) -> Result<Self> {
-        if opts.peers == 0 {
+        if opts.peers == 0 && opts.compose_files.is_empty() {
             return Err(TestnetError::Invalid(
                 "a testnet needs at least one peer".into(),
             ));
@@ -236,20 +298,27 @@ impl Testnet {
             peers: Vec::new(),
             children: BTreeMap::new(),
             keep_running: false,
+            deployed: None,
             opts,
         };
         // Any error from here on drops `net`, which stops what was started.
-        net.init_peers()?;
-        net.configure_kubo()?;
+        if net.opts.compose_files.is_empty() {
+            net.init_peers()?;
+            net.configure_kubo()?;
+        } else {
+            net.init_deployed()?;
+        }
         for i in 0..net.peers.len() {
             net.spawn(i, DaemonKind::Kubo)?;
         }
         for i in 0..net.peers.len() {
             net.wait_kubo_api(i).await?;
         }
-        net.spawn(0, DaemonKind::Cluster)?;
-        net.wait_cluster_api(0).await?;
-        for i in 1..net.peers.len() {
+        // The bootstrap node first, then the members that join through it.
+        let first = net.bootstrap_index();
+        net.spawn(first, DaemonKind::Cluster)?;
+        net.wait_cluster_api(first).await?;
+        for i in (0..net.peers.len()).filter(|i| *i != first) {
             net.spawn(i, DaemonKind::Cluster)?;
         }
         net.wait_formed().await?;
@@ -334,11 +403,148 @@ impl Testnet {
         }
     }
 
-    fn manifest(&self) -> Manifest {
+    /// What `testnet.json` records.
+    pub fn manifest(&self) -> Manifest {
         Manifest {
             peers: self.peers.clone(),
             config: self.config_path(),
+            network: self.deployed.as_ref().map(|d| d.network.clone()),
         }
+    }
+
+    fn bootstrap_index(&self) -> usize {
+        self.deployed
+            .as_ref()
+            .and_then(|d| d.hosts.iter().position(|(_, h)| h.node.bootstrap.is_none()))
+            .unwrap_or(0)
+    }
+
+    /// Deployed mode: one namespace per compose file, every identity and
+    /// credential read from the files themselves.
+    fn init_deployed(&mut self) -> Result<()> {
+        let hosts: Vec<ComposeHost> = self
+            .opts
+            .compose_files
+            .iter()
+            .map(|f| ComposeHost::load(f))
+            .collect::<Result<_>>()?;
+        let tag = format!("{:x}", std::process::id() % 0xfff);
+        let mut network = NetnsNetwork::create(&tag)?;
+        let mut placed = Vec::new();
+        for (i, host) in hosts.into_iter().enumerate() {
+            let name = host.node.peername.clone();
+            let added = network.add_host(&tag, i, &name);
+            // Recorded at each step, so a failure still tears down what exists.
+            self.deployed = Some(Deployed {
+                network: network.clone(),
+                tag: tag.clone(),
+                hosts: Vec::new(),
+            });
+            let (ns, addr) = added?;
+            let dir = self.opts.dir.join(&name);
+            for sub in ["ipfs", "ipfs-cluster"] {
+                let d = dir.join(sub);
+                std::fs::create_dir_all(&d)
+                    .map_err(|e| TestnetError::io("create a host folder", &d, e))?;
+            }
+            use ccs_core::compose as c;
+            let ports = PeerPorts {
+                kubo_swarm: c::KUBO_SWARM_PORT,
+                kubo_api: c::KUBO_API_PORT,
+                gateway: c::GATEWAY_PORT,
+                cluster_swarm: c::CLUSTER_SWARM_PORT,
+                cluster_api: c::CLUSTER_API_PORT,
+                cluster_proxy: c::CLUSTER_PROXY_PORT,
+                cluster_pinsvc: c::CLUSTER_PINSVC_PORT,
+            };
+            self.peers.push(PeerInfo {
+                name: name.clone(),
+                cluster_api: format!("http://{addr}:{}", ports.cluster_api),
+                gateway: format!("http://{addr}:{}", ports.gateway),
+                // Loopback inside the host: unreachable from here, by design.
+                ipfs_api: format!("http://127.0.0.1:{}", ports.kubo_api),
+                username: host.node.secrets.rest_api.username.clone(),
+                password: host.node.secrets.rest_api.password.clone(),
+                cluster_peer_id: host.node.cluster_identity.peer_id.clone(),
+                ipfs_peer_id: host.node.kubo_identity.peer_id.clone(),
+                ports,
+                dir,
+                pids: Vec::new(),
+            });
+            placed.push((ns, host));
+        }
+        network.write_hosts_files()?;
+        self.deployed = Some(Deployed {
+            network,
+            tag,
+            hosts: placed,
+        });
+        Ok(())
+    }
+
+    /// Deployed mode: starts the kubo node of another compose file on a new
+    /// host of the same network (for example a node of a different network,
+    /// to prove that members ignore it). Not waited on to join anything.
+    /// Returns its peer index.
+    pub async fn start_outsider(&mut self, compose: &Path) -> Result<usize> {
+        let host = ComposeHost::load(compose)?;
+        let index = self.peers.len();
+        let name = host.node.peername.clone();
+        let d = self
+            .deployed
+            .as_mut()
+            .ok_or_else(|| TestnetError::Invalid("outsiders need a deployed testnet".into()))?;
+        let (ns, addr) = d.network.add_host(&d.tag.clone(), index, &name)?;
+        d.network.write_hosts_files()?;
+        let dir = self.opts.dir.join(&name);
+        for sub in ["ipfs", "ipfs-cluster"] {
+            let p = dir.join(sub);
+            std::fs::create_dir_all(&p)
+                .map_err(|e| TestnetError::io("create a host folder", &p, e))?;
+        }
+        let mut info = self.peers[0].clone();
+        info.name = name;
+        info.cluster_api = format!("http://{addr}:{}", info.ports.cluster_api);
+        info.gateway = format!("http://{addr}:{}", info.ports.gateway);
+        info.username = host.node.secrets.rest_api.username.clone();
+        info.password = host.node.secrets.rest_api.password.clone();
+        info.cluster_peer_id = host.node.cluster_identity.peer_id.clone();
+        info.ipfs_peer_id = host.node.kubo_identity.peer_id.clone();
+        info.dir = dir;
+        info.pids = Vec::new();
+        self.peers.push(info);
+        d.hosts.push((ns, host));
+        self.spawn(index, DaemonKind::Kubo)?;
+        self.wait_kubo_api(index).await?;
+        self.refresh_pids();
+        Ok(index)
+    }
+
+    fn kubo_probe(&self, i: usize) -> KuboProbe {
+        match &self.deployed {
+            None => KuboProbe::Http(self.peers[i].kubo()),
+            Some(d) => KuboProbe::Netns {
+                ns: d.hosts[i].0.clone(),
+                ipfs: self.bins.ipfs.clone(),
+                repo: self.peers[i].dir.join("ipfs"),
+            },
+        }
+    }
+
+    /// The ids of the peers a member's kubo is connected to right now.
+    pub async fn kubo_swarm_peers(&self, i: usize) -> Result<Vec<String>> {
+        self.kubo_probe(i).swarm_peers().await
+    }
+
+    /// Deployed mode: the address of peer `i` on the hosts' network.
+    pub fn host_addr(&self, i: usize) -> Option<&str> {
+        let d = self.deployed.as_ref()?;
+        d.network.hosts.get(&self.peers[i].name).map(String::as_str)
+    }
+
+    /// Deployed mode: the namespace of peer `i`.
+    pub fn namespace(&self, i: usize) -> Option<&str> {
+        self.deployed.as_ref().map(|d| d.hosts[i].0.as_str())
     }
 
     fn refresh_pids(&mut self) {
@@ -471,6 +677,26 @@ impl Testnet {
     }
 
     fn command(&self, p: &PeerInfo, kind: DaemonKind) -> Command {
+        if let Some(d) = &self.deployed {
+            let i = self
+                .peers
+                .iter()
+                .position(|q| q.name == p.name)
+                .unwrap_or(0);
+            let (ns, host) = &d.hosts[i];
+            // What the images set: their data folders (our volumes) and PATH.
+            let (spec, var, data) = match kind {
+                DaemonKind::Kubo => (&host.kubo, "IPFS_PATH", p.dir.join("ipfs")),
+                DaemonKind::Cluster => (
+                    &host.cluster,
+                    "IPFS_CLUSTER_PATH",
+                    p.dir.join("ipfs-cluster"),
+                ),
+            };
+            let mut cmd = deployed::service_command(&self.bins, ns, spec, &[(var, &data)], &p.dir);
+            cmd.stdin(Stdio::null());
+            return cmd;
+        }
         let mut cmd = match kind {
             DaemonKind::Kubo => {
                 let mut c = Command::new(&self.bins.ipfs);
@@ -513,7 +739,11 @@ impl Testnet {
 
     fn spawn(&mut self, i: usize, kind: DaemonKind) -> Result<()> {
         let p = &self.peers[i];
+        let deployed = self.deployed.is_some();
         let (log_name, args): (&str, Vec<String>) = match kind {
+            // A deployed service's argv comes whole from its compose file.
+            DaemonKind::Kubo if deployed => ("kubo.log", vec![]),
+            DaemonKind::Cluster if deployed => ("cluster.log", vec![]),
             DaemonKind::Kubo => ("kubo.log", vec!["daemon".into()]),
             DaemonKind::Cluster => {
                 let mut a = vec!["daemon".to_string()];
@@ -613,11 +843,17 @@ impl Testnet {
     }
 
     async fn wait_kubo_api(&mut self, i: usize) -> Result<()> {
-        let kubo = self.peers[i].kubo();
+        let probe = self.kubo_probe(i);
         let what = format!("{} kubo API", self.peers[i].name);
         self.wait_until(&what, |_| {
-            let kubo = kubo.clone();
-            async move { kubo.id().await.map(|_| true).map_err(|e| e.to_string()) }
+            let probe = probe.clone();
+            async move {
+                probe
+                    .swarm_peers()
+                    .await
+                    .map(|_| true)
+                    .map_err(|e| e.to_string())
+            }
         })
         .await
     }
@@ -636,10 +872,12 @@ impl Testnet {
     async fn wait_formed(&mut self) -> Result<()> {
         let n = self.peers.len();
         let peers = self.peers.clone();
+        let probes: Vec<KuboProbe> = (0..n).map(|i| self.kubo_probe(i)).collect();
         self.wait_until("network formation", |_| {
             let peers = peers.clone();
+            let probes = probes.clone();
             async move {
-                for p in &peers {
+                for (p, probe) in peers.iter().zip(probes) {
                     let id = p.cluster().id().await.map_err(|e| e.to_string())?;
                     if id.cluster_peers.len() < n {
                         return Err(format!(
@@ -648,11 +886,11 @@ impl Testnet {
                             id.cluster_peers.len()
                         ));
                     }
-                    let swarm = p.kubo().swarm_peers().await.map_err(|e| e.to_string())?;
+                    let swarm = probe.swarm_peers().await.map_err(|e| e.to_string())?;
                     let connected = peers
                         .iter()
                         .filter(|o| o.name != p.name)
-                        .filter(|o| swarm.iter().any(|s| s.peer == o.ipfs_peer_id))
+                        .filter(|o| swarm.contains(&o.ipfs_peer_id))
                         .count();
                     if connected < n - 1 {
                         return Err(format!(
@@ -673,6 +911,9 @@ impl Drop for Testnet {
     fn drop(&mut self) {
         if !self.keep_running {
             self.stop_all();
+            if let Some(d) = &self.deployed {
+                d.network.teardown();
+            }
         }
     }
 }
@@ -705,6 +946,9 @@ pub fn down(dir: &Path) -> Result<usize> {
             }
         }
         stopped = pids.len();
+        if let Some(network) = &manifest.network {
+            network.teardown();
+        }
     } else if !dir.exists() {
         return Ok(0);
     }

@@ -27,6 +27,13 @@ enum Cmd {
     Up {
         #[arg(long, default_value_t = 3)]
         peers: usize,
+        /// Run generated compose files as deployed: each one a separate host in
+        /// its own network namespace (needs root and docker-compose).
+        #[arg(long, requires = "compose")]
+        deployed: bool,
+        /// A compose file to run (repeat for each host); with --deployed.
+        #[arg(long, requires = "deployed")]
+        compose: Vec<PathBuf>,
         #[arg(long)]
         dir: PathBuf,
         /// Stay in the foreground, print a status line, and stop everything on Ctrl-C.
@@ -73,6 +80,8 @@ async fn run(cmd: Cmd) -> Result<(), String> {
         }
         Cmd::Up {
             peers,
+            deployed: _,
+            compose,
             dir,
             foreground,
             timeout,
@@ -80,8 +89,14 @@ async fn run(cmd: Cmd) -> Result<(), String> {
             let mut opts = TestnetOptions::new(peers, &dir);
             opts.detached = !foreground;
             opts.ready_timeout = Duration::from_secs(timeout);
+            let count = if compose.is_empty() {
+                peers
+            } else {
+                compose.len()
+            };
+            opts.compose_files = compose;
             eprintln!(
-                "ccs-testnet: starting {peers} private peers in {}...",
+                "ccs-testnet: starting {count} private peers in {}...",
                 dir.display()
             );
             // Ctrl-C during start-up drops the half-started testnet, which stops it.
@@ -91,7 +106,7 @@ async fn run(cmd: Cmd) -> Result<(), String> {
             };
             let manifest_path = net.dir().join(ccs_testnet::MANIFEST);
             if foreground {
-                print_status(&manifest_of(&net)).await;
+                print_status(&net.manifest()).await;
                 println!(
                     "Sandbox running; testnet details in {}. Press Ctrl-C to stop.",
                     manifest_path.display()
@@ -131,13 +146,6 @@ async fn run(cmd: Cmd) -> Result<(), String> {
                 Err("some peers are not healthy".into())
             }
         }
-    }
-}
-
-fn manifest_of(net: &Testnet) -> Manifest {
-    Manifest {
-        peers: net.peers().to_vec(),
-        config: net.config_path(),
     }
 }
 

@@ -44,7 +44,11 @@ async fn up_writes_manifest_and_config_and_down_stops_everything() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("peer1: up"), "{stdout}");
 
@@ -73,17 +77,40 @@ async fn up_writes_manifest_and_config_and_down_stops_everything() {
     assert_eq!(id.peername, "peer2");
     assert_eq!(id.cluster_peers.len(), 2);
 
-    let status = Command::new(BIN).args(["status", "--dir"]).arg(&dir).output().unwrap();
+    let status = Command::new(BIN)
+        .args(["status", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(status.status.success());
 
-    let down = Command::new(BIN).args(["down", "--dir"]).arg(&dir).output().unwrap();
-    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
+    let down = Command::new(BIN)
+        .args(["down", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
     wait_dead(&pids, Duration::from_secs(15));
     assert!(!dir.exists(), "data left behind");
 
     // Down twice is harmless; status of nothing says so.
-    assert!(Command::new(BIN).args(["down", "--dir"]).arg(&dir).status().unwrap().success());
-    let none = Command::new(BIN).args(["status", "--dir"]).arg(&dir).output().unwrap();
+    assert!(
+        Command::new(BIN)
+            .args(["down", "--dir"])
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let none = Command::new(BIN)
+        .args(["status", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("no testnet"));
 }

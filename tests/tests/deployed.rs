@@ -1,0 +1,208 @@
+//! The compose files we generate, run as deployed: a bootstrap and two clones
+//! (one a clone of a clone) on separate hosts (network namespaces with their
+//! own tailnet-range addresses and host names), each running the real daemons
+//! with exactly the environment and start scripts its file gives. Proves that
+//! they form one network and that they are private. Needs root.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use ccs_core::cluster::{AddOptions, ClusterClient};
+use ccs_core::compose::{BootstrapPeer, NodeFile};
+use ccs_testnet::{Testnet, TestnetOptions};
+use ccs_tests::{pseudo_random, wait_status};
+
+fn write_file(dir: &Path, name: &str, node: &NodeFile) -> PathBuf {
+    let path = dir.join(format!("{name}.yml"));
+    ccs_core::profile::write_private(&path, node.render().as_bytes()).unwrap();
+    path
+}
+
+/// Every id a member's kubo is connected to must be a member's.
+async fn assert_members_only(net: &Testnet, members: &BTreeSet<String>) {
+    for i in 0..members.len() {
+        for peer in net.kubo_swarm_peers(i).await.unwrap() {
+            assert!(
+                members.contains(&peer),
+                "{} is connected to non-member {peer}",
+                net.peer(i).name
+            );
+        }
+    }
+}
+
+/// True when a TCP connection to `addr` succeeds from inside namespace `ns`.
+fn connects_from(ns: &str, addr: &str, port: u16) -> bool {
+    Command::new("ip")
+        .args(["netns", "exec", ns, "bash", "-c"])
+        .arg(format!("exec 3<>/dev/tcp/{addr}/{port}"))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_files_form_a_private_network_as_deployed() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "separate test hosts (network namespaces) need root"
+    );
+    let work = tempfile::tempdir().unwrap();
+
+    // The files a community would make: create, clone, and a clone of the clone.
+    let boot = NodeFile::create("bootstrap").unwrap();
+    let acme = boot.clone_for("acme", "bootstrap").unwrap();
+    let acme_file = write_file(work.path(), "acme", &acme);
+    let beta = NodeFile::parse(&std::fs::read_to_string(&acme_file).unwrap())
+        .unwrap()
+        .clone_for("beta", "acme")
+        .unwrap();
+    let files = vec![
+        write_file(work.path(), "bootstrap", &boot),
+        acme_file,
+        write_file(work.path(), "beta", &beta),
+    ];
+    use std::os::unix::fs::PermissionsExt;
+    for f in &files {
+        assert_eq!(
+            std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    let mut opts = TestnetOptions::new(3, work.path().join("net"));
+    opts.compose_files = files;
+    let mut net = Testnet::start(opts)
+        .await
+        .unwrap_or_else(|e| panic!("deployed testnet failed: {e}"));
+
+    // They form one cluster, with the identities generated offline in the files.
+    let members: BTreeSet<String> = [&boot, &acme, &beta]
+        .iter()
+        .map(|n| n.kubo_identity.peer_id.clone())
+        .collect();
+    for (i, node) in [&boot, &acme, &beta].iter().enumerate() {
+        let id = net.peer(i).cluster().id().await.unwrap();
+        assert_eq!(id.id, node.cluster_identity.peer_id);
+        assert_eq!(id.ipfs.id, node.kubo_identity.peer_id);
+        assert_eq!(id.peername, node.peername);
+        assert_eq!(id.cluster_peers.len(), 3);
+    }
+    assert_members_only(&net, &members).await;
+
+    // A file added on one host (a partner invited later) is pinned on all three
+    // and retrievable from any.
+    let data = pseudo_random(7, 3 * 1024 * 1024 + 5);
+    let file = work.path().join("minutes-1921.pdf");
+    std::fs::write(&file, &data).unwrap();
+    let beta_api = net.peer(2).cluster();
+    let added = beta_api
+        .add(&[file], &AddOptions::default(), |_| {})
+        .await
+        .unwrap();
+    wait_status(&beta_api, &added.cid, Duration::from_secs(180), |s| {
+        s.pinned_count() == 3
+    })
+    .await;
+    for i in 0..3 {
+        let out = work.path().join(format!("back-{i}.pdf"));
+        net.peer(i)
+            .kubo()
+            .download_file(&added.cid, &out)
+            .await
+            .unwrap();
+        assert!(
+            std::fs::read(&out).unwrap() == data,
+            "{} served other bytes",
+            net.peer(i).name
+        );
+    }
+
+    // An outsider: a node of another network (other swarm key and secrets) that
+    // knows the bootstrap's address and ids. It gets no connection and no block.
+    let mut outsider = NodeFile::create("outsider").unwrap();
+    outsider.bootstrap = Some(BootstrapPeer {
+        host: "bootstrap".into(),
+        kubo_peer_id: boot.kubo_identity.peer_id.clone(),
+        cluster_peer_id: boot.cluster_identity.peer_id.clone(),
+    });
+    let outsider_file = write_file(work.path(), "outsider", &outsider);
+    let o = net.start_outsider(&outsider_file).await.unwrap();
+    let ns = net.namespace(o).unwrap().to_string();
+    let ipfs = net.bins().ipfs.clone();
+    let fetch = Command::new("ip")
+        .args(["netns", "exec", &ns, "timeout", "20"])
+        .arg(&ipfs)
+        .args([
+            "--api",
+            "/ip4/127.0.0.1/tcp/5001",
+            "block",
+            "get",
+            &added.cid,
+        ])
+        .env("IPFS_PATH", net.peer(o).dir.join("ipfs"))
+        .output()
+        .unwrap();
+    assert!(
+        !fetch.status.success(),
+        "the outsider fetched a member's block"
+    );
+    assert!(
+        fetch.stdout.iter().all(u8::is_ascii_whitespace),
+        "outsider got: {:?}",
+        String::from_utf8_lossy(&fetch.stdout)
+    );
+    assert!(
+        net.kubo_swarm_peers(o).await.unwrap().is_empty(),
+        "the outsider got a connection"
+    );
+    assert_members_only(&net, &members).await;
+
+    // Exposure: the kubo RPC API (admin), the cluster's IPFS proxy and the
+    // pinning-service API are unreachable from other hosts; the REST API and the
+    // gateway are reachable; the REST API refuses requests without credentials.
+    let other_ns = net.namespace(1).unwrap().to_string();
+    let boot_addr = net.host_addr(0).unwrap().to_string();
+    for port in [5001, 9095, 9097] {
+        assert!(
+            !connects_from(&other_ns, &boot_addr, port),
+            "port {port} is reachable from another host"
+        );
+        assert!(
+            std::net::TcpStream::connect_timeout(
+                &format!("{boot_addr}:{port}").parse().unwrap(),
+                Duration::from_secs(3)
+            )
+            .is_err(),
+            "port {port} is reachable from this machine"
+        );
+    }
+    for port in [4001, 8080, 9094, 9096] {
+        assert!(
+            connects_from(&other_ns, &boot_addr, port),
+            "port {port} should serve members"
+        );
+    }
+    let anonymous = ClusterClient::new(&net.peer(0).cluster_api, None).unwrap();
+    assert_eq!(anonymous.id().await.unwrap_err().code(), "unauthorized");
+    let anonymous_add = anonymous
+        .add(
+            &[work.path().join("bootstrap.yml")],
+            &AddOptions::default(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous_add.code(), "unauthorized");
+
+    // Still members only at the end.
+    assert_members_only(&net, &members).await;
+    net.kill(o, ccs_testnet::DaemonKind::Kubo).unwrap();
+}
