@@ -1,1 +1,154 @@
-pub fn main() {}
+//! The `community-cloud-storage` command (alias `ccs`). Every command is a thin
+//! layer over `ccs-core`: it parses flags, calls the core, and renders the
+//! result as text (with progress on a terminal) or JSON.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod args;
+mod commands;
+mod context;
+mod out;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+
+/// A failure the command reports: a core error (with its code), or one of the
+/// command line's own.
+#[derive(Debug)]
+pub enum CliError {
+    Core(ccs_core::Error),
+    /// Wrong use of the command line: exit 2.
+    Usage(String),
+    /// The command ran but not everything is well (exit 1); already reported.
+    Incomplete(String),
+    /// An explicit exit code with a message (health).
+    Exit(u8, String),
+    /// A failure worded for the command line: stable code, exit code, message.
+    Plain {
+        code: &'static str,
+        exit: u8,
+        message: String,
+    },
+}
+
+impl From<ccs_core::Error> for CliError {
+    fn from(e: ccs_core::Error) -> Self {
+        CliError::Core(e)
+    }
+}
+
+impl CliError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Core(e) => e.code(),
+            CliError::Usage(_) => "usage",
+            CliError::Incomplete(_) => "incomplete",
+            CliError::Exit(..) => "unhealthy",
+            CliError::Plain { code, .. } => code,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            CliError::Core(e) => e.to_string(),
+            CliError::Usage(m) | CliError::Incomplete(m) | CliError::Exit(_, m) => m.clone(),
+            CliError::Plain { message, .. } => message.clone(),
+        }
+    }
+
+    /// The documented exit code (see `args::EXIT_CODES`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Incomplete(_) => 1,
+            CliError::Exit(c, _) => *c,
+            CliError::Plain { exit, .. } => *exit,
+            CliError::Core(e) => match e.code() {
+                "invalid_input" => 2,
+                "unreachable" | "timed_out" => 3,
+                "unauthorized" => 4,
+                "not_found" | "path_not_found" => 5,
+                "verification_failed" => 7,
+                "read_failed" | "write_failed" | "unsupported_file" | "already_exists" => 8,
+                "config" => 9,
+                "cancelled" => 130,
+                // node_error, stream_failed, interrupted, bad_response, unavailable
+                _ => 6,
+            },
+        }
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Entry point of both binaries.
+pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "Something went wrong inside this program ({what}). Please report it to the project, with the command you ran."
+        );
+    }));
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if no_color {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => 2,
+            });
+        }
+    };
+    let json = cli.global.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "Could not start ({e}). Check that the system has free memory and try again."
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(commands::run(cli));
+    // Do not wait for stray background reads (a cancelled upload) at exit.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let reported = matches!(e, CliError::Incomplete(_) | CliError::Exit(..));
+            if json && !reported {
+                let payload =
+                    serde_json::json!({"error": {"code": e.code(), "message": e.message()}});
+                println!("{payload}");
+            }
+            let msg = e.message();
+            if !msg.is_empty() {
+                if reported {
+                    eprintln!("{msg}");
+                } else {
+                    eprintln!("{} {msg}", out::error_label());
+                }
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

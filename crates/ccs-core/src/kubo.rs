@@ -125,6 +125,44 @@ impl KuboClient {
         Ok(p.peers.unwrap_or_default())
     }
 
+    /// The kubo version behind a gateway (its `/version` page), e.g. `0.43.1`.
+    pub async fn gateway_version(&self) -> Result<String> {
+        let base = self.gateway_url()?.to_string();
+        let resp = self
+            .http
+            .get(format!("{base}/version"))
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| transport_error(&base, e))?;
+        if !resp.status().is_success() {
+            return Err(Error::Api {
+                url: base,
+                status: resp.status().as_u16(),
+                message: "no version page".into(),
+            });
+        }
+        let text = resp.text().await.map_err(|e| transport_error(&base, e))?;
+        // "Client Version: kubo/0.43.1/" (text) or {"Version":"0.43.1"} (JSON).
+        let from_text = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Client Version:"))
+            .and_then(|v| v.trim().split('/').nth(1))
+            .map(str::to_string);
+        let from_json = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.get("Version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            });
+        from_text.or(from_json).ok_or_else(|| Error::BadResponse {
+            url: base,
+            detail: "the version page has no version".into(),
+            expected: KUBO.version,
+        })
+    }
+
     /// Streams `cid` from the gateway in the given form.
     pub async fn fetch(
         &self,

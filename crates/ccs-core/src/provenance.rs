@@ -27,6 +27,10 @@ pub fn who() -> String {
     let user = ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            std::env::home_dir()
+                .and_then(|h| h.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
         .unwrap_or_else(|| "unknown".into());
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     format!("{user}@{host}")
@@ -118,6 +122,12 @@ impl Provenance {
 /// Shortens a path for display and metadata.
 pub fn display_path(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// Seconds since 1970 as RFC 3339 UTC.
+pub fn format_unix(secs: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
 }
 
 #[cfg(test)]

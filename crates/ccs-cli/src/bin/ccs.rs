@@ -1,3 +1,5 @@
-fn main() {
+//! The `ccs` command; see the ccs-cli library.
+
+fn main() -> std::process::ExitCode {
     ccs_cli::main()
 }

@@ -1,0 +1,203 @@
+//! The command line: every command and flag of the original tool, and more.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    done, but not everything is well: health degraded, copies missing
+       after --wait or repair, or removal declined
+  2    the command line is wrong or a value is invalid (health: error)
+  3    the storage node could not be reached or did not answer in time
+  4    the storage node refused the user name or password
+  5    the content ID or path was not found
+  6    the storage node failed or broke off a transfer (including an error
+       reported at the end of an upload), or no partner could send a copy
+  7    retrieved content did not match its content ID (nothing was saved)
+  8    a local file or folder could not be read or written, or already exists
+  9    the settings file is unreadable or a setting is wrong
+  130  cancelled with Ctrl-C
+
+Environment:
+  CCS_CONFIG      settings file (default: the platform's config folder)
+  CCS_USERNAME    cluster API user name, overrides the settings
+  CCS_PASSWORD    cluster API password, overrides the settings and keychain
+  CCS_NO_KEYCHAIN set to 1 to never use the OS keychain
+  NO_COLOR        set to turn off colours";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "community-cloud-storage",
+    version,
+    about = "Store, list, retrieve and check files on a community storage network (IPFS Cluster).",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The storage node to talk to: a name from the settings' node table, or a
+    /// tailnet host name (then http://NAME:9094). For create/clone: the new node's name.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster_peername: Option<String>,
+    /// Settings file to use.
+    #[arg(long, global = true, value_name = "FILE", env = "CCS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print machine-readable JSON on standard output.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the compose file of the first (bootstrap) node of a new network.
+    Create {
+        /// Where to write the compose file (default: standard output).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Write a partner's compose file from an existing one (same network secrets).
+    Clone {
+        /// The existing node's compose file.
+        #[arg(long, short = 'i', value_name = "FILE")]
+        input: PathBuf,
+        /// Tailnet name of the member the new node joins through.
+        #[arg(long, value_name = "HOST")]
+        bootstrap_host: String,
+        /// Where to write the partner's compose file (default: standard output).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Store files or folders on the network and print the content ID.
+    Add(AddArgs),
+    /// Show which partners hold copies of content.
+    Status {
+        /// Content IDs to look up.
+        #[arg(value_name = "CID", required_unless_present = "all")]
+        cids: Vec<String>,
+        /// Everything stored on the network.
+        #[arg(long, conflicts_with = "cids")]
+        all: bool,
+    },
+    /// Save stored content (a file or a folder) to disk, verified.
+    Get {
+        #[arg(value_name = "CID")]
+        cid: String,
+        /// Where to save it: the file or folder to create.
+        #[arg(long, short = 'o', value_name = "PATH")]
+        output: PathBuf,
+        /// Replace PATH if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove content from every partner.
+    Rm {
+        #[arg(value_name = "CID", required = true)]
+        cids: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// List the library: what is stored, by whom, and how many copies exist.
+    Ls(LsArgs),
+    /// Show every partner: online or last seen, versions, free space, pins.
+    Peers,
+    /// Check the network: exit 0 ok, 1 degraded, 2 error.
+    Health,
+    /// Retry failed copies and report what was fixed and what is still missing.
+    Repair {
+        /// How long to wait for retried copies, in seconds.
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Show the settings, or change one with `config set`.
+    Config {
+        #[command(subcommand)]
+        action: Option<ConfigAction>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Change a setting. Keys: default-node, nodes.NAME.cluster-api,
+    /// nodes.NAME.gateway, nodes.NAME.username, nodes.NAME.password (the
+    /// password goes to the OS keychain when one is available; without VALUE
+    /// it is read from standard input).
+    Set {
+        key: String,
+        value: Option<String>,
+        /// Keep the password in the settings file (mode 0600) instead of the keychain.
+        #[arg(long)]
+        in_file: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Files or folders; several are stored together in one folder.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Name shown in the library (default: the file or folder name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Minimum number of copies (-1: every partner; default: the network's).
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
+    pub replication_min: Option<i32>,
+    /// Maximum number of copies (-1: every partner; default: the network's).
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
+    pub replication_max: Option<i32>,
+    /// Extra description, KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Wait until the copies are made, showing each partner.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Name,
+    Added,
+    Size,
+    Copies,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateFilter {
+    Ok,
+    Pinning,
+    UnderReplicated,
+    Error,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only items in this state.
+    #[arg(long, value_enum)]
+    pub status: Option<StateFilter>,
+    /// Only items whose name contains this text (any case).
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// Only items with fewer copies than their target.
+    #[arg(long)]
+    pub under_replicated: bool,
+    /// Sort (reads the whole list first); without it items stream as they come.
+    #[arg(long, value_enum)]
+    pub sort: Option<SortKey>,
+    /// Reverse the sort order.
+    #[arg(long, requires = "sort")]
+    pub reverse: bool,
+}

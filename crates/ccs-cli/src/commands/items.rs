@@ -1,0 +1,297 @@
+//! `status`, `ls`, `rm`: the library as the user sees it.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use ccs_core::Error;
+use ccs_core::library::{Health, Item};
+
+use super::{cancellable, check_cid};
+use crate::args::{LsArgs, SortKey, StateFilter};
+use crate::context::Context;
+use crate::out;
+use crate::{CliError, CliResult};
+
+fn not_stored(cid: &str, url: &str) -> CliError {
+    CliError::Core(Error::NotFound {
+        url: url.to_string(),
+        what: format!("The item {cid}"),
+    })
+}
+
+fn print_item_detail(item: &Item) {
+    let name = if item.name.is_empty() {
+        "(no name)"
+    } else {
+        &item.name
+    };
+    println!("{} {}", console::style(name).bold(), item.cid);
+    println!(
+        "  copies {} of {} ({}){}",
+        item.copies,
+        item.target,
+        out::status_word(item.health.as_str()),
+        item.size
+            .map(|s| format!(" · {}", out::size(s)))
+            .unwrap_or_default()
+    );
+    if item.added_by.is_some() || item.added_at.is_some() {
+        println!(
+            "  added  {} by {}",
+            out::when(item.added_at.as_deref()),
+            item.added_by.as_deref().unwrap_or("-")
+        );
+    }
+    for p in &item.partners {
+        let err = if p.error.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", p.error)
+        };
+        println!(
+            "  {} {}{}",
+            out::cell(&p.peername, 16),
+            out::status_word(p.status.as_str()),
+            err
+        );
+    }
+}
+
+pub async fn status(ctx: &Context, cids: &[String], all: bool) -> CliResult {
+    let (_, cluster) = ctx.cluster()?;
+    if all {
+        let mut stream = cluster.status_all(None).await?;
+        let mut first = true;
+        if ctx.json {
+            print!("[");
+        }
+        let run = async {
+            while let Some(s) = stream.next().await {
+                let item = Item::from_status(s?);
+                if ctx.json {
+                    let sep = if first { "\n" } else { ",\n" };
+                    print!("{sep}{}", serde_json::to_string(&item).unwrap_or_default());
+                } else {
+                    print_item_detail(&item);
+                }
+                first = false;
+            }
+            Ok::<(), Error>(())
+        };
+        cancellable(run).await?;
+        if ctx.json {
+            println!("\n]");
+        } else if first {
+            eprintln!("Nothing is stored yet.");
+        }
+        return Ok(());
+    }
+    for c in cids {
+        check_cid(c)?;
+    }
+    let mut items = Vec::new();
+    for c in cids {
+        let item = Item::from_status(cluster.status(c).await?);
+        if item.health == Health::Absent && !ctx.json {
+            return Err(not_stored(c, cluster.base_url()));
+        }
+        items.push(item);
+    }
+    if ctx.json {
+        out::print_json(&items);
+    } else {
+        for item in &items {
+            print_item_detail(item);
+        }
+    }
+    if items.iter().any(|i| i.health == Health::Absent) {
+        return Err(CliError::Exit(5, String::new()));
+    }
+    Ok(())
+}
+
+fn matches(item: &Item, a: &LsArgs) -> bool {
+    if a.under_replicated && !item.under_replicated() {
+        return false;
+    }
+    if let Some(n) = &a.name {
+        if !item.name.to_lowercase().contains(&n.to_lowercase()) {
+            return false;
+        }
+    }
+    match a.status {
+        None => true,
+        Some(StateFilter::Ok) => item.health == Health::Ok,
+        Some(StateFilter::Pinning) => item.health == Health::Pinning,
+        Some(StateFilter::UnderReplicated) => item.under_replicated(),
+        Some(StateFilter::Error) => item.health == Health::Error,
+    }
+}
+
+struct Table {
+    json: bool,
+    count: u64,
+}
+
+impl Table {
+    fn start(json: bool) -> Self {
+        if json {
+            print!("[");
+        } else {
+            println!(
+                "{} {} {:>10} {} {} COPIES",
+                out::cell("NAME", 28),
+                out::cell("CID", 46),
+                "SIZE",
+                out::cell("ADDED", 16),
+                out::cell("BY", 20),
+            );
+        }
+        Self { json, count: 0 }
+    }
+
+    fn row(&mut self, item: &Item) {
+        if self.json {
+            let sep = if self.count == 0 { "\n" } else { ",\n" };
+            print!("{sep}{}", serde_json::to_string(item).unwrap_or_default());
+        } else {
+            let copies = format!("{}/{}", item.copies, item.target);
+            let copies = if item.health == Health::Ok {
+                copies
+            } else {
+                format!("{copies} {}", out::status_word(item.health.as_str()))
+            };
+            println!(
+                "{} {} {:>10} {} {} {}",
+                out::cell(&item.name, 28),
+                out::cell(&item.cid, 46),
+                item.size.map(out::size).unwrap_or_else(|| "-".into()),
+                out::cell(&out::when(item.added_at.as_deref()), 16),
+                out::cell(item.added_by.as_deref().unwrap_or("-"), 20),
+                copies
+            );
+        }
+        self.count += 1;
+        // Keep the stream moving through pipes (`ccs ls | head`).
+        let _ = std::io::stdout().flush();
+    }
+
+    fn finish(self) {
+        if self.json {
+            println!("\n]");
+        } else if self.count == 0 {
+            eprintln!("No items.");
+        }
+    }
+}
+
+pub async fn ls(ctx: &Context, a: LsArgs) -> CliResult {
+    let (_, cluster) = ctx.cluster()?;
+    let mut stream = cluster.status_all(None).await?;
+    let mut table = Table::start(ctx.json);
+    let mut sorted: Vec<Item> = Vec::new();
+    let run = async {
+        while let Some(s) = stream.next().await {
+            let item = Item::from_status(s?);
+            if !matches(&item, &a) {
+                continue;
+            }
+            if a.sort.is_some() {
+                sorted.push(item);
+            } else {
+                table.row(&item);
+            }
+        }
+        Ok::<(), Error>(())
+    };
+    cancellable(run).await?;
+    if let Some(key) = a.sort {
+        match key {
+            SortKey::Name => sorted.sort_by_key(|x| x.name.to_lowercase()),
+            SortKey::Added => sorted.sort_by(|x, y| x.added_at.cmp(&y.added_at)),
+            SortKey::Size => sorted.sort_by_key(|x| x.size),
+            SortKey::Copies => sorted.sort_by_key(|x| (x.copies, x.target)),
+        }
+        if a.reverse {
+            sorted.reverse();
+        }
+        for item in &sorted {
+            table.row(item);
+        }
+    }
+    table.finish();
+    Ok(())
+}
+
+fn confirm(prompt: &str) -> CliResult<bool> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt} [y/N] ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        CliError::Core(Error::Read {
+            path: "standard input".into(),
+            source: e,
+        })
+    })?;
+    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
+    for c in cids {
+        check_cid(c)?;
+    }
+    let (_, cluster) = ctx.cluster()?;
+    let mut items = Vec::new();
+    for c in cids {
+        let item = Item::from_status(cluster.status(c).await?);
+        if cluster.allocation(c).await?.is_none() {
+            return Err(not_stored(c, cluster.base_url()));
+        }
+        items.push(item);
+    }
+    if !ctx.json || !yes {
+        eprintln!("This removes from every partner:");
+        for i in &items {
+            eprintln!(
+                "  {} {} · {} · {} of {} copies",
+                if i.name.is_empty() {
+                    "(no name)"
+                } else {
+                    &i.name
+                },
+                i.cid,
+                i.size
+                    .map(out::size)
+                    .unwrap_or_else(|| "size unknown".into()),
+                i.copies,
+                i.target
+            );
+        }
+    }
+    if !yes {
+        let n = items.len();
+        let ok = confirm(&format!(
+            "Remove {n} item{} from the whole network?",
+            if n == 1 { "" } else { "s" }
+        ))?;
+        if !ok {
+            return Err(CliError::Incomplete(
+                "Nothing was removed (not confirmed). Add --yes to remove without asking.".into(),
+            ));
+        }
+    }
+    let mut removed = Vec::new();
+    for i in &items {
+        cluster.unpin(&i.cid).await?;
+        removed.push(i.cid.clone());
+        if !ctx.json {
+            eprintln!("Removed {}.", i.cid);
+        }
+    }
+    if ctx.json {
+        out::print_json(&serde_json::json!({ "removed": removed }));
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! One function per command.
+
+mod add;
+mod get;
+mod items;
+mod network;
+mod setup;
+
+use std::future::Future;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+use crate::{CliError, CliResult};
+
+pub async fn run(cli: Cli) -> CliResult {
+    // Commands that need no settings file.
+    match &cli.command {
+        Command::Completions { shell } => return setup::completions(*shell),
+        Command::Create { output } => {
+            return setup::create(cli.global.cluster_peername.as_deref(), output.as_deref());
+        }
+        Command::Clone {
+            input,
+            bootstrap_host,
+            output,
+        } => {
+            return setup::clone(
+                cli.global.cluster_peername.as_deref(),
+                input,
+                bootstrap_host,
+                output.as_deref(),
+            );
+        }
+        _ => {}
+    }
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Add(a) => add::run(&ctx, a).await,
+        Command::Status { cids, all } => items::status(&ctx, &cids, all).await,
+        Command::Get { cid, output, force } => get::run(&ctx, &cid, &output, force).await,
+        Command::Rm { cids, yes } => items::rm(&ctx, &cids, yes).await,
+        Command::Ls(a) => items::ls(&ctx, a).await,
+        Command::Peers => network::peers(&ctx).await,
+        Command::Health => network::health(&ctx).await,
+        Command::Repair { timeout } => network::repair(&ctx, timeout).await,
+        Command::Config { action } => setup::config(ctx, action),
+        Command::Completions { .. } | Command::Create { .. } | Command::Clone { .. } => Ok(()),
+    }
+}
+
+/// Runs `fut` until it finishes or Ctrl-C is pressed; dropping it on Ctrl-C
+/// cancels the transfer (open connections close, temporary files go).
+pub async fn cancellable<T>(fut: impl Future<Output = Result<T, ccs_core::Error>>) -> CliResult<T> {
+    tokio::select! {
+        r = fut => r.map_err(CliError::from),
+        _ = tokio::signal::ctrl_c() => Err(CliError::Core(ccs_core::Error::Cancelled)),
+    }
+}
+
+/// Refuses text that is not a CID, before any request.
+pub fn check_cid(cid: &str) -> CliResult {
+    ccs_core::retrieve::parse_cid(cid).map_err(|_| CliError::Plain {
+        code: "invalid_input",
+        exit: 2,
+        message: format!(
+            "\"{cid}\" is not a content ID. CIDs look like Qm... or bafy...; `ccs ls` lists what is stored."
+        ),
+    })?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Which settings file, which node, which credentials.
+//!
+//! A node named with `--cluster-peername` is looked up in the settings' node
+//! table first; otherwise it is a tailnet host name (`http://NAME:9094`).
+//! Credentials, first found wins: `CCS_USERNAME`/`CCS_PASSWORD`, the settings
+//! file (mode 0600), the OS keychain (service `community-cloud-storage`,
+//! account = node name).
+
+use std::path::PathBuf;
+
+use ccs_core::Error;
+use ccs_core::cluster::ClusterClient;
+use ccs_core::profile::{Config, NodeProfile};
+
+use crate::args::Global;
+use crate::{CliError, CliResult};
+
+pub const KEYCHAIN_SERVICE: &str = "community-cloud-storage";
+
+pub struct Context {
+    pub config_path: PathBuf,
+    pub config: Config,
+    pub json: bool,
+    pub peername: Option<String>,
+}
+
+/// The platform's settings file: e.g. `~/.config/community-cloud-storage/config.toml`.
+pub fn default_config_path() -> PathBuf {
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("community-cloud-storage")
+        .join("config.toml")
+}
+
+impl Context {
+    pub fn new(global: &Global) -> CliResult<Self> {
+        let (config_path, explicit) = match &global.config {
+            Some(p) => (p.clone(), true),
+            None => (default_config_path(), false),
+        };
+        let config = if config_path.exists() || explicit {
+            if !config_path.exists() {
+                return Err(CliError::Core(Error::Config {
+                    path: config_path.clone(),
+                    detail: "there is no such file".into(),
+                }));
+            }
+            Config::load(&config_path)?
+        } else {
+            Config::default()
+        };
+        Ok(Self {
+            config_path,
+            config,
+            json: global.json,
+            peername: global.cluster_peername.clone(),
+        })
+    }
+
+    /// The node to talk to, with its credentials filled in.
+    pub fn node(&self) -> CliResult<(String, NodeProfile)> {
+        let name = self
+            .peername
+            .clone()
+            .or_else(|| self.config.default_node.clone())
+            .ok_or_else(|| {
+                CliError::Usage(
+                    "No storage node was named. Add --cluster-peername NAME, or set a default with `ccs config set default-node NAME`.".into(),
+                )
+            })?;
+        Ok((name.clone(), self.profile(&name)))
+    }
+
+    /// A node by name (from the table, else the tailnet host), credentials filled in.
+    pub fn profile(&self, name: &str) -> NodeProfile {
+        let mut p = self.config.node(name);
+        if let Ok(u) = std::env::var("CCS_USERNAME") {
+            p.username = Some(u);
+        }
+        if let Ok(pw) = std::env::var("CCS_PASSWORD") {
+            p.password = Some(pw);
+        } else if p.password.is_none() && p.username.is_some() {
+            p.password = keychain_get(name);
+        }
+        p
+    }
+
+    pub fn cluster(&self) -> CliResult<(String, ClusterClient)> {
+        let (name, p) = self.node()?;
+        Ok((name, p.cluster()?))
+    }
+}
+
+fn keychain_disabled() -> bool {
+    std::env::var("CCS_NO_KEYCHAIN").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The password stored in the OS keychain for `node`, if any.
+pub fn keychain_get(node: &str) -> Option<String> {
+    if keychain_disabled() {
+        return None;
+    }
+    let node = node.to_string();
+    // The keychain client blocks; keep it off the async workers.
+    std::thread::spawn(move || {
+        keyring::Entry::new(KEYCHAIN_SERVICE, &node)
+            .and_then(|e| e.get_password())
+            .ok()
+    })
+    .join()
+    .ok()
+    .flatten()
+}
+
+/// Stores `password` for `node` in the OS keychain. `Err` says why not.
+pub fn keychain_set(node: &str, password: &str) -> Result<(), String> {
+    if keychain_disabled() {
+        return Err("CCS_NO_KEYCHAIN is set".into());
+    }
+    let (node, password) = (node.to_string(), password.to_string());
+    std::thread::spawn(move || {
+        keyring::Entry::new(KEYCHAIN_SERVICE, &node)
+            .and_then(|e| e.set_password(&password))
+            .map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| "the keychain client failed".to_string())?
+}
+
+/// Whether a password for `node` is in the keychain.
+pub fn keychain_has(node: &str) -> bool {
+    keychain_get(node).is_some()
+}
