@@ -89,6 +89,11 @@ pub enum Error {
     Cancelled,
 
     #[error(
+        "The passphrase does not open this invitation. Check it with the person who sent the file (by phone or in person) and try again."
+    )]
+    WrongPassphrase,
+
+    #[error(
         "The copy of {cid} sent by {source_url} does not match its content ID ({detail}), so nothing was saved. Try again, and if it keeps happening ask the person who runs the network to check that node."
     )]
     VerificationFailed {
@@ -125,6 +130,7 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::Config { .. } => "config",
             Error::Cancelled => "cancelled",
+            Error::WrongPassphrase => "wrong_passphrase",
             Error::VerificationFailed { .. } => "verification_failed",
             Error::AlreadyExists { .. } => "already_exists",
             Error::Unavailable { .. } => "unavailable",

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod ingest;
+pub mod invite;
 pub mod kubo;
 pub mod library;
 pub mod profile;
