@@ -202,7 +202,49 @@ async fn generated_files_form_a_private_network_as_deployed() {
         .unwrap_err();
     assert_eq!(anonymous_add.code(), "unauthorized");
 
+    // Private on every start, not only the first: settings changed by hand
+    // while the node was down are put back when it starts again.
+    use ccs_testnet::DaemonKind;
+    net.kill(0, DaemonKind::Kubo).unwrap();
+    let boot_ns = net.namespace(0).unwrap().to_string();
+    let repo = net.peer(0).dir.join("ipfs");
+    let ipfs_cfg = |args: &[&str]| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &boot_ns])
+            .arg(&ipfs)
+            .arg("config")
+            .args(args)
+            .env("IPFS_PATH", &repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ipfs_cfg(&[
+        "--json",
+        "Bootstrap",
+        r#"["/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN"]"#,
+    ]);
+    ipfs_cfg(&["--json", "Discovery.MDNS.Enabled", "true"]);
+    ipfs_cfg(&["--json", "Addresses.API", r#""/ip4/0.0.0.0/tcp/5001""#]);
+    net.restart(0, DaemonKind::Kubo).await.unwrap();
+    assert_eq!(
+        ipfs_cfg(&["Bootstrap"]).trim(),
+        "[]",
+        "the bootstrap node has no members to bootstrap from"
+    );
+    assert_eq!(ipfs_cfg(&["Discovery.MDNS.Enabled"]).trim(), "false");
+    assert_eq!(
+        ipfs_cfg(&["Addresses.API"]).trim(),
+        "/ip4/127.0.0.1/tcp/5001"
+    );
+    assert!(!connects_from(&other_ns, &boot_addr, 5001));
+
     // Still members only at the end.
     assert_members_only(&net, &members).await;
-    net.kill(o, ccs_testnet::DaemonKind::Kubo).unwrap();
+    net.kill(o, DaemonKind::Kubo).unwrap();
 }

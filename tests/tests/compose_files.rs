@@ -1,0 +1,61 @@
+//! Every kind of file the generator writes passes Debian's `docker-compose config`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+use ccs_core::compose::NodeFile;
+
+fn compose_config_ok(text: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("compose.yml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new("docker-compose")
+        .arg("-f")
+        .arg(&path)
+        .arg("config")
+        .output()
+        .expect("docker-compose (Debian package docker-compose) must be installed");
+    assert!(
+        out.status.success(),
+        "docker-compose config rejected:\n{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Compose sees the values we meant (a bare `off` would have become false).
+    let cfg = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        cfg.contains("IPFS_TELEMETRY: 'off'") || cfg.contains("IPFS_TELEMETRY: \"off\""),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains("LIBP2P_FORCE_PNET: '1'") || cfg.contains("LIBP2P_FORCE_PNET: \"1\""),
+        "{cfg}"
+    );
+}
+
+#[test]
+fn create_clone_clone_of_clone_and_edited_files_are_valid_compose() {
+    let boot = NodeFile::create("bootstrap").unwrap();
+    compose_config_ok(&boot.render());
+    let acme = boot.clone_for("acme", "bootstrap").unwrap();
+    compose_config_ok(&acme.render());
+    let beta = NodeFile::parse(&acme.render())
+        .unwrap()
+        .clone_for("beta", "acme")
+        .unwrap();
+    compose_config_ok(&beta.render());
+    // An operator's edits (extra variables, ports, labels) survive and stay valid.
+    let edited = acme.render().replace(
+        "    restart: unless-stopped\n",
+        "    restart: unless-stopped\n    labels:\n      org.example.owner: archive\n",
+    );
+    let again = NodeFile::parse(&edited)
+        .unwrap()
+        .clone_for("gamma", "bootstrap")
+        .unwrap()
+        .render();
+    assert!(again.contains("org.example.owner: archive"));
+    compose_config_ok(&again);
+    // With an IP address as the bootstrap host.
+    compose_config_ok(&boot.clone_for("delta", "100.101.102.103").unwrap().render());
+}
