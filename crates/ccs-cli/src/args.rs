@@ -11,7 +11,8 @@ Exit codes:
        after --wait or repair, or removal declined
   2    the command line is wrong or a value is invalid (health: error)
   3    the storage node could not be reached or did not answer in time
-  4    the storage node refused the user name or password
+  4    the storage node refused the user name or password, or an
+       invitation's passphrase is wrong
   5    the content ID or path was not found
   6    the storage node failed or broke off a transfer (including an error
        reported at the end of an upload), or no partner could send a copy
@@ -123,6 +124,9 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ConfigAction>,
     },
+    /// Invite a partner: write their node file (as `clone` does) and print a
+    /// checklist for them. `invite open FILE` opens a sealed invitation.
+    Invite(InviteArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -200,4 +204,41 @@ pub struct LsArgs {
     /// Reverse the sort order.
     #[arg(long, requires = "sort")]
     pub reverse: bool,
+}
+
+/// `invite`: like `clone`, plus a checklist and an optional sealed form.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InviteArgs {
+    #[command(subcommand)]
+    pub open: Option<InviteCommand>,
+    /// An existing member's node file (the bootstrap's or a partner's).
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Tailnet name of the member the partner joins through.
+    #[arg(long, value_name = "HOST")]
+    pub bootstrap_host: Option<String>,
+    /// Where to write the partner's file.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Seal the file with a passphrase (age format), safe to send over any
+    /// channel. The passphrase is asked for, or read from CCS_INVITE_PASSPHRASE.
+    #[arg(long)]
+    pub encrypt: bool,
+    /// Also check that the bootstrap host resolves from this computer.
+    #[arg(long)]
+    pub check_host: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Open a sealed invitation and write the node file inside it.
+    Open {
+        /// The sealed invitation.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where to write the node file (default: standard output).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }

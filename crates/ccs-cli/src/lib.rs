@@ -69,7 +69,7 @@ impl CliError {
             CliError::Core(e) => match e.code() {
                 "invalid_input" => 2,
                 "unreachable" | "timed_out" => 3,
-                "unauthorized" => 4,
+                "unauthorized" | "wrong_passphrase" => 4,
                 "not_found" | "path_not_found" => 5,
                 "verification_failed" => 7,
                 "read_failed" | "write_failed" | "unsupported_file" | "already_exists" => 8,

@@ -30,7 +30,10 @@ pub fn seal(node_file: &str, passphrase: &str) -> Result<String> {
 
 /// True when `bytes` look like a sealed invitation.
 pub fn is_sealed(bytes: &[u8]) -> bool {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     bytes[start..].starts_with(ARMOR_BEGIN.as_bytes())
 }
 
@@ -39,18 +42,23 @@ pub fn is_sealed(bytes: &[u8]) -> bool {
 pub fn open(sealed: &[u8], passphrase: &str) -> Result<String> {
     if !is_sealed(sealed) {
         return Err(Error::InvalidInput(
-            "This file is not a sealed invitation; if it is a plain node file, use it as it is.".into(),
+            "This file is not a sealed invitation; if it is a plain node file, use it as it is."
+                .into(),
         ));
     }
     let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
     let plain = age::decrypt(&identity, sealed).map_err(|e| match e {
-        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => Error::WrongPassphrase,
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            Error::WrongPassphrase
+        }
         _ => Error::InvalidInput(
             "The invitation file is damaged or incomplete; ask the sender to send it again.".into(),
         ),
     })?;
     let text = String::from_utf8(plain).map_err(|_| {
-        Error::InvalidInput("The invitation does not hold a node file; ask the sender to send it again.".into())
+        Error::InvalidInput(
+            "The invitation does not hold a node file; ask the sender to send it again.".into(),
+        )
     })?;
     // It must be a node file of ours, not just any sealed text.
     NodeFile::parse(&text)?;
@@ -117,22 +125,40 @@ mod tests {
 
     #[test]
     fn sealed_invitation_opens_only_with_its_passphrase() {
-        let text = NodeFile::create("bootstrap").unwrap().clone_for("acme", "bootstrap").unwrap().render();
+        let text = NodeFile::create("bootstrap")
+            .unwrap()
+            .clone_for("acme", "bootstrap")
+            .unwrap()
+            .render();
         let sealed = seal(&text, "correct horse battery staple").unwrap();
         assert!(is_sealed(sealed.as_bytes()));
         assert!(!sealed.contains("CLUSTER_SECRET"));
-        assert_eq!(open(sealed.as_bytes(), "correct horse battery staple").unwrap(), text);
+        assert_eq!(
+            open(sealed.as_bytes(), "correct horse battery staple").unwrap(),
+            text
+        );
         let wrong = open(sealed.as_bytes(), "wrong horse battery staple").unwrap_err();
         assert_eq!(wrong.code(), "wrong_passphrase");
         let truncated = &sealed.as_bytes()[..sealed.len() / 2];
-        assert_eq!(open(truncated, "correct horse battery staple").unwrap_err().code(), "invalid_input");
-        assert_eq!(open(text.as_bytes(), "x").unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            open(truncated, "correct horse battery staple")
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+        assert_eq!(
+            open(text.as_bytes(), "x").unwrap_err().code(),
+            "invalid_input"
+        );
         assert!(seal(&text, "short").is_err());
     }
 
     #[test]
     fn checklist_names_the_partner_and_the_danger() {
-        let acme = NodeFile::create("bootstrap").unwrap().clone_for("acme", "bootstrap").unwrap();
+        let acme = NodeFile::create("bootstrap")
+            .unwrap()
+            .clone_for("acme", "bootstrap")
+            .unwrap();
         let c = checklist(&acme, "acme.yml", true);
         assert!(c.contains("DANGER") && c.contains("\"acme\"") && c.contains("QNAP"));
         assert!(c.contains("invite open acme.yml"));

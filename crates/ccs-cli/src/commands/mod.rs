@@ -2,6 +2,7 @@
 
 mod add;
 mod get;
+mod invite;
 mod items;
 mod network;
 mod setup;
@@ -16,6 +17,7 @@ pub async fn run(cli: Cli) -> CliResult {
     // Commands that need no settings file.
     match &cli.command {
         Command::Completions { shell } => return setup::completions(*shell),
+        Command::Invite(a) => return invite::run(cli.global.cluster_peername.as_deref(), a),
         Command::Create { output } => {
             return setup::create(cli.global.cluster_peername.as_deref(), output.as_deref());
         }
@@ -44,7 +46,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Health => network::health(&ctx).await,
         Command::Repair { timeout } => network::repair(&ctx, timeout).await,
         Command::Config { action } => setup::config(ctx, action),
-        Command::Completions { .. } | Command::Create { .. } | Command::Clone { .. } => Ok(()),
+        Command::Completions { .. }
+        | Command::Create { .. }
+        | Command::Clone { .. }
+        | Command::Invite(_) => Ok(()),
     }
 }
 
