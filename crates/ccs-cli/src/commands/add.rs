@@ -1,10 +1,10 @@
 //! `add`: pre-scan, upload with progress, provenance, optional wait for copies.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ccs_core::Error;
-use ccs_core::cluster::{AddOptions, AddedOutput, ClusterClient};
+use ccs_core::cluster::{AddOptions, AddedOutput, ClusterClient, TrackerStatus};
 use ccs_core::library::{Health, Item};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -13,6 +13,9 @@ use crate::args::AddArgs;
 use crate::context::Context;
 use crate::out;
 use crate::{CliError, CliResult};
+
+/// How long `--wait` tolerates a partner that cannot be reached.
+const PARTNER_GRACE: Duration = Duration::from_secs(30);
 
 pub const CLIENT: &str = concat!("community-cloud-storage/", env!("CARGO_PKG_VERSION"));
 
@@ -237,6 +240,7 @@ pub async fn wait_for_copies(ctx: &Context, cluster: &ClusterClient, cid: &str) 
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut lines: BTreeMap<String, (ProgressBar, String)> = BTreeMap::new();
     let plain = !ctx.json && !out::progress_enabled(ctx.json);
+    let mut error_since: Option<Instant> = None;
     let poll = async {
         loop {
             let item = Item::from_status(cluster.status(cid).await?);
@@ -261,8 +265,24 @@ pub async fn wait_for_copies(ctx: &Context, cluster: &ClusterClient, cid: &str) 
                     entry.1 = text;
                 }
             }
-            if item.health == Health::Ok || item.health == Health::Error {
+            if item.health == Health::Ok {
                 return Ok::<Item, Error>(item);
+            }
+            // A failed pin is final; an unreachable partner (cluster_error)
+            // is often a moment's gap right after the add, so give it time.
+            let hard = item.partners.iter().any(|p| {
+                matches!(
+                    p.status,
+                    TrackerStatus::PinError | TrackerStatus::Error | TrackerStatus::UnpinError
+                )
+            });
+            if item.health == Health::Error {
+                let since = *error_since.get_or_insert_with(Instant::now);
+                if hard || since.elapsed() > PARTNER_GRACE {
+                    return Ok(item);
+                }
+            } else {
+                error_since = None;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }

@@ -46,6 +46,34 @@ fn humantime_like(t: std::time::SystemTime) -> String {
     ccs_core::provenance::format_unix(secs)
 }
 
+/// Names of peers that cannot answer themselves, from the first pin status
+/// that mentions them (stops reading as soon as all are named).
+async fn names_of(
+    cluster: &ccs_core::cluster::ClusterClient,
+    ids: &[String],
+) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    if ids.is_empty() {
+        return names;
+    }
+    let Ok(mut stream) = cluster.status_all(None).await else {
+        return names;
+    };
+    while let Some(Ok(s)) = stream.next().await {
+        for id in ids {
+            if let Some(p) = s.peer_map.get(id) {
+                if !p.peername.is_empty() {
+                    names.insert(id.clone(), p.peername.clone());
+                }
+            }
+        }
+        if names.len() == ids.len() {
+            break;
+        }
+    }
+    names
+}
+
 pub async fn peers(ctx: &Context) -> CliResult {
     let (_, cluster) = ctx.cluster()?;
     let ids = cluster.peers().await?.collect_vec().await?;
@@ -206,12 +234,18 @@ pub async fn health(ctx: &Context) -> CliResult {
         Err(e) => return Err(e),
     };
     let total = peers.len().max(id.cluster_peers.len());
+    let unnamed: Vec<String> = peers
+        .iter()
+        .filter(|p| !p.error.is_empty() && p.peername.is_empty())
+        .map(|p| p.id.clone())
+        .collect();
+    let names = names_of(&cluster, &unnamed).await;
     let offline: Vec<String> = peers
         .iter()
         .filter(|p| !p.error.is_empty())
         .map(|p| {
             if p.peername.is_empty() {
-                p.id.clone()
+                names.get(&p.id).cloned().unwrap_or_else(|| p.id.clone())
             } else {
                 p.peername.clone()
             }

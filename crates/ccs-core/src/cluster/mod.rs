@@ -201,7 +201,9 @@ impl ClusterClient {
         let body = &body[..body.len().min(64 * 1024)];
         let message = serde_json::from_slice::<ApiError>(body)
             .map(|e| e.message)
-            .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_string());
+            .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_string())
+            .trim_end_matches('.')
+            .to_string();
         if status == StatusCode::NOT_FOUND {
             return Err(Error::NotFound {
                 url,

@@ -110,7 +110,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                                 .get_all(STREAM_ERROR_TRAILER)
                                 .iter()
                                 .filter_map(|v| v.to_str().ok())
-                                .map(str::trim)
+                                .map(|v| v.trim().trim_end_matches('.'))
                                 .filter(|v| !v.is_empty())
                                 .collect::<Vec<_>>()
                                 .join("; ");
