@@ -1,0 +1,495 @@
+//! `ccs-bench`: our client against the reference tools, on one fresh 3-peer
+//! testnet, in alternating runs, reporting medians and ratios. Separate from
+//! the test suite: timings are measurements here, never pass/fail.
+//!
+//! Every tool runs as its own process so that wall time and peak RSS (from
+//! `wait4`) are measured the same way for all of them. Each run adds fresh
+//! content (a new seed), so no tool benefits from blocks stored by another.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ccs_testnet::{Testnet, TestnetOptions};
+use clap::Parser;
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "ccs-bench",
+    about = "Benchmarks against ipfs-cluster-ctl, ipfs and curl on a fresh testnet"
+)]
+struct Args {
+    /// Runs per tool and scenario (alternating).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Small sizes for a quick check (128 MiB file, 2,000 files, 5,000 pins).
+    #[arg(long)]
+    quick: bool,
+    /// Where to write every run as JSON.
+    #[arg(long, default_value = "bench-results.json")]
+    out: PathBuf,
+    /// Scenarios to run (1-4); all by default.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<u8>,
+}
+
+/// One measured process run.
+#[derive(Debug, Clone, Serialize)]
+struct Run {
+    scenario: String,
+    tool: String,
+    seconds: f64,
+    peak_rss_kib: i64,
+    /// Throughput in the scenario's unit (MB/s or files/s), when it has one.
+    rate: Option<f64>,
+}
+
+/// Runs `cmd`, returning wall time and the child's own peak RSS.
+fn measure(cmd: &mut Command) -> (Duration, i64, String) {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {cmd:?}: {e}"));
+    let pid = child.id() as i32;
+    // Collect output on threads so a full pipe never stalls the child.
+    let mut child = child;
+    let mut so = child.stdout.take().unwrap_or_else(|| unreachable!());
+    let mut se = child.stderr.take().unwrap_or_else(|| unreachable!());
+    let t1 = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut so, &mut s);
+        s
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut se, &mut s);
+        s
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to be filled in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child with valid out-pointers.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    let stdout = t1.join().unwrap_or_default();
+    let stderr = t2.join().unwrap_or_default();
+    std::mem::forget(child); // already reaped by wait4
+    let ok = rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(ok, "{cmd:?} failed:\n{stderr}\n{stdout}");
+    (elapsed, usage.ru_maxrss, stdout)
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+/// Deterministic incompressible bytes, written in chunks (flat memory).
+fn write_random_file(path: &Path, seed: u64, len: u64) {
+    let mut f =
+        std::io::BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}")));
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        for chunk in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = x.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        let n = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..n]).unwrap_or_else(|e| panic!("{e}"));
+        left -= n as u64;
+    }
+    f.flush().unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn write_folder(root: &Path, seed: u64, files: usize) {
+    for i in 0..files {
+        let dir = root.join(format!("d{:03}", i % 200));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let size = 4096 + ((i as u64 * 7919 + seed) % (60 * 1024));
+        write_random_file(
+            &dir.join(format!("f{i:06}.bin")),
+            seed * 1_000_003 + i as u64,
+            size,
+        );
+    }
+}
+
+struct Bench {
+    net: Testnet,
+    ccs: PathBuf,
+    config: PathBuf,
+    runs: Vec<Run>,
+    work: tempfile::TempDir,
+}
+
+impl Bench {
+    fn ctl(&self) -> Command {
+        let p = self.net.peer(0);
+        let mut c = Command::new(&self.net.bins().cluster_ctl);
+        c.args([
+            "--force-http",
+            "--host",
+            &format!("/ip4/127.0.0.1/tcp/{}", p.ports.cluster_api),
+        ])
+        .args(["--basic-auth", &format!("{}:{}", p.username, p.password)]);
+        c
+    }
+
+    fn ipfs(&self) -> Command {
+        let p = self.net.peer(0);
+        let mut c = Command::new(&self.net.bins().ipfs);
+        c.args(["--api", &format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api)]);
+        c
+    }
+
+    fn ours(&self) -> Command {
+        let mut c = Command::new(&self.ccs);
+        c.arg("--config")
+            .arg(&self.config)
+            .args(["--cluster-peername", "peer1"]);
+        c.env("CCS_NO_KEYCHAIN", "1");
+        c
+    }
+
+    fn record(&mut self, scenario: &str, tool: &str, t: Duration, rss: i64, units: Option<f64>) {
+        let rate = units.map(|u| u / t.as_secs_f64());
+        println!(
+            "  {scenario:<28} {tool:<22} {:>8.2} s  {:>8} KiB{}",
+            t.as_secs_f64(),
+            rss,
+            rate.map(|r| format!("  {r:>10.1}/s")).unwrap_or_default()
+        );
+        self.runs.push(Run {
+            scenario: scenario.into(),
+            tool: tool.into(),
+            seconds: t.as_secs_f64(),
+            peak_rss_kib: rss,
+            rate,
+        });
+    }
+
+    /// Unpins everything and collects garbage on every peer, so runs start equal.
+    fn reset(&self) {
+        if let Ok(o) = self.ctl().args(["pin", "ls"]).output() {
+            for line in String::from_utf8_lossy(&o.stdout).lines() {
+                if let Some(cid) = line.split_whitespace().next().filter(|c| c.len() > 20) {
+                    let _ = self.ctl().args(["pin", "rm", "--no-status", cid]).output();
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        for p in self.net.peers() {
+            let ipfs = || {
+                let mut c = Command::new(&self.net.bins().ipfs);
+                c.args(["--api", &format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api)]);
+                c
+            };
+            // Direct `ipfs add` pins in kubo only: remove those too.
+            if let Ok(o) = ipfs()
+                .args(["pin", "ls", "--type=recursive", "-q"])
+                .output()
+            {
+                for cid in String::from_utf8_lossy(&o.stdout).lines() {
+                    let _ = ipfs().args(["pin", "rm", cid]).output();
+                }
+            }
+            let _ = ipfs().args(["repo", "gc", "-q"]).output();
+        }
+    }
+
+    fn scenario_file(
+        &mut self,
+        runs: usize,
+        size: u64,
+        label: &str,
+        with_refs: bool,
+    ) -> Option<String> {
+        println!("Scenario 1: one {label} file, random content");
+        let mut last_cid = None;
+        for r in 0..runs {
+            let tools: &[&str] = if with_refs {
+                &["ccs add", "ipfs-cluster-ctl add", "ipfs add"]
+            } else {
+                &["ccs add"]
+            };
+            for tool in tools {
+                let file = self.work.path().join("big.bin");
+                write_random_file(&file, 10_000 + r as u64 * 10 + tool.len() as u64, size);
+                self.reset();
+                let mut cmd = match *tool {
+                    "ccs add" => {
+                        let mut c = self.ours();
+                        c.args(["--json", "add"]).arg(&file);
+                        c
+                    }
+                    "ipfs-cluster-ctl add" => {
+                        let mut c = self.ctl();
+                        c.args(["add", "-Q"]).arg(&file);
+                        c
+                    }
+                    _ => {
+                        let mut c = self.ipfs();
+                        c.args(["add", "-Q"]).arg(&file);
+                        c
+                    }
+                };
+                let (t, rss, out) = measure(&mut cmd);
+                self.record(
+                    &format!("add {label}"),
+                    tool,
+                    t,
+                    rss,
+                    Some(size as f64 / 1e6),
+                );
+                if *tool == "ccs add" {
+                    last_cid = serde_json::from_str::<serde_json::Value>(&out)
+                        .ok()
+                        .and_then(|v| v["cid"].as_str().map(String::from));
+                }
+                let _ = std::fs::remove_file(&file);
+            }
+        }
+        last_cid
+    }
+
+    fn scenario_folder(&mut self, runs: usize, files: usize) {
+        println!("Scenario 2: a folder of {files} files of 4-64 KiB");
+        for r in 0..runs {
+            for tool in ["ccs add", "ipfs-cluster-ctl add -r"] {
+                let dir = self.work.path().join("folder");
+                let _ = std::fs::remove_dir_all(&dir);
+                write_folder(&dir, 500 + r as u64 * 2 + tool.len() as u64, files);
+                self.reset();
+                let mut cmd = if tool == "ccs add" {
+                    let mut c = self.ours();
+                    c.args(["--json", "add"]).arg(&dir);
+                    c
+                } else {
+                    let mut c = self.ctl();
+                    c.args(["add", "-r", "-Q"]).arg(&dir);
+                    c
+                };
+                let (t, rss, _) = measure(&mut cmd);
+                self.record("add folder", tool, t, rss, Some(files as f64));
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
+    }
+
+    fn scenario_get(&mut self, runs: usize, size: u64) {
+        println!("Scenario 3: retrieving the file");
+        let file = self.work.path().join("get-src.bin");
+        write_random_file(&file, 777, size);
+        self.reset();
+        let mut add = self.ours();
+        add.args(["--json", "add", "--wait"]).arg(&file);
+        let (_, _, out) = measure(&mut add);
+        let cid = serde_json::from_str::<serde_json::Value>(&out)
+            .ok()
+            .and_then(|v| v["cid"].as_str().map(String::from))
+            .unwrap_or_else(|| panic!("no cid in {out}"));
+        let gateway = self.net.peer(0).gateway.clone();
+        for _ in 0..runs {
+            for tool in ["ccs get (verified)", "curl (unverified)"] {
+                let dest = self.work.path().join("got.bin");
+                let _ = std::fs::remove_file(&dest);
+                let mut cmd = if tool.starts_with("ccs") {
+                    let mut c = self.ours();
+                    c.args(["get", &cid, "--output"]).arg(&dest);
+                    c
+                } else {
+                    let mut c = Command::new("curl");
+                    c.args(["-sf", "-o"])
+                        .arg(&dest)
+                        .arg(format!("{gateway}/ipfs/{cid}"));
+                    c
+                };
+                let (t, rss, _) = measure(&mut cmd);
+                assert_eq!(std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0), size);
+                self.record("get file", tool, t, rss, Some(size as f64 / 1e6));
+            }
+        }
+    }
+
+    async fn scenario_pinset(&mut self, runs: usize, items: usize) {
+        println!("Scenario 4: a pinset of {items} items");
+        self.reset();
+        let cluster = self.net.peer(0).cluster();
+        let start = Instant::now();
+        // Identity CIDs carry their data inline: pinning them needs no transfer,
+        // so the pinset grows fast and the listing is what is measured.
+        let cids: Vec<String> = (0..items)
+            .map(|i| {
+                let data = format!("ccs-bench pin {i}");
+                let mh = cid::multihash::Multihash::<64>::wrap(0x00, data.as_bytes())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                cid::Cid::new_v1(0x55, mh).to_string()
+            })
+            .collect();
+        let opts = ccs_core::cluster::PinOptions::default();
+        let mut done = 0usize;
+        for chunk in cids.chunks(64) {
+            let futs = chunk.iter().map(|c| cluster.pin(c, &opts));
+            for r in futures_util::future::join_all(futs).await {
+                r.unwrap_or_else(|e| panic!("pin failed: {e}"));
+            }
+            done += chunk.len();
+            if done % 5000 == 0 {
+                eprintln!(
+                    "  pinned {done}/{items} in {:.0} s",
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        // Let every peer settle before listing.
+        loop {
+            let busy = cluster
+                .status_all(Some("pinning,pin_queued,queued"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .collect_vec()
+                .await
+                .map(|v| v.len())
+                .unwrap_or(1);
+            if busy == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        for _ in 0..runs {
+            for tool in ["ccs ls (per-partner status)", "ipfs-cluster-ctl status"] {
+                let mut cmd = if tool.starts_with("ccs") {
+                    let mut c = self.ours();
+                    c.args(["--json", "ls"]);
+                    c
+                } else {
+                    let mut c = self.ctl();
+                    c.arg("status");
+                    c
+                };
+                let (t, rss, _) = tokio::task::block_in_place(|| measure(&mut cmd));
+                self.record("list pinset", tool, t, rss, Some(items as f64));
+            }
+        }
+    }
+
+    fn report(&self, out: &Path) {
+        let mut groups: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+        let mut rss: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for r in &self.runs {
+            let k = (r.scenario.clone(), r.tool.clone());
+            groups.entry(k.clone()).or_default().push(r.seconds);
+            let e = rss.entry(k).or_default();
+            *e = (*e).max(r.peak_rss_kib);
+        }
+        println!("\n| scenario | tool | median s | peak RSS MiB | time vs ours |");
+        println!("| --- | --- | --- | --- | --- |");
+        let mut medians = BTreeMap::new();
+        for (k, v) in &groups {
+            medians.insert(k.clone(), median(&mut v.clone()));
+        }
+        for ((scenario, tool), m) in &medians {
+            let ours = medians
+                .iter()
+                .find(|((s, t), _)| s == scenario && t.starts_with("ccs"))
+                .map(|(_, v)| *v)
+                .unwrap_or(f64::NAN);
+            println!(
+                "| {scenario} | {tool} | {m:.2} | {:.1} | {:.2}x |",
+                rss[&(scenario.clone(), tool.clone())] as f64 / 1024.0,
+                m / ours
+            );
+        }
+        let json = serde_json::json!({
+            "machine": machine(),
+            "runs": self.runs,
+            "medians_seconds": medians.iter().map(|((s, t), m)| serde_json::json!({"scenario": s, "tool": t, "median_seconds": m})).collect::<Vec<_>>(),
+        });
+        std::fs::write(out, serde_json::to_vec_pretty(&json).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
+        println!("\nEvery run: {}", out.display());
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!("{cores} cores, {cpu}")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = Args::parse();
+    let ccs = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("ccs")))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| panic!("build the CLI next to the bench first: cargo build --release -p ccs-cli -p ccs-bench"));
+    let work = tempfile::Builder::new()
+        .prefix("ccs-bench-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!(
+        "ccs-bench on {}; starting a fresh 3-peer testnet...",
+        machine()
+    );
+    let net = Testnet::start(TestnetOptions::new(3, work.path().join("net")))
+        .await
+        .unwrap_or_else(|e| panic!("testnet: {e}"));
+    let config = net.config_path();
+    let mut b = Bench {
+        net,
+        ccs,
+        config,
+        runs: Vec::new(),
+        work,
+    };
+    let want = |n: u8| args.only.is_empty() || args.only.contains(&n);
+    let (file, big, files, pins) = if args.quick {
+        (128u64 << 20, 512u64 << 20, 2_000, 5_000)
+    } else {
+        (1u64 << 30, 4u64 << 30, 20_000, 100_000)
+    };
+    if want(1) {
+        tokio::task::block_in_place(|| {
+            b.scenario_file(args.runs, file, &format!("{} MiB", file >> 20), true);
+            b.scenario_file(1, big, &format!("{} MiB", big >> 20), false);
+        });
+    }
+    if want(2) {
+        tokio::task::block_in_place(|| b.scenario_folder(args.runs, files));
+    }
+    if want(3) {
+        tokio::task::block_in_place(|| b.scenario_get(args.runs, file));
+    }
+    if want(4) {
+        b.scenario_pinset(args.runs, pins).await;
+    }
+    b.report(&args.out);
+}
