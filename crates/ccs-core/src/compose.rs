@@ -839,6 +839,60 @@ mod tests {
         assert!(text.contains("ipfs config --json Addresses.API '\"/ip4/127.0.0.1/tcp/5001\"'"));
         assert!(text.contains("ipfs config --json AutoConf.Enabled 'false'"));
         assert!(!text.contains("\"auto\""));
+        // Every kubo privacy setting, read back from the start script.
+        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let script = doc["services"]["ipfs"]["entrypoint"][2]
+            .as_str()
+            .unwrap()
+            .replace("$$", "$");
+        let setting = |key: &str| {
+            script
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("ipfs config --json {key} ")))
+                .unwrap_or_else(|| panic!("{key} is not set"))
+                .to_string()
+        };
+        assert_eq!(setting("AutoConf.Enabled"), "'false'");
+        assert_eq!(
+            setting("Bootstrap"),
+            "'[]'",
+            "a bootstrap node has no members yet"
+        );
+        assert_eq!(setting("Routing.DelegatedRouters"), "'[]'");
+        assert_eq!(setting("Discovery.MDNS.Enabled"), "'false'");
+        assert_eq!(setting("Swarm.DisableNatPortMap"), "'true'");
+        assert_eq!(
+            setting("Swarm.AddrFilters"),
+            "'[]'",
+            "tailnet (CGNAT) addresses must not be filtered"
+        );
+        assert_eq!(
+            setting("Addresses.Announce"),
+            r#""[\"/ip4/$TAILNET_ADDR/tcp/4001\"]""#
+        );
+        assert_eq!(setting("Addresses.API"), r#"'"/ip4/127.0.0.1/tcp/5001"'"#);
+        assert_eq!(
+            setting("Addresses.Gateway"),
+            r#""\"/ip4/$TAILNET_ADDR/tcp/8080\"""#
+        );
+        assert!(script.contains("IFACE=\"${CCS_TAILNET_INTERFACE:-tailscale0}\""));
+        assert!(script.contains("> \"$IPFS_PATH/swarm.key\""));
+        assert_eq!(
+            cenv["CLUSTER_RESTAPI_BASICAUTHCREDENTIALS"]
+                .split(':')
+                .count(),
+            2
+        );
+        assert_eq!(
+            cenv["CLUSTER_IPFSHTTP_NODEMULTIADDRESS"],
+            "/ip4/127.0.0.1/tcp/5001"
+        );
+        assert_eq!(
+            cenv["CLUSTER_PINSVCAPI_HTTPLISTENMULTIADDRESS"],
+            "/ip4/127.0.0.1/tcp/9097"
+        );
+        assert_eq!(cenv["CLUSTER_DISABLEREPINNING"], "false");
+        assert_eq!(cenv["CLUSTER_CRDT_CLUSTERNAME"], "community-cloud-storage");
         // No unescaped `$` reaches compose's interpolation.
         assert!(!text.replace("$$", "").contains('$'));
     }
