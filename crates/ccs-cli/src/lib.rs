@@ -97,6 +97,13 @@ pub fn main() -> ExitCode {
             "Something went wrong inside this program ({what}). Please report it to the project, with the command you ran."
         );
     }));
+    // `ccs ls | head` closes the pipe early: end quietly like other tools,
+    // instead of failing on the next write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if no_color {
         console::set_colors_enabled(false);
@@ -149,6 +156,92 @@ pub fn main() -> ExitCode {
                 }
             }
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccs_core::Error;
+
+    #[test]
+    fn each_error_class_has_its_documented_exit_code() {
+        let url = || "http://a:9094".to_string();
+        let cases: Vec<(CliError, u8)> = vec![
+            (Error::InvalidInput("x".into()).into(), 2),
+            (
+                Error::Unreachable {
+                    url: url(),
+                    detail: "refused".into(),
+                }
+                .into(),
+                3,
+            ),
+            (Error::TimedOut { url: url() }.into(), 3),
+            (Error::Unauthorized { url: url() }.into(), 4),
+            (
+                Error::NotFound {
+                    url: url(),
+                    what: "x".into(),
+                }
+                .into(),
+                5,
+            ),
+            (Error::PathNotFound { path: "x".into() }.into(), 5),
+            (
+                Error::StreamFailed {
+                    url: url(),
+                    message: "m".into(),
+                }
+                .into(),
+                6,
+            ),
+            (
+                Error::Interrupted {
+                    url: url(),
+                    detail: "d".into(),
+                }
+                .into(),
+                6,
+            ),
+            (
+                Error::Unavailable {
+                    cid: "c".into(),
+                    detail: "d".into(),
+                }
+                .into(),
+                6,
+            ),
+            (
+                Error::VerificationFailed {
+                    cid: "c".into(),
+                    source_url: url(),
+                    detail: "d".into(),
+                }
+                .into(),
+                7,
+            ),
+            (Error::AlreadyExists { path: "x".into() }.into(), 8),
+            (
+                Error::Config {
+                    path: "x".into(),
+                    detail: "d".into(),
+                }
+                .into(),
+                9,
+            ),
+            (Error::Cancelled.into(), 130),
+            (CliError::Usage("u".into()), 2),
+            (CliError::Incomplete("i".into()), 1),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.exit_code(), code, "{}", e.code());
+            let text = format!("  {code} ");
+            assert!(
+                args::EXIT_CODES.contains(&text),
+                "exit code {code} is not documented"
+            );
         }
     }
 }

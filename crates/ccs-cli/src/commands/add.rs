@@ -293,3 +293,39 @@ pub async fn wait_for_copies(ctx: &Context, cluster: &ClusterClient, cid: &str) 
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, bytes: u64, cid: Option<&str>) -> AddedOutput {
+        AddedOutput {
+            name: name.into(),
+            bytes,
+            cid: cid.map(str::to_string),
+            ..AddedOutput::default()
+        }
+    }
+
+    #[test]
+    fn byte_progress_adds_up_across_files_and_counts_finished_entries() {
+        let mut t = Tally::default();
+        t.update(&line("a", 100, None));
+        t.update(&line("a", 300, None));
+        t.update(&line("a", 0, Some("Qma")));
+        t.update(&line("b", 50, None));
+        assert_eq!(t.bytes(), 350);
+        t.update(&line("b", 70, None));
+        t.update(&line("b", 0, Some("Qmb")));
+        assert_eq!((t.bytes(), t.entries), (370, 2));
+    }
+
+    #[test]
+    fn metadata_must_be_key_equals_value() {
+        let m = parse_metadata(&["collection=parish".into(), "note=a=b".into()]).unwrap();
+        assert_eq!(m["note"], "a=b");
+        assert!(parse_metadata(&["novalue".into()]).is_err());
+        assert!(parse_metadata(&["bad key=x".into()]).is_err());
+        assert!(parse_metadata(&["=x".into()]).is_err());
+    }
+}
