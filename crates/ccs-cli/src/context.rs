@@ -16,6 +16,8 @@ use crate::args::Global;
 use crate::{CliError, CliResult};
 
 pub const KEYCHAIN_SERVICE: &str = "community-cloud-storage";
+/// The REST API user name of nodes made by `create` / `clone` (`deploy::NetworkSecrets`).
+pub const DEFAULT_USERNAME: &str = "ccs-admin";
 
 pub struct Context {
     pub config_path: PathBuf,
@@ -79,8 +81,12 @@ impl Context {
         }
         if let Ok(pw) = std::env::var("CCS_PASSWORD") {
             p.password = Some(pw);
-        } else if p.password.is_none() && p.username.is_some() {
+        } else if p.password.is_none() {
             p.password = keychain_get(name);
+        }
+        // The user name every generated node file sets for its REST API.
+        if p.password.is_some() && p.username.is_none() {
+            p.username = Some(DEFAULT_USERNAME.into());
         }
         p
     }

@@ -657,6 +657,26 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
     assert!(!out.exists());
 
     // A partner's gateway down while the cluster still lists it as a holder.
+    // Credentials from the environment alone; the generated user name is the default.
+    let mut c3 = ccs_core::profile::Config::load(&cfg).unwrap();
+    let pw = c3.nodes.get_mut("peer1").unwrap().password.take().unwrap();
+    c3.nodes.get_mut("peer1").unwrap().username = None;
+    let env_only = w.join("env-only.toml");
+    c3.save(&env_only).unwrap();
+    let r = ccs(&env_only, &["ls"]);
+    assert_exit(&r, 4, "refused the user name or password");
+    let mut c = ccs_cmd(&env_only, &["ls", "--json"]);
+    c.env("CCS_PASSWORD", &pw);
+    let r = run_cmd(c, "");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["cid"] == cid.as_str()),
+        "{r:?}"
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

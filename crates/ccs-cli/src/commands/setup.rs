@@ -129,7 +129,7 @@ fn show(ctx: &Context) -> CliResult {
                 "environment"
             } else if p.password.is_some() {
                 "file"
-            } else if p.username.is_some() && context::keychain_has(name) {
+            } else if context::keychain_has(name) {
                 "keychain"
             } else {
                 "none"
