@@ -33,7 +33,8 @@ pub struct NdjsonStream<T> {
 }
 
 impl<T: DeserializeOwned> NdjsonStream<T> {
-    pub(crate) fn new(response: reqwest::Response, url: String) -> Self {
+    /// Reads `response` (a 200 whose body is NDJSON, or a 204) as a stream.
+    pub fn new(response: reqwest::Response, url: String) -> Self {
         let empty = response.status() == reqwest::StatusCode::NO_CONTENT;
         let http: http::Response<reqwest::Body> = response.into();
         Self {
@@ -109,9 +110,14 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                             let message = trailers
                                 .get_all(STREAM_ERROR_TRAILER)
                                 .iter()
-                                .filter_map(|v| v.to_str().ok())
-                                .map(|v| v.trim().trim_end_matches('.'))
+                                .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
                                 .filter(|v| !v.is_empty())
+                                // Our message adds its own full stop; keep any
+                                // other text, even one that is only dots.
+                                .map(|v| match v.trim_end_matches('.') {
+                                    "" => v,
+                                    t => t.to_string(),
+                                })
                                 .collect::<Vec<_>>()
                                 .join("; ");
                             if !message.is_empty() {
@@ -168,5 +174,68 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         self.body = None;
         self.buf.clear();
         err
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::GlobalPinInfo;
+
+    fn response(frames: Vec<http_body::Frame<bytes::Bytes>>) -> reqwest::Response {
+        let frames: Vec<Result<_, std::io::Error>> = frames.into_iter().map(Ok).collect();
+        let body = reqwest::Body::wrap(http_body_util::StreamBody::new(
+            futures_util::stream::iter(frames),
+        ));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    fn trailer(v: &str) -> http_body::Frame<bytes::Bytes> {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            STREAM_ERROR_TRAILER,
+            http::HeaderValue::from_str(v).unwrap(),
+        );
+        http_body::Frame::trailers(h)
+    }
+
+    #[tokio::test]
+    async fn a_trailer_error_ends_the_stream_even_without_lines() {
+        let mut s = NdjsonStream::<GlobalPinInfo>::new(response(vec![trailer(".")]), "u".into());
+        let first = s.next().await;
+        assert!(
+            matches!(first, Some(Err(Error::StreamFailed { .. }))),
+            "{first:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn lines_split_across_frames_then_trailer_error() {
+        let frames = vec![
+            http_body::Frame::data(bytes::Bytes::from_static(b"{\"cid\":\"a\"}\n{\"ci")),
+            http_body::Frame::data(bytes::Bytes::from_static(b"d\":\"b\"}\n")),
+            trailer("failed to put block"),
+        ];
+        let mut s = NdjsonStream::<GlobalPinInfo>::new(response(frames), "u".into());
+        assert_eq!(s.next().await.unwrap().unwrap().cid, "a");
+        assert_eq!(s.next().await.unwrap().unwrap().cid, "b");
+        assert!(matches!(
+            s.next().await,
+            Some(Err(Error::StreamFailed { .. }))
+        ));
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_empty_trailer_is_a_clean_end() {
+        let frames = vec![
+            http_body::Frame::data(bytes::Bytes::from_static(b"{\"cid\":\"a\"}\n")),
+            trailer(""),
+        ];
+        let items = NdjsonStream::<GlobalPinInfo>::new(response(frames), "u".into())
+            .collect_vec()
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 1);
     }
 }
