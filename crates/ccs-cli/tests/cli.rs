@@ -321,6 +321,38 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert!(r.stderr.contains("from peer3"), "{r:?}");
     assert_same_tree(&folder, &got);
 
+    // --- one folder of 4,000 long names: stored as a HAMT-sharded directory.
+    let flat = w.join("flat");
+    std::fs::create_dir(&flat).unwrap();
+    for i in 0..4000 {
+        std::fs::write(
+            flat.join(format!(
+                "a-long-file-name-that-makes-the-folder-big-{i:05}.txt"
+            )),
+            format!("entry {i}"),
+        )
+        .unwrap();
+    }
+    let r = ccs(&cfg, &["add", flat.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let flat_cid = r.stdout.trim().to_string();
+    let root = reqwest::get(format!(
+        "{}/ipfs/{flat_cid}?format=raw",
+        net.peer(0).gateway
+    ))
+    .await
+    .unwrap()
+    .bytes()
+    .await
+    .unwrap();
+    // UnixFS Data ends with fanout = 256 (field 6) only in a HAMT shard.
+    assert!(root.ends_with(&[0x30, 0x80, 0x02]), "not sharded");
+    let got_flat = w.join("flat back");
+    let r = ccs(&cfg, &["get", &flat_cid, "-o", got_flat.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_same_tree(&flat, &got_flat);
+    wait_all_pinned(&cfg, &flat_cid);
+
     // --- get what ipfs-cluster-ctl stored, byte-identical (file and folder).
     let ctl_file = w.join("ctl.bin");
     std::fs::write(&ctl_file, pseudo_random(99, 1_500_000)).unwrap();
@@ -385,13 +417,13 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert_eq!(items[0]["partners"].as_array().unwrap().len(), 3);
     let r = ccs(&cfg, &["status", "--all", "--json"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.json().as_array().unwrap().len(), 5);
+    assert_eq!(r.json().as_array().unwrap().len(), 6);
 
     // --- ls: streams the library; filters and sort.
     let r = ccs(&cfg, &["ls"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.starts_with("NAME"), "{r:?}");
-    assert_eq!(r.stdout.lines().count(), 6, "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 7, "{r:?}");
     let row = r
         .stdout
         .lines()
@@ -429,7 +461,7 @@ async fn every_command_end_to_end_against_a_real_cluster() {
             "{p}"
         );
         assert_eq!(p["kubo_version"], "0.43.1");
-        assert_eq!(p["pins"], 5);
+        assert_eq!(p["pins"], 6);
     }
     let r = ccs(&cfg, &["peers"]);
     assert!(

@@ -36,19 +36,31 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
                 .metadata
                 .get(ccs_core::provenance::BYTES)
                 .and_then(|v| v.parse().ok());
-            let mut holders: Vec<String> = st
-                .peer_map
-                .values()
-                .filter(|p| p.status == TrackerStatus::Pinned)
-                .map(|p| p.peername.clone())
-                .collect();
+            // Complete copies first, then partners still receiving one (their
+            // gateway may already have every block; each block is verified).
+            let pick = |f: fn(TrackerStatus) -> bool| {
+                let mut names: Vec<String> = st
+                    .peer_map
+                    .values()
+                    .filter(|p| f(p.status))
+                    .map(|p| p.peername.clone())
+                    .collect();
+                names.sort_by_key(|h| h != &node);
+                names
+            };
+            let mut holders = pick(|s| s == TrackerStatus::Pinned);
+            holders.extend(pick(|s| {
+                matches!(
+                    s,
+                    TrackerStatus::Pinning | TrackerStatus::PinQueued | TrackerStatus::Queued
+                )
+            }));
             if holders.is_empty() {
                 return Err(CliError::Core(Error::NotFound {
                     url: cluster.base_url().to_string(),
-                    what: format!("A complete copy of {cid}"),
+                    what: format!("A copy of {cid}"),
                 }));
             }
-            holders.sort_by_key(|h| h != &node);
             for h in holders {
                 let kubo = if h == node {
                     profile.kubo()
