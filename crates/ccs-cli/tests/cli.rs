@@ -784,6 +784,48 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["long.mov"]);
+    // Ctrl-C during a get: exit 130, nothing saved, no temporary file left.
+    let out = dest_dir.join("cancelled.mov");
+    let mut child = ccs_cmd(
+        &cfg,
+        &[
+            "get",
+            "--cluster-peername",
+            "peer2",
+            &long_cid,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_dir(&dest_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains(".partial-"))
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the get ended before Ctrl-C"
+        );
+        assert!(Instant::now() < deadline, "the get never started writing");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: SIGINT to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let res = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("nothing was saved"), "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(&dest_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["long.mov"]);
+
     // With peer1's kubo down the cluster no longer counts it as a holder.
     let out = w.join("film-4.mov");
     let r = ccs(
