@@ -165,6 +165,31 @@ async fn generated_files_form_a_private_network_as_deployed() {
     );
     assert_members_only(&net, &members).await;
 
+    // And an outsider with no network key at all (a public-mode kubo): same.
+    let mut nokey = NodeFile::create("nokey").unwrap();
+    nokey.bootstrap = outsider.bootstrap.clone();
+    let text = nokey
+        .render()
+        .replace("LIBP2P_FORCE_PNET: '1'", "LIBP2P_FORCE_PNET: '0'")
+        .replace(
+            "printf '/key/swarm/psk/1.0.0/\\n/base16/\\n%s\\n' \"$$CCS_SWARM_KEY\" > \"$$IPFS_PATH/swarm.key\"",
+            "rm -f \"$$IPFS_PATH/swarm.key\"",
+        );
+    assert!(
+        text.contains("rm -f"),
+        "the swarm key step was not found to remove"
+    );
+    let nokey_file = work.path().join("nokey.yml");
+    std::fs::write(&nokey_file, text).unwrap();
+    let n = net.start_outsider(&nokey_file).await.unwrap();
+    assert!(!net.peer(n).dir.join("ipfs/swarm.key").exists());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(
+        net.kubo_swarm_peers(n).await.unwrap().is_empty(),
+        "a keyless node got a connection"
+    );
+    assert_members_only(&net, &members).await;
+
     // Exposure: the kubo RPC API (admin), the cluster's IPFS proxy and the
     // pinning-service API are unreachable from other hosts; the REST API and the
     // gateway are reachable; the REST API refuses requests without credentials.
@@ -247,4 +272,32 @@ async fn generated_files_form_a_private_network_as_deployed() {
     // Still members only at the end.
     assert_members_only(&net, &members).await;
     net.kill(o, DaemonKind::Kubo).unwrap();
+    net.kill(n, DaemonKind::Kubo).unwrap();
+
+    // No secret ever reaches a daemon's log.
+    let secrets: Vec<String> = [&boot, &acme, &beta]
+        .iter()
+        .flat_map(|f| {
+            [
+                f.secrets.cluster_secret.clone(),
+                f.secrets.swarm_key.clone(),
+                f.secrets.rest_api.password.clone(),
+                f.kubo_identity.private_key.clone(),
+                f.cluster_identity.private_key.clone(),
+            ]
+        })
+        .collect();
+    for i in 0..3 {
+        for log in ["kubo.log", "cluster.log"] {
+            let text = std::fs::read_to_string(net.peer(i).dir.join(log)).unwrap();
+            assert!(!text.is_empty(), "{log} of {} is empty", net.peer(i).name);
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "a secret appears in {}'s {log}",
+                    net.peer(i).name
+                );
+            }
+        }
+    }
 }
