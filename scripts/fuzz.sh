@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 20: the smoke run CI does).
+# Long runs (RELIABILITY.md): scripts/fuzz.sh 600
+# cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain
+# provide them, and `-s none` skips the sanitizer runtime stable does not ship.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO_ROOT/fuzz"
+seconds="${1:-20}"
+command -v cargo-fuzz >/dev/null || [ -x "$HOME/.cargo/bin/cargo-fuzz" ] || {
+  say "installing cargo-fuzz"
+  cargo install -q cargo-fuzz --locked
+}
+export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_DIR="$HOME/.cache/ccs/target-fuzz"
+cargo fuzz build -s none
+for target in compose_parse invite_open ndjson_stream car_verify; do
+  say "fuzzing $target for ${seconds}s"
+  # A finding is a failure; its input is kept under fuzz/artifacts/.
+  cargo fuzz run -s none "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^(Done|#[0-9]+ +DONE)|SUMMARY|panicked" || true
+  test "${PIPESTATUS[0]}" -eq 0 || die "fuzz target $target found a failure; see fuzz/artifacts/$target"
+done
