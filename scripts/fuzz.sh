@@ -16,7 +16,12 @@ export CARGO_TARGET_DIR="$HOME/.cache/ccs/target-fuzz"
 cargo fuzz build -s none
 for target in compose_parse invite_open ndjson_stream car_verify; do
   say "fuzzing $target for ${seconds}s"
+  log="$(mktemp)"
   # A finding is a failure; its input is kept under fuzz/artifacts/.
-  cargo fuzz run -s none "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^(Done|#[0-9]+ +DONE)|SUMMARY|panicked" || true
-  test "${PIPESTATUS[0]}" -eq 0 || die "fuzz target $target found a failure; see fuzz/artifacts/$target"
+  if ! cargo fuzz run -s none "$target" -- -max_total_time="$seconds" >"$log" 2>&1; then
+    grep -E "panicked|SUMMARY" -A3 "$log" >&2 || tail -20 "$log" >&2
+    die "fuzz target $target found a failure; its input is in fuzz/artifacts/$target"
+  fi
+  grep -E "DONE" "$log" | tail -1
+  rm -f "$log"
 done
