@@ -56,3 +56,44 @@ ensure_daemons() {
   cargo build -q -p ccs-testnet --bin ccs-testnet
   "$CARGO_TARGET_DIR/debug/ccs-testnet" install >/dev/null
 }
+
+# --- The desktop app (src-tauri/, ui/) ---------------------------------------
+# Tauri v2 on WebKitGTK, and for its E2E: Xvfb, WebKitWebDriver, docker-compose
+# (checks the exported invitation) and ImageMagick (screenshots by hand).
+APT_PACKAGES+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev xvfb xauth webkit2gtk-driver imagemagick file)
+
+# The built app (a debug build with the frontend embedded).
+export CCS_APP_BIN="$CARGO_TARGET_DIR/debug/community-cloud-storage-app"
+
+# Node.js 20.19+ with npm (Vite 7 needs it); installs the locked npm packages.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    die "Node.js is not installed: the app's frontend needs Node.js 20.19 or newer with npm (https://nodejs.org); put it on PATH and run this again."
+  local v major minor
+  v="$(node --version | sed 's/^v//')"
+  major="${v%%.*}"; minor="${v#*.}"; minor="${minor%%.*}"
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
+    die "Node.js $v is too old: the app's frontend (Vite 7) needs Node.js 20.19 or newer (https://nodejs.org)."
+  fi
+  if [ ! -d "$REPO_ROOT/node_modules" ] || [ "$REPO_ROOT/package-lock.json" -nt "$REPO_ROOT/node_modules/.package-lock.json" ]; then
+    say "installing the frontend's npm packages (package-lock.json)"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Builds the frontend into ui/dist (embedded by the app; the Rust build needs it).
+build_ui() {
+  (cd "$REPO_ROOT" && npx vite build --config ui/vite.config.ts --logLevel warn)
+}
+
+# Builds the app with the frontend embedded, and its .deb package.
+build_app() {
+  (cd "$REPO_ROOT" && npx tauri build --debug --ci) >/dev/null
+}
+
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null && return 0
+  say "installing tauri-driver (WebDriver for the app's E2E)"
+  cargo install tauri-driver --locked --quiet
+}

@@ -3,6 +3,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod app_support;
 pub mod cluster;
 pub mod compose;
 pub mod deploy;

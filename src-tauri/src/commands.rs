@@ -1,0 +1,425 @@
+//! The commands the frontend calls. Each delegates to ccs-core in a few lines;
+//! nothing here knows more about the cluster than how to ask the core.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ccs_core::cluster::{AddOptions, AddedOutput, TrackerStatus};
+use ccs_core::compose::NodeFile;
+use ccs_core::library::{Health, Item};
+use ccs_core::profile::write_private;
+use ccs_core::retrieve::{self, Event};
+use ccs_core::{Error, app_support, ingest, invite, provenance};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::dto::*;
+use crate::state::AppState;
+use crate::throttle::{PROGRESS_INTERVAL, Throttle};
+
+/// Recorded as `client` in each item's provenance.
+pub const CLIENT: &str = concat!("ccs-app/", env!("CARGO_PKG_VERSION"));
+
+/// Test-only seam for native pickers: when set, a pick returns the paths
+/// listed (one a line) in this file and deletes it; no file means "cancelled".
+pub const TEST_PICK_ENV: &str = "CCS_TEST_PICK_FILE";
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    let config = state.config()?;
+    let connection = config.default_node.as_ref().map(|name| {
+        let p = config.node(name);
+        ConnectionInfo {
+            node: name.clone(),
+            cluster_api: p.cluster_api,
+            username: p.username,
+        }
+    });
+    Ok(Settings {
+        connection,
+        me: provenance::who(),
+        config_path: state.config_path.display().to_string(),
+    })
+}
+
+async fn probe(
+    input: &ConnectInput,
+) -> AppResult<(ccs_core::profile::NodeProfile, ConnectionReport)> {
+    let mut profile = app_support::profile_for_address(&input.address)?;
+    if !input.username.is_empty() || !input.password.is_empty() {
+        profile.username = Some(input.username.clone());
+        profile.password = Some(input.password.clone());
+    }
+    let client = profile.cluster()?;
+    let id = client.id().await?;
+    let version = client.version().await?.version;
+    let report = ConnectionReport {
+        node: id.peername,
+        cluster_api: profile.cluster_api.clone(),
+        version,
+        members: id.cluster_peers.len() as u64,
+    };
+    Ok((profile, report))
+}
+
+/// Tries the connection without saving anything.
+#[tauri::command]
+pub async fn test_connection(input: ConnectInput) -> AppResult<ConnectionReport> {
+    Ok(probe(&input).await?.1)
+}
+
+/// Tries the connection, then makes it this computer's node in the settings.
+#[tauri::command]
+pub async fn save_connection(
+    state: State<'_, AppState>,
+    input: ConnectInput,
+) -> AppResult<ConnectionReport> {
+    let (profile, mut report) = probe(&input).await?;
+    let mut config = state.config()?;
+    // A node already in the table (e.g. written by the CLI) keeps its gateway.
+    let existing = config
+        .nodes
+        .iter()
+        .find(|(_, p)| p.cluster_api == profile.cluster_api)
+        .map(|(n, _)| n.clone());
+    let name = existing.unwrap_or_else(|| match report.node.as_str() {
+        "" => "my-node".to_string(),
+        n => n.to_string(),
+    });
+    let entry = config.nodes.entry(name.clone()).or_insert(profile.clone());
+    entry.username = profile.username;
+    entry.password = profile.password;
+    config.default_node = Some(name.clone());
+    config.save(&state.config_path)?;
+    report.node = name;
+    Ok(report)
+}
+
+#[tauri::command]
+pub async fn list_library(state: State<'_, AppState>) -> AppResult<Vec<LibraryItem>> {
+    let (_, _, profile) = state.node()?;
+    let all = profile
+        .cluster()?
+        .status_all(None)
+        .await?
+        .collect_vec()
+        .await?;
+    Ok(all
+        .into_iter()
+        .map(Item::from_status)
+        .filter(|i| i.health != Health::Absent)
+        .map(Into::into)
+        .collect())
+}
+
+#[tauri::command]
+pub async fn item_detail(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
+    let (_, _, profile) = state.node()?;
+    let status = profile.cluster()?.status(&cid).await?;
+    Ok(Item::from_status(status).into())
+}
+
+#[tauri::command]
+pub async fn list_partners(state: State<'_, AppState>) -> AppResult<Vec<Partner>> {
+    let (_, _, profile) = state.node()?;
+    let client = profile.cluster()?;
+    let peers = client.peers().await?.collect_vec().await?;
+    let free: HashMap<String, u64> = client
+        .freespace()
+        .await?
+        .into_iter()
+        .filter_map(|m| Some((m.peer, m.value.parse().ok()?)))
+        .collect();
+    let alerts = client.alerts().await?;
+    let mut pinned: HashMap<String, u64> = HashMap::new();
+    for s in client
+        .status_all(Some("pinned"))
+        .await?
+        .collect_vec()
+        .await?
+    {
+        for (peer, info) in s.peer_map {
+            if info.status == TrackerStatus::Pinned {
+                *pinned.entry(peer).or_default() += 1;
+            }
+        }
+    }
+    Ok(peers
+        .into_iter()
+        .map(|p| Partner {
+            free_space: free.get(&p.id).copied(),
+            pinned: pinned.get(&p.id).copied().unwrap_or(0),
+            alerts: alerts
+                .iter()
+                .filter(|a| a.metric.peer == p.id)
+                .map(|a| format!("{} ({})", a.metric.name, a.triggered_at))
+                .collect(),
+            peer_id: p.id,
+            name: p.peername,
+            error: p.error,
+            version: p.version,
+        })
+        .collect())
+}
+
+/// Counts bytes from the cluster's add lines: a line without a CID carries the
+/// bytes read so far of the current file; a line with one finishes an entry.
+#[derive(Default)]
+struct Tally {
+    done_bytes: u64,
+    cur_bytes: u64,
+    entries: u64,
+}
+
+impl Tally {
+    fn update(&mut self, o: &AddedOutput) {
+        if o.cid.is_some() {
+            self.entries += 1;
+            self.done_bytes += self.cur_bytes;
+            self.cur_bytes = 0;
+        } else {
+            self.cur_bytes = o.bytes;
+        }
+    }
+}
+
+/// Stores files and folders (paths, never bytes) as one item, with progress.
+#[tauri::command]
+pub async fn add_items(
+    state: State<'_, AppState>,
+    job: String,
+    paths: Vec<String>,
+    details: AddDetails,
+    on_progress: Channel<AddProgress>,
+) -> AppResult<AddOutcome> {
+    let (_, _, profile) = state.node()?;
+    let client = profile.cluster()?;
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    let Some(first) = paths.first() else {
+        return Err(Error::InvalidInput("Choose at least one file or folder.".into()).into());
+    };
+    let name = match details.title.trim() {
+        "" if paths.len() == 1 => ingest::upload_name(first)?,
+        "" => format!("{} items", paths.len()),
+        t => t.to_string(),
+    };
+    state
+        .job(&job, async move {
+            let mut progress = AddProgress {
+                phase: AddPhase::Scanning,
+                files: 0,
+                bytes: 0,
+                files_total: 0,
+                bytes_total: 0,
+            };
+            let _ = on_progress.send(progress.clone());
+            let scan_paths = paths.clone();
+            let scan = tokio::task::spawn_blocking(move || ingest::scan(&scan_paths, |_| {}))
+                .await
+                .map_err(|_| Error::Cancelled)??;
+            let mut options = AddOptions::default();
+            options.pin.name = Some(name);
+            for (key, value) in [
+                ("collection", &details.collection),
+                ("description", &details.description),
+            ] {
+                if !value.trim().is_empty() {
+                    options.pin.metadata.insert(key.into(), value.trim().into());
+                }
+            }
+            provenance::record(&mut options, &paths, &scan, CLIENT);
+            progress.phase = AddPhase::Uploading;
+            progress.files_total = scan.files;
+            progress.bytes_total = scan.bytes;
+            let _ = on_progress.send(progress.clone());
+            let mut tally = Tally::default();
+            let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+            throttle.ready();
+            let added = client
+                .add(&paths, &options, |o| {
+                    tally.update(o);
+                    if throttle.ready() {
+                        progress.bytes = (tally.done_bytes + tally.cur_bytes).min(scan.bytes);
+                        progress.files = tally.entries.min(scan.files);
+                        let _ = on_progress.send(progress.clone());
+                    }
+                })
+                .await?;
+            progress.phase = AddPhase::Done;
+            progress.files = scan.files;
+            progress.bytes = scan.bytes;
+            let _ = on_progress.send(progress);
+            Ok(AddOutcome {
+                cid: added.cid,
+                name: added.name,
+                files: scan.files,
+                bytes: scan.bytes,
+            })
+        })
+        .await
+}
+
+/// Stops a running add or retrieval; false when it had already finished.
+#[tauri::command]
+pub fn cancel_job(state: State<'_, AppState>, job: String) -> bool {
+    state.cancel(&job)
+}
+
+/// Saves an item to disk from a partner holding it, every block verified.
+#[tauri::command]
+pub async fn retrieve_item(
+    state: State<'_, AppState>,
+    job: String,
+    cid: String,
+    destination: String,
+    on_progress: Channel<RetrieveProgress>,
+) -> AppResult<RetrieveOutcome> {
+    let (config, node, profile) = state.node()?;
+    let status = profile.cluster()?.status(&cid).await?;
+    let bytes_total = status
+        .metadata
+        .get(provenance::BYTES)
+        .and_then(|v| v.parse().ok());
+    let sources = app_support::retrieval_sources(&status, &config, &node);
+    state
+        .job(&job, async move {
+            let mut progress = RetrieveProgress {
+                source: String::new(),
+                bytes: 0,
+                files: 0,
+                bytes_total,
+                done: false,
+            };
+            let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+            let got = retrieve::retrieve(&sources, &cid, Path::new(&destination), false, |ev| {
+                match ev {
+                    Event::Trying { source } => {
+                        progress.source = source.to_string();
+                        progress.bytes = 0;
+                        progress.files = 0;
+                    }
+                    Event::Progress(p) => {
+                        progress.bytes = p.bytes;
+                        progress.files = p.files;
+                        progress.bytes_total = progress.bytes_total.or(p.total_bytes);
+                    }
+                    Event::SourceFailed { .. } => return,
+                }
+                if throttle.ready() {
+                    let _ = on_progress.send(progress.clone());
+                }
+            })
+            .await?;
+            progress.bytes = got.bytes;
+            progress.files = got.files;
+            progress.done = true;
+            let _ = on_progress.send(progress);
+            Ok(RetrieveOutcome {
+                path: got.path.display().to_string(),
+                kind: serde_json::to_value(got.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                bytes: got.bytes,
+                files: got.files,
+                blocks: got.blocks,
+                source: got.source,
+            })
+        })
+        .await
+}
+
+/// Removes an item from every partner (the frontend has confirmed it).
+#[tauri::command]
+pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<()> {
+    let (_, _, profile) = state.node()?;
+    profile.cluster()?.unpin(&cid).await?;
+    Ok(())
+}
+
+/// Starts a new network: the bootstrap node's compose file.
+#[tauri::command]
+pub async fn create_network(peername: String, destination: String) -> AppResult<()> {
+    let text = NodeFile::create(peername.trim())?.render();
+    write_private(Path::new(&destination), text.as_bytes())?;
+    Ok(())
+}
+
+/// Writes a partner's compose file (optionally sealed) and returns their checklist.
+#[tauri::command]
+pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
+    let source = Path::new(&input.network_file);
+    let text = std::fs::read_to_string(source).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::PathNotFound {
+            path: source.into(),
+        },
+        _ => Error::Read {
+            path: source.into(),
+            source: e,
+        },
+    })?;
+    let partner =
+        NodeFile::parse(&text)?.clone_for(input.partner.trim(), input.bootstrap_host.trim())?;
+    let mut out = partner.render();
+    let passphrase = input.passphrase.filter(|p| !p.is_empty());
+    if let Some(p) = &passphrase {
+        out = invite::seal(&out, p)?;
+    }
+    let dest = PathBuf::from(&input.destination);
+    write_private(&dest, out.as_bytes())?;
+    let file_name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(InviteOutcome {
+        path: dest.display().to_string(),
+        sealed: passphrase.is_some(),
+        checklist: invite::checklist(&partner, &file_name, passphrase.is_some()),
+    })
+}
+
+/// A native picker; `None` when the person cancelled.
+#[tauri::command]
+pub async fn pick<R: Runtime>(
+    app: AppHandle<R>,
+    request: PickRequest,
+) -> AppResult<Option<Vec<String>>> {
+    if let Some(seam) = std::env::var_os(TEST_PICK_ENV) {
+        return Ok(test_pick(Path::new(&seam)));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel::<Option<Vec<PathBuf>>>();
+    let one = |f: Option<tauri_plugin_dialog::FilePath>| {
+        f.and_then(|p| p.into_path().ok()).map(|p| vec![p])
+    };
+    let dialog = app.dialog().file();
+    match request {
+        PickRequest::Files => dialog.pick_files(move |f| {
+            let _ = tx.send(f.map(|v| v.into_iter().filter_map(|p| p.into_path().ok()).collect()));
+        }),
+        PickRequest::Folder => dialog.pick_folder(move |f| {
+            let _ = tx.send(one(f));
+        }),
+        PickRequest::OpenFile => dialog.pick_file(move |f| {
+            let _ = tx.send(one(f));
+        }),
+        PickRequest::Save { default_name } => {
+            dialog.set_file_name(default_name).save_file(move |f| {
+                let _ = tx.send(one(f));
+            })
+        }
+    }
+    let picked = rx.await.ok().flatten();
+    Ok(picked.map(|v| v.into_iter().map(|p| p.display().to_string()).collect()))
+}
+
+fn test_pick(file: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let _ = std::fs::remove_file(file);
+    let paths: Vec<String> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    (!paths.is_empty()).then_some(paths)
+}

@@ -1,0 +1,66 @@
+//! The desktop app's shell: commands that call ccs-core, registered in one
+//! place ([`builder`]) so the tests exercise the real registration.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod bindings;
+pub mod commands;
+pub mod dto;
+pub mod state;
+pub mod throttle;
+
+use std::path::PathBuf;
+
+use tauri::{Manager, Runtime};
+
+pub use state::AppState;
+
+/// Plugins and every command the frontend may call (the same list is in
+/// build.rs, one permission each, and in capabilities/default.json). Shared by
+/// the app and the tests; the caller adds the [`AppState`].
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    use commands::*;
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            settings,
+            test_connection,
+            save_connection,
+            list_library,
+            item_detail,
+            list_partners,
+            add_items,
+            cancel_job,
+            retrieve_item,
+            remove_item,
+            create_network,
+            export_invite,
+            pick,
+        ])
+}
+
+/// The settings file: `$CCS_CONFIG`, else the one the command line uses
+/// (`<config dir>/community-cloud-storage/config.toml`).
+pub fn config_path(config_dir: Option<PathBuf>) -> PathBuf {
+    match std::env::var_os("CCS_CONFIG") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => config_dir
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("community-cloud-storage")
+            .join("config.toml"),
+    }
+}
+
+pub fn run() {
+    let app = builder(tauri::Builder::default())
+        .setup(|app| {
+            let path = config_path(app.path().config_dir().ok());
+            app.manage(AppState::new(path));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = app {
+        eprintln!("The app could not start: {e}");
+        std::process::exit(1);
+    }
+}

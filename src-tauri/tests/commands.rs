@@ -1,0 +1,248 @@
+//! The app's commands through Tauri's mock runtime, registered by the real
+//! `ccs_app::builder` with the real context (so the capabilities apply),
+//! against a real private 3-peer testnet.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ccs_app::AppState;
+use ccs_app::commands;
+use ccs_app::dto::{AddDetails, AddPhase, AddProgress, RetrieveProgress};
+use ccs_tests::{assert_same_tree, make_folder, start_testnet};
+use serde_json::json;
+use tauri::Manager;
+
+use common::{app, call, capture};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
+    let net = start_testnet(3).await;
+    let work = tempfile::tempdir().unwrap();
+    // The testnet's settings name every peer (with gateways); the app starts
+    // with them but without a chosen node, as after a first install with the
+    // partners' table filled in.
+    let mut table = ccs_core::profile::Config::load(&net.net.config_path()).unwrap();
+    table.default_node = None;
+    let config = work.path().join("config.toml");
+    table.save(&config).unwrap();
+    let (app, w) = app(&config);
+    let peer1 = net.net.peer(0).clone();
+
+    // Not connected yet: a plain error, not a crash.
+    assert!(call(&w, "settings", json!({})).unwrap()["connection"].is_null());
+    let err = call(&w, "list_library", json!({})).unwrap_err();
+    assert_eq!(err["code"], "not_connected");
+    assert!(err["message"].as_str().unwrap().contains("Settings"));
+
+    // Wrong password, unreachable host: clear verdicts, nothing saved.
+    let wrong = json!({"input": {"address": peer1.cluster_api, "username": peer1.username, "password": "nope"}});
+    assert_eq!(
+        call(&w, "test_connection", wrong).unwrap_err()["code"],
+        "unauthorized"
+    );
+    let nobody =
+        json!({"input": {"address": "http://127.0.0.1:9", "username": "", "password": ""}});
+    assert_eq!(
+        call(&w, "test_connection", nobody).unwrap_err()["code"],
+        "unreachable"
+    );
+    let right = json!({"input": {"address": peer1.cluster_api, "username": peer1.username, "password": peer1.password}});
+    let report = call(&w, "test_connection", right.clone()).unwrap();
+    assert_eq!(report["node"], "peer1");
+    assert_eq!(report["members"], 3);
+    assert!(call(&w, "settings", json!({})).unwrap()["connection"].is_null());
+
+    // Save and connect: the existing table entry (with its gateway) is chosen.
+    call(&w, "save_connection", right).unwrap();
+    let settings = call(&w, "settings", json!({})).unwrap();
+    assert_eq!(settings["connection"]["node"], "peer1");
+    assert_eq!(settings["connection"]["cluster_api"], peer1.cluster_api);
+    let saved = ccs_core::profile::Config::load(&config).unwrap();
+    assert_eq!(saved.default_node.as_deref(), Some("peer1"));
+    assert!(saved.nodes["peer1"].gateway.is_some());
+
+    // Every partner online; free space arrives with each partner's first metric.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let partners = loop {
+        let partners = call(&w, "list_partners", json!({})).unwrap();
+        let list = partners.as_array().unwrap().clone();
+        if list
+            .iter()
+            .all(|p| p["free_space"].as_u64().is_some_and(|f| f > 0))
+        {
+            break list;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "free space never reported: {partners}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let mut names: Vec<_> = partners
+        .iter()
+        .map(|p| {
+            assert_eq!(p["error"], "", "{p}");
+            p["name"].as_str().unwrap().to_string()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["peer1", "peer2", "peer3"]);
+
+    // Add a folder of 60 files with a title and collection; progress is
+    // throttled, starts with the scan and ends with everything counted.
+    let folder = make_folder(work.path(), "letters", 60);
+    let state = app.state::<AppState>();
+    let (ch, seen) = capture::<AddProgress>();
+    let details = AddDetails {
+        title: "Letters 1901".into(),
+        collection: "Parish".into(),
+        description: String::new(),
+    };
+    let added = commands::add_items(
+        state.clone(),
+        "job-1".into(),
+        vec![folder.display().to_string()],
+        details,
+        ch,
+    )
+    .await
+    .unwrap();
+    let updates = seen.lock().unwrap().clone();
+    assert_eq!(updates.first().unwrap().phase, AddPhase::Scanning);
+    let last = updates.last().unwrap();
+    assert_eq!(last.phase, AddPhase::Done);
+    assert_eq!((last.files, last.files_total), (60, 60));
+    assert_eq!(last.bytes, last.bytes_total);
+    assert!(last.bytes > 0);
+    assert!(updates.windows(2).all(|w| w[0].bytes <= w[1].bytes));
+    assert_eq!(added.files, 60);
+
+    // The library lists it by title, with provenance, until every partner holds it.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let item = loop {
+        let lib = call(&w, "list_library", json!({})).unwrap();
+        let it = lib
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["cid"] == added.cid.as_str())
+            .cloned()
+            .expect("the added item is listed");
+        if it["copies"] == 3 || Instant::now() > deadline {
+            break it;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(item["name"], "Letters 1901");
+    assert_eq!(
+        (item["copies"].clone(), item["target"].clone()),
+        (json!(3), json!(3))
+    );
+    assert_eq!(item["health"], "ok");
+    assert_eq!(item["metadata"]["collection"], "Parish");
+    assert!(
+        item["metadata"]["client"]
+            .as_str()
+            .unwrap()
+            .starts_with("ccs-app/")
+    );
+    assert_eq!(item["size"], last.bytes_total);
+    assert!(
+        item["partners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "pinned")
+    );
+    let detail = call(&w, "item_detail", json!({"cid": added.cid})).unwrap();
+    assert_eq!(detail["partners"].as_array().unwrap().len(), 3);
+
+    // Retrieve: byte-identical, verified, with a last update marked done.
+    let dest = work.path().join("restored");
+    let (ch, seen) = capture::<RetrieveProgress>();
+    let got = commands::retrieve_item(
+        state.clone(),
+        "job-2".into(),
+        added.cid.clone(),
+        dest.display().to_string(),
+        ch,
+    )
+    .await
+    .unwrap();
+    assert_same_tree(&folder, &dest);
+    assert_eq!(got.kind, "folder");
+    assert_eq!(got.source, "peer1");
+    let last = seen.lock().unwrap().last().cloned().unwrap();
+    assert!(last.done);
+    assert_eq!(last.bytes, got.bytes);
+    // Never over an existing folder.
+    let (ch, _) = capture::<RetrieveProgress>();
+    let again = commands::retrieve_item(
+        state.clone(),
+        "job-3".into(),
+        added.cid.clone(),
+        dest.display().to_string(),
+        ch,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code, "already_exists");
+
+    // Cancel: a 300 MB upload stopped through the IPC command; nothing is listed.
+    let big = work.path().join("big.bin");
+    std::fs::write(&big, ccs_tests::pseudo_random(7, 300 * 1024 * 1024)).unwrap();
+    let (ch, seen) = capture::<AddProgress>();
+    let adding = commands::add_items(
+        state.clone(),
+        "job-big".into(),
+        vec![big.display().to_string()],
+        AddDetails::default(),
+        ch,
+    );
+    let cancelling = async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.phase == AddPhase::Uploading)
+        {
+            assert!(Instant::now() < deadline, "the upload never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            call(&w, "cancel_job", json!({"job": "job-big"})).unwrap(),
+            true
+        );
+    };
+    let (result, ()) = tokio::join!(adding, cancelling);
+    let cancelled = result.unwrap_err();
+    assert_eq!(cancelled.code, "cancelled");
+    assert_eq!(
+        call(&w, "cancel_job", json!({"job": "job-big"})).unwrap(),
+        false
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .all(|p| p.phase != AddPhase::Done)
+    );
+    let lib = call(&w, "list_library", json!({})).unwrap();
+    assert_eq!(lib.as_array().unwrap().len(), 1, "{lib}");
+
+    // Remove: gone from the library.
+    call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lib = call(&w, "list_library", json!({})).unwrap();
+        if lib.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still listed: {lib}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

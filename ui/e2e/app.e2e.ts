@@ -1,0 +1,285 @@
+// End to end: the built app (tauri build --debug --no-bundle) under Xvfb,
+// driven through tauri-driver + WebKitWebDriver, against a real private
+// 3-peer testnet. Native pickers answer through the app's test seam
+// (CCS_TEST_PICK_FILE): the test writes the "chosen" path before each click.
+// Every screen is saved to docs/screenshots/.
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Session, sleep } from "./webdriver";
+
+const repo = path.resolve(__dirname, "../..");
+const target = process.env.CARGO_TARGET_DIR ?? path.join(repo, "target");
+const appBin = process.env.CCS_APP_BIN ?? path.join(target, "debug", "community-cloud-storage-app");
+const testnetBin = process.env.CCS_TESTNET_BIN ?? path.join(target, "debug", "ccs-testnet");
+const shots = path.join(repo, "docs", "screenshots");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-app-e2e-"));
+const netDir = path.join(work, "net");
+const pickFile = path.join(work, "pick.txt");
+const port = 4444 + (process.pid % 500);
+
+interface Peer {
+  name: string;
+  cluster_api: string;
+  username: string;
+  password: string;
+}
+
+const children: ChildProcess[] = [];
+let s: Session;
+let peers: Peer[] = [];
+
+function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  children.push(c);
+  return c;
+}
+
+async function waitHttp(url: string, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error(`nothing answers at ${url}`);
+}
+
+async function shot(name: string) {
+  await sleep(400);
+  fs.mkdirSync(shots, { recursive: true });
+  fs.writeFileSync(path.join(shots, `${name}.png`), await s.screenshot());
+}
+
+/** The "picked" paths for the next native dialog. */
+function willPick(...paths: string[]) {
+  fs.writeFileSync(pickFile, paths.join("\n") + "\n");
+}
+
+function makeFolder(root: string, files: number): void {
+  for (let i = 0; i < files; i++) {
+    const dir = path.join(root, `box ${String(i % 8).padStart(2, "0")}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `scan ${String(i).padStart(3, "0")}.tif`), randomBytes(20_000 + (i % 7) * 3000));
+  }
+}
+
+function treeDigest(root: string): string {
+  const h = createHash("sha256");
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      h.update(path.relative(root, p));
+      if (e.isDirectory()) walk(p);
+      else h.update(fs.readFileSync(p));
+    }
+  };
+  walk(root);
+  return h.digest("hex");
+}
+
+const click = async (css: string) => (await s.find(css)).click();
+const type = async (css: string, text: string) => (await s.find(css)).type(text);
+
+beforeAll(async () => {
+  if (!fs.existsSync(appBin)) throw new Error(`build the app first: ${appBin} is missing`);
+  const env: NodeJS.ProcessEnv = {};
+  if (!process.env.DISPLAY) {
+    const display = `:${90 + (process.pid % 9)}`;
+    start("Xvfb", [display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
+    env.DISPLAY = display;
+    process.env.DISPLAY = display;
+    await sleep(1000);
+  }
+  execFileSync(testnetBin, ["up", "--peers", "3", "--dir", netDir], { stdio: ["ignore", "ignore", "inherit"] });
+  peers = JSON.parse(fs.readFileSync(path.join(netDir, "testnet.json"), "utf8")).peers;
+  // The partners' table from the testnet, but no node chosen: the app opens on first run.
+  const config = path.join(work, "config.toml");
+  const table = fs.readFileSync(path.join(netDir, "config.toml"), "utf8").replace(/^default[-_]node\s*=.*$/m, "");
+  fs.writeFileSync(config, table, { mode: 0o600 });
+  start("tauri-driver", ["--port", String(port)], { ...env, CCS_CONFIG: config, CCS_TEST_PICK_FILE: pickFile });
+  await waitHttp(`http://127.0.0.1:${port}/status`);
+  s = await Session.start(`http://127.0.0.1:${port}`, appBin);
+  await sleep(1500);
+});
+
+afterAll(async () => {
+  await s?.end();
+  try {
+    execFileSync(testnetBin, ["down", "--dir", netDir], { stdio: "ignore" });
+  } catch {
+    // already down
+  }
+  for (const c of children.reverse()) c.kill("SIGTERM");
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("the desktop app against a real testnet", () => {
+  let cid = "";
+  const folder = path.join(work, "Parish scans");
+
+  it("connects on first run, with a clear verdict for a wrong password", async () => {
+    await s.find("#settings-address");
+    await shot("01-first-run");
+    const p = peers[0];
+    await type("#settings-address", p.cluster_api);
+    await type("#settings-user", p.username);
+    await type("#settings-pass", "wrong password");
+    await click("#settings-test");
+    const verdict = await s.find("#settings-verdict [data-verdict='unauthorized']");
+    expect(await verdict.text()).toContain("refused the user name or password");
+    await shot("02-settings-wrong-password");
+    await type("#settings-pass", p.password);
+    await click("#settings-test");
+    expect(await (await s.find("#settings-verdict [data-verdict='ok']")).text()).toContain("sees 3 members");
+    await click("#settings-save");
+    await s.find("#library-empty");
+    expect(await (await s.find("#network-badge")).text()).toContain("peer1");
+    await shot("03-library-empty");
+  });
+
+  it("adds a folder of 200 files through the folder picker, progress reaching 100%", async () => {
+    makeFolder(folder, 200);
+    await click("#nav-add");
+    willPick(folder);
+    await click("#add-pick-folder");
+    await s.waitFor("return document.querySelector('#add-picked')?.textContent.includes(arguments[0])", [folder]);
+    await type("#add-title", "Parish scans 1890");
+    await type("#add-collection", "Parish");
+    await shot("04-add");
+    await click("#add-start");
+    const seen = new Set<string>();
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const st = (await s.execute(
+        "const j = document.querySelector('.job'); return j && [j.dataset.state, j.dataset.percent, j.textContent]",
+      )) as [string, string, string] | null;
+      if (st) {
+        seen.add(st[1]);
+        if (st[0] === "running" && Number(st[1]) > 0 && !seen.has("shot")) {
+          seen.add("shot");
+          await shot("05-add-progress");
+        }
+        if (st[0] !== "running") {
+          expect(st[0], st[2]).toBe("done");
+          expect(st[1]).toBe("100");
+          expect(st[2]).toContain("of 200 files");
+          break;
+        }
+      }
+      if (Date.now() > deadline) throw new Error("the add did not finish");
+      await sleep(100);
+    }
+    cid = (await (await s.find(".job .job-message")).text()).replace(/^Stored as /, "").trim();
+    expect(cid).toMatch(/^(Qm|bafy)/);
+  });
+
+  it("lists the item with every partner holding a copy", async () => {
+    await click("#nav-library");
+    await s.waitFor(
+      "document.querySelector('#library-refresh')?.click(); const r = document.querySelector(`[data-cid='${arguments[0]}'] .pill`); return r && r.dataset.copies === '3/3'",
+      [cid],
+      120_000,
+      "3 of 3 copies",
+    );
+    const chips = await s.execute(
+      "return [...document.querySelectorAll(`[data-cid='${arguments[0]}'] .chip`)].map(c => c.dataset.status)",
+      [cid],
+    );
+    expect(chips).toEqual(["pinned", "pinned", "pinned"]);
+    const row = await s.execute("return document.querySelector(`[data-cid='${arguments[0]}']`).textContent", [cid]);
+    expect(row).toContain("Parish scans 1890");
+    expect(row).toContain("3 of 3 copies");
+    await shot("06-library");
+  });
+
+  it("opens the detail and saves the item to disk, byte-identical", async () => {
+    await click(`[data-cid='${cid}']`);
+    expect(await (await s.find("#detail-cid")).text()).toBe(cid);
+    const stored = await s.execute("return [...document.querySelectorAll('#detail .partner-list .chip')].map(c => c.textContent)");
+    expect(stored).toEqual(["Stored", "Stored", "Stored"]);
+    await shot("07-detail");
+    const dest = path.join(work, "restored");
+    willPick(dest);
+    await click("#detail-save");
+    await s.waitFor(
+      "const j = document.querySelector('.job[data-job^=\"retrieve\"]'); return j && j.dataset.state !== 'running' && j.dataset.state",
+      [],
+      120_000,
+      "the retrieval to finish",
+    );
+    const job = await s.find(".job[data-job^='retrieve']");
+    expect(await job.attr("data-state")).toBe("done");
+    expect(await job.text()).toContain("every block matched");
+    expect(treeDigest(dest)).toBe(treeDigest(folder));
+    await shot("08-saved");
+  });
+
+  it("shows the partners", async () => {
+    await click("#nav-partners");
+    await s.find("#partners-table tbody tr");
+    const rows = (await s.execute(
+      "return [...document.querySelectorAll('#partners-table tbody tr')].map(r => r.textContent)",
+    )) as string[];
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r).toContain("Online");
+    expect(rows.join()).toContain("1 item");
+    await shot("09-partners");
+  });
+
+  it("creates a network file and exports an invitation that docker-compose accepts", async () => {
+    await click("#nav-settings");
+    const boot = path.join(work, "compose.yml");
+    await type("#create-name", "bootstrap");
+    willPick(boot);
+    await click("#create-save");
+    await s.waitFor("return document.body.textContent.includes('Keep the file safe')");
+    expect(fs.existsSync(boot)).toBe(true);
+
+    await click("#nav-invite");
+    willPick(boot);
+    await click("#invite-pick-file");
+    await s.waitFor("return document.querySelector('#invite-network-file').textContent.endsWith('compose.yml')");
+    await type("#invite-partner", "acme");
+    await type("#invite-bootstrap", "bootstrap");
+    const dest = path.join(work, "acme-compose.yml");
+    willPick(dest);
+    await click("#invite-save");
+    expect(await (await s.find("#invite-done")).text()).toContain(dest);
+    await shot("10-invite");
+    execFileSync("docker-compose", ["-f", dest, "config", "-q"], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+  });
+
+  it("stays readable at 1024 x 700", async () => {
+    await s.setRect(1024, 700);
+    await click("#nav-library");
+    await s.find(`[data-cid='${cid}']`);
+    await shot("11-library-1024x700");
+    const overflow = await s.execute("return document.documentElement.scrollWidth > window.innerWidth");
+    expect(overflow).toBe(false);
+  });
+
+  it("removes the item after a confirmation naming it", async () => {
+    await click(`[data-cid='${cid}']`);
+    await click("#detail-remove");
+    const dialog = await s.find("dialog.confirm");
+    const text = await dialog.text();
+    expect(text).toContain("Parish scans 1890");
+    expect(text).toContain(cid);
+    await shot("12-remove-confirm");
+    await click("#confirm-ok");
+    await s.waitFor(
+      "document.querySelector('#library-refresh')?.click(); return !document.querySelector(`[data-cid='${arguments[0]}']`)",
+      [cid],
+      60_000,
+      "the item to leave the library",
+    );
+  });
+});

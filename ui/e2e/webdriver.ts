@@ -1,0 +1,105 @@
+// A minimal W3C WebDriver client (tauri-driver speaks it on port 4444): just
+// what the app's E2E needs, over fetch, no dependencies.
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class Session {
+  constructor(
+    private base: string,
+    readonly id: string,
+  ) {}
+
+  static async start(base: string, application: string): Promise<Session> {
+    const r = await send(base, "POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    });
+    return new Session(base, (r as { sessionId: string }).sessionId);
+  }
+
+  private cmd(method: string, path: string, body?: unknown) {
+    return send(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async end() {
+    await this.cmd("DELETE", "").catch(() => {});
+  }
+
+  /** The first element matching `css`, waiting up to `timeout` ms for it. */
+  async find(css: string, timeout = 15000): Promise<Element> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      try {
+        const r = (await this.cmd("POST", "/element", { using: "css selector", value: css })) as Record<string, string>;
+        return new Element(this, r[ELEMENT]);
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`no element ${css}: ${String(e)}`);
+        await sleep(200);
+      }
+    }
+  }
+
+  async findAll(css: string): Promise<Element[]> {
+    const r = (await this.cmd("POST", "/elements", { using: "css selector", value: css })) as Record<string, string>[];
+    return r.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /** Waits until `check` (run in the page) returns a truthy value, and returns it. */
+  async waitFor<T>(script: string, args: unknown[] = [], timeout = 30000, what = script): Promise<T> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const v = (await this.execute(script, args)) as T;
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+      await sleep(250);
+    }
+  }
+
+  execute(script: string, args: unknown[] = []): Promise<unknown> {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  async screenshot(): Promise<Buffer> {
+    return Buffer.from((await this.cmd("GET", "/screenshot")) as string, "base64");
+  }
+
+  setRect(width: number, height: number) {
+    return this.cmd("POST", "/window/rect", { width, height });
+  }
+
+  elementCmd(id: string, method: string, path: string, body?: unknown) {
+    return this.cmd(method, `/element/${id}${path}`, body);
+  }
+}
+
+export class Element {
+  constructor(
+    private s: Session,
+    readonly id: string,
+  ) {}
+  click() {
+    return this.s.elementCmd(this.id, "POST", "/click", {});
+  }
+  async type(text: string) {
+    await this.s.elementCmd(this.id, "POST", "/clear", {});
+    return this.s.elementCmd(this.id, "POST", "/value", { text });
+  }
+  async text(): Promise<string> {
+    return (await this.s.elementCmd(this.id, "GET", "/text")) as string;
+  }
+  async attr(name: string): Promise<string | null> {
+    return (await this.s.elementCmd(this.id, "GET", `/attribute/${name}`)) as string | null;
+  }
+}
+
+async function send(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await r.json().catch(() => ({}))) as { value?: unknown };
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

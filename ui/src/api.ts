@@ -1,0 +1,82 @@
+// The ONLY module that talks to the backend (and the only one importing
+// @tauri-apps). Types come from bindings.ts, generated from the Rust types.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type {
+  AddDetails,
+  AddOutcome,
+  AddProgress,
+  AppError,
+  ConnectInput,
+  ConnectionReport,
+  InviteInput,
+  InviteOutcome,
+  LibraryItem,
+  Partner,
+  PickRequest,
+  RetrieveOutcome,
+  RetrieveProgress,
+  Settings,
+} from "./bindings";
+
+/** What every failed call throws: the backend's `{code, message}`. */
+export class ApiError extends Error implements AppError {
+  code: string;
+  constructor(e: AppError) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    return new ApiError({ code: String(e.code), message: String(e.message) });
+  }
+  return new ApiError({ code: "internal", message: `Something went wrong inside the app (${String(e)}). Try again.` });
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+function channel<T>(onMessage: (m: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = onMessage;
+  return c;
+}
+
+export const api = {
+  settings: () => call<Settings>("settings"),
+  testConnection: (input: ConnectInput) => call<ConnectionReport>("test_connection", { input }),
+  saveConnection: (input: ConnectInput) => call<ConnectionReport>("save_connection", { input }),
+  listLibrary: () => call<LibraryItem[]>("list_library"),
+  itemDetail: (cid: string) => call<LibraryItem>("item_detail", { cid }),
+  listPartners: () => call<Partner[]>("list_partners"),
+  addItems: (job: string, paths: string[], details: AddDetails, onProgress: (p: AddProgress) => void) =>
+    call<AddOutcome>("add_items", { job, paths, details, onProgress: channel(onProgress) }),
+  cancelJob: (job: string) => call<boolean>("cancel_job", { job }),
+  retrieveItem: (job: string, cid: string, destination: string, onProgress: (p: RetrieveProgress) => void) =>
+    call<RetrieveOutcome>("retrieve_item", { job, cid, destination, onProgress: channel(onProgress) }),
+  removeItem: (cid: string) => call<null>("remove_item", { cid }),
+  createNetwork: (peername: string, destination: string) => call<null>("create_network", { peername, destination }),
+  exportInvite: (input: InviteInput) => call<InviteOutcome>("export_invite", { input }),
+  /** A native picker; null when cancelled. */
+  pick: (request: PickRequest) => call<string[] | null>("pick", { request }),
+  /** Files and folders dropped on the window (absolute paths, never bytes). */
+  onDrop: async (onPaths: (paths: string[]) => void, onHover: (over: boolean) => void): Promise<() => void> =>
+    getCurrentWebview().onDragDropEvent((e) => {
+      const p = e.payload;
+      if (p.type === "enter" || p.type === "over") onHover(true);
+      else if (p.type === "leave") onHover(false);
+      else if (p.type === "drop") {
+        onHover(false);
+        if (p.paths.length) onPaths(p.paths);
+      }
+    }),
+};

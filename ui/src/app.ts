@@ -1,0 +1,110 @@
+// Shared app state and small UI helpers used by every screen.
+
+import { ApiError, toApiError } from "./api";
+import type { LibraryItem, Settings } from "./bindings";
+import { h } from "./dom";
+import { Jobs } from "./jobs";
+
+export type Place = "library" | "add" | "partners" | "invite" | "settings";
+
+export const state = {
+  settings: null as Settings | null,
+  items: [] as LibraryItem[],
+  libraryError: null as ApiError | null,
+  libraryLoaded: false,
+  /** Paths chosen (picked or dropped) for the next add. */
+  pending: [] as string[],
+  jobs: new Jobs(),
+};
+
+type Navigate = (p: Place) => void;
+let navigateImpl: Navigate = () => {};
+export function setNavigate(n: Navigate) {
+  navigateImpl = n;
+}
+export function navigate(p: Place) {
+  navigateImpl(p);
+}
+
+/** What to check for each kind of failure, in plain words. */
+export function nextSteps(code: string): string[] {
+  switch (code) {
+    case "unreachable":
+    case "timed_out":
+      return [
+        "Is this computer on your community's tailnet (Tailscale or Headscale running and logged in)?",
+        "Is the host name right? It is the node's name in the tailnet's machine list.",
+        "Is the node itself running?",
+      ];
+    case "unauthorized":
+      return ["Check the user name and password with the person who runs the network."];
+    case "not_connected":
+      return ["Open Settings and connect to a member's node."];
+    default:
+      return [];
+  }
+}
+
+/** An error box: the sentence, what to check, technical detail behind a toggle. */
+export function errorBox(e: unknown, retry?: () => void): HTMLElement {
+  const err = toApiError(e);
+  const steps = nextSteps(err.code);
+  return h(
+    "div",
+    { class: "notice bad", role: "alert" },
+    h("p", {}, err.message),
+    steps.length ? h("ul", {}, steps.map((s) => h("li", {}, s))) : null,
+    h("details", {}, h("summary", {}, "Show details"), h("code", {}, `code: ${err.code}`)),
+    retry ? h("button", { class: "secondary", onclick: retry }, "Try again") : null,
+  );
+}
+
+/** A modal question; resolves true when confirmed. */
+export function confirmDialog(opts: {
+  title: string;
+  body: (HTMLElement | string)[];
+  confirm: string;
+  danger?: boolean;
+}): Promise<boolean> {
+  return new Promise((resolve) => {
+    const dlg = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
+    const done = (v: boolean) => {
+      dlg.close();
+      dlg.remove();
+      resolve(v);
+    };
+    dlg.append(
+      h("h2", { id: "confirm-title" }, opts.title),
+      ...opts.body.map((b) => (typeof b === "string" ? h("p", {}, b) : b)),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { class: "secondary", id: "confirm-cancel", onclick: () => done(false) }, "Cancel"),
+        h(
+          "button",
+          { class: opts.danger ? "danger" : "primary", id: "confirm-ok", onclick: () => done(true) },
+          opts.confirm,
+        ),
+      ),
+    );
+    dlg.addEventListener("cancel", () => done(false));
+    document.body.append(dlg);
+    dlg.showModal();
+    (dlg.querySelector("#confirm-cancel") as HTMLButtonElement).focus();
+  });
+}
+
+export async function copyText(text: string, button: HTMLElement) {
+  try {
+    await navigator.clipboard.writeText(text);
+    flash(button, "Copied");
+  } catch {
+    flash(button, "Select and copy");
+  }
+}
+
+function flash(el: HTMLElement, text: string) {
+  const old = el.textContent;
+  el.textContent = text;
+  setTimeout(() => (el.textContent = old), 1200);
+}

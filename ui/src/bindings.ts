@@ -1,0 +1,89 @@
+// Generated from src-tauri/src/dto.rs by src-tauri/src/bindings.rs. Do not edit.
+
+export type AppError = { code: string, message: string, };
+
+export type Settings = { connection: ConnectionInfo | null, 
+/**
+ * Who this computer records as "added by" (user@host).
+ */
+me: string, config_path: string, };
+
+export type ConnectionInfo = { 
+/**
+ * The node's name in the settings (its cluster peer name).
+ */
+node: string, cluster_api: string, username: string | null, };
+
+export type ConnectInput = { 
+/**
+ * A tailnet host name (`acme-nas`) or the cluster API URL.
+ */
+address: string, username: string, password: string, };
+
+export type ConnectionReport = { node: string, cluster_api: string, version: string, 
+/**
+ * Members this node sees, itself included.
+ */
+members: number, };
+
+export type ItemHealth = "ok" | "pinning" | "under_replicated" | "error" | "absent";
+
+export type PartnerStatus = { peer_id: string, peername: string, status: string, error: string, timestamp: string, };
+
+export type LibraryItem = { cid: string, name: string, size: number | null, added_at: string | null, added_by: string | null, copies: number, target: number, health: ItemHealth, partners: Array<PartnerStatus>, metadata: { [key in string]?: string }, };
+
+export type Partner = { peer_id: string, name: string, 
+/**
+ * Empty when the partner answered; else why it could not be reached.
+ */
+error: string, version: string, free_space: number | null, 
+/**
+ * Items this partner holds a complete copy of.
+ */
+pinned: number, alerts: Array<string>, };
+
+export type AddDetails = { title: string, collection: string, description: string, };
+
+export type AddPhase = "scanning" | "uploading" | "done";
+
+export type AddProgress = { phase: AddPhase, files: number, bytes: number, files_total: number, bytes_total: number, };
+
+export type AddOutcome = { cid: string, name: string, files: number, bytes: number, };
+
+export type RetrieveProgress = { 
+/**
+ * The partner being read from.
+ */
+source: string, bytes: number, files: number, bytes_total: number | null, done: boolean, };
+
+export type RetrieveOutcome = { path: string, 
+/**
+ * `file`, `folder` or `symlink`.
+ */
+kind: string, bytes: number, files: number, blocks: number, 
+/**
+ * The partner that sent the copy; every block was checked against its CID.
+ */
+source: string, };
+
+export type InviteInput = { 
+/**
+ * This network's compose file (any member's).
+ */
+network_file: string, 
+/**
+ * The partner's tailnet host name.
+ */
+partner: string, bootstrap_host: string, 
+/**
+ * Where to save the partner's file.
+ */
+destination: string, 
+/**
+ * Seal the file with this passphrase (age) when given.
+ */
+passphrase: string | null, };
+
+export type InviteOutcome = { path: string, sealed: boolean, checklist: string, };
+
+export type PickRequest = { "kind": "files" } | { "kind": "folder" } | { "kind": "open_file" } | { "kind": "save", default_name: string, };

@@ -1,0 +1,127 @@
+// The shell: sidebar with five places, the network badge, the jobs tray, and
+// drag and drop onto the whole window.
+
+import { api } from "./api";
+import { type Place, errorBox, setNavigate, state } from "./app";
+import { clear, h } from "./dom";
+import { renderAdd } from "./views/add";
+import { renderInvite } from "./views/invite";
+import { loadLibrary, renderLibrary } from "./views/library";
+import { renderPartners } from "./views/partners";
+import { renderSettings } from "./views/settings";
+import { renderTray } from "./views/jobs-tray";
+
+const PLACES: [Place, string][] = [
+  ["library", "Library"],
+  ["add", "Add"],
+  ["partners", "Partners"],
+  ["invite", "Invite partner"],
+  ["settings", "Settings"],
+];
+
+const app = document.getElementById("app") as HTMLElement;
+const nav = h("nav", { class: "places", "aria-label": "Places" });
+const badge = h("div", { class: "badge", id: "network-badge", "aria-live": "polite" });
+const main = h("main", { id: "main", tabindex: "-1" });
+const tray = h("section", { class: "tray", id: "jobs", "aria-label": "Jobs", hidden: true });
+const dropOverlay = h("div", { class: "drop-overlay", hidden: true }, h("p", {}, "Drop to add to storage"));
+let current: Place = "library";
+
+function drawBadge() {
+  const c = state.settings?.connection;
+  clear(
+    badge,
+    h("span", { class: `dot ${c ? "ok" : "muted"}` }),
+    c ? h("span", {}, "Connected to ", h("strong", {}, c.node), h("br"), h("span", { class: "sub" }, c.cluster_api)) : h("span", {}, "Not connected"),
+  );
+}
+
+function drawNav() {
+  clear(
+    nav,
+    PLACES.map(([p, label]) =>
+      h(
+        "button",
+        {
+          class: `place${p === current ? " on" : ""}`,
+          id: `nav-${p}`,
+          "aria-current": p === current ? "page" : undefined,
+          onclick: () => go(p),
+        },
+        label,
+      ),
+    ),
+  );
+}
+
+function go(p: Place) {
+  current = p;
+  drawNav();
+  main.dataset.place = p;
+  switch (p) {
+    case "library":
+      renderLibrary(main);
+      break;
+    case "add":
+      renderAdd(main);
+      break;
+    case "partners":
+      renderPartners(main);
+      break;
+    case "invite":
+      renderInvite(main);
+      break;
+    case "settings":
+      renderSettings(main, drawBadge);
+      break;
+  }
+}
+
+async function start() {
+  app.append(
+    h("aside", { class: "sidebar" }, h("div", { class: "brand" }, "Community Cloud Storage"), nav, h("div", { class: "grow" }), badge),
+    h("div", { class: "content" }, main, tray),
+    dropOverlay,
+  );
+  setNavigate(go);
+  state.jobs.subscribe(() => renderTray(tray));
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "f") {
+      const s = document.getElementById("library-search");
+      if (s) {
+        e.preventDefault();
+        s.focus();
+      }
+    }
+  });
+  try {
+    await api.onDrop(
+      (paths) => {
+        state.pending = [...new Set([...state.pending, ...paths])];
+        go("add");
+      },
+      (over) => (dropOverlay.hidden = !over),
+    );
+  } catch {
+    // Without drag and drop the pickers still work.
+  }
+  try {
+    state.settings = await api.settings();
+  } catch (e) {
+    clear(main, errorBox(e, () => location.reload()));
+    return;
+  }
+  drawBadge();
+  if (state.settings.connection) {
+    go("library");
+    void loadLibrary();
+    // Partners may change what they hold: refresh now and then.
+    setInterval(() => {
+      if (current === "library" && state.jobs.running() === 0) void loadLibrary();
+    }, 30000);
+  } else {
+    go("settings");
+  }
+}
+
+void start();

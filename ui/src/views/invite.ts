@@ -1,0 +1,101 @@
+// Invite partner: a new member's compose file from this network's file, with
+// the optional passphrase seal, the checklist and install steps.
+
+import { api } from "../api";
+import { clear, field, h } from "../dom";
+import { errorBox } from "../app";
+
+export function renderInvite(root: HTMLElement) {
+  let networkFile = "";
+  const fileLabel = h("code", { id: "invite-network-file" }, "No file chosen");
+  const partner = field("The partner's tailnet name", { id: "invite-partner", type: "text", placeholder: "e.g. acme-nas" }, "The name their node will have in the tailnet's machine list.");
+  const bootstrap = field("Join through (a member's tailnet name)", { id: "invite-bootstrap", type: "text", placeholder: "e.g. bootstrap" }, "A member node that is usually online.");
+  const seal = h("input", { type: "checkbox", id: "invite-seal" });
+  const pass = field("Passphrase (at least 12 characters)", { id: "invite-pass", type: "password", autocomplete: "new-password", disabled: true }, "Tell it by phone or in person, never in the same message as the file.");
+  seal.addEventListener("change", () => (pass.input.disabled = !seal.checked));
+  const result = h("div", { id: "invite-result" });
+  const save = h("button", { class: "primary", id: "invite-save" }, "Save invitation…");
+  save.addEventListener("click", async () => {
+    clear(result);
+    if (!networkFile) {
+      clear(result, h("p", { class: "notice warn" }, "First choose your network's compose file."));
+      return;
+    }
+    const name = partner.input.value.trim();
+    try {
+      const dest = await api.pick({ kind: "save", default_name: `${name || "partner"}-compose.yml` });
+      if (!dest?.[0]) return;
+      const out = await api.exportInvite({
+        network_file: networkFile,
+        partner: name,
+        bootstrap_host: bootstrap.input.value.trim(),
+        destination: dest[0],
+        passphrase: seal.checked ? pass.input.value : null,
+      });
+      clear(
+        result,
+        h("p", { class: "notice ok", id: "invite-done" }, `Saved ${out.sealed ? "a sealed invitation" : "the invitation"} to ${out.path}.`),
+        h("h3", {}, "Checklist to send with it"),
+        h("pre", { class: "checklist" }, out.checklist),
+      );
+    } catch (e) {
+      clear(result, errorBox(e));
+    }
+  });
+
+  clear(
+    root,
+    h("header", { class: "page-head" }, h("h1", {}, "Invite a partner")),
+    h(
+      "div",
+      { class: "notice danger-note", role: "note" },
+      h("strong", {}, "DANGER: "),
+      "an invitation holds the secret keys of the whole community network. Send it only over an end-to-end encrypted channel such as Signal, or seal it with a passphrase.",
+    ),
+    h(
+      "div",
+      { class: "form" },
+      h(
+        "div",
+        { class: "field" },
+        h("span", { class: "label" }, "Your network's compose file"),
+        h(
+          "div",
+          { class: "row" },
+          h(
+            "button",
+            {
+              class: "secondary",
+              id: "invite-pick-file",
+              onclick: async () => {
+                const got = await api.pick({ kind: "open_file" });
+                if (got?.[0]) {
+                  networkFile = got[0];
+                  fileLabel.textContent = networkFile;
+                }
+              },
+            },
+            "Choose file…",
+          ),
+          fileLabel,
+        ),
+        h("p", { class: "hint" }, "Any member's compose.yml (the bootstrap's or a partner's)."),
+      ),
+      partner.wrap,
+      bootstrap.wrap,
+      h("div", { class: "field check" }, seal, h("label", { for: "invite-seal" }, "Seal the file with a passphrase")),
+      pass.wrap,
+      h("div", { class: "actions" }, save),
+    ),
+    result,
+    h("h2", {}, "How the partner installs it"),
+    h(
+      "ol",
+      { class: "steps" },
+      h("li", {}, "Put the machine on the tailnet with the name above."),
+      h("li", {}, "With Docker: save the file as compose.yml and run ", h("code", {}, "docker compose up -d"), " in its folder."),
+      h("li", {}, "With a QNAP NAS: Container Station › Applications › Create, name it community-cloud-storage, paste the file and click Create. Two containers run: ipfs and ipfs-cluster."),
+      h("li", {}, "After a minute, the new partner shows as Online under Partners."),
+    ),
+  );
+}

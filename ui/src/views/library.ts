@@ -1,0 +1,255 @@
+// The Library: every stored item, searchable, filterable, sortable and
+// virtualised (only the rows in view exist in the page), with a detail panel.
+
+import { api } from "../api";
+import type { LibraryItem } from "../bindings";
+import { clear, h } from "../dom";
+import { type Filter, type SortKey, copies, exact, partnerStatus, relative, shortCid, size, view } from "../format";
+import { copyText, errorBox, navigate, state } from "../app";
+import { renderDetail } from "./detail";
+
+export const ROW_HEIGHT = 52;
+
+const ui = {
+  search: "",
+  filter: "all" as Filter,
+  sort: "added_at" as SortKey,
+  descending: true,
+  selected: null as string | null,
+};
+
+let refreshRows: (() => void) | null = null;
+
+/** Loads the library from the node; every open Library redraws. */
+export async function loadLibrary() {
+  try {
+    state.items = await api.listLibrary();
+    state.libraryError = null;
+  } catch (e) {
+    state.libraryError = e as never;
+  }
+  state.libraryLoaded = true;
+  refreshRows?.();
+}
+
+export function selectItem(cid: string | null) {
+  ui.selected = cid;
+  refreshRows?.();
+}
+
+export function renderLibrary(root: HTMLElement) {
+  const search = h("input", {
+    type: "search",
+    id: "library-search",
+    placeholder: "Search names, CIDs, collections…",
+    "aria-label": "Search the library",
+    value: ui.search,
+    oninput: (e: Event) => {
+      ui.search = (e.target as HTMLInputElement).value;
+      draw();
+    },
+  });
+  const chips = h("div", { class: "chips", role: "group", "aria-label": "Filter" });
+  const filters: [Filter, string][] = [
+    ["all", "All"],
+    ["attention", "Needs attention"],
+    ["under", "Under-replicated"],
+    ["mine", "Added by me"],
+  ];
+  const drawChips = () =>
+    clear(
+      chips,
+      filters.map(([f, label]) =>
+        h(
+          "button",
+          {
+            class: `chip-filter${ui.filter === f ? " on" : ""}`,
+            "aria-pressed": String(ui.filter === f),
+            onclick: () => {
+              ui.filter = f;
+              drawChips();
+              draw();
+            },
+          },
+          label,
+        ),
+      ),
+    );
+  drawChips();
+
+  const header = h("div", { class: "lib-row lib-head", role: "row" });
+  const cols: [SortKey | null, string, string][] = [
+    ["name", "Name", "c-name"],
+    ["size", "Size", "c-size"],
+    ["added_at", "Added", "c-added"],
+    ["copies", "Copies", "c-copies"],
+    [null, "Partners", "c-partners"],
+  ];
+  const drawHeader = () =>
+    clear(
+      header,
+      cols.map(([key, label, cls]) =>
+        key
+          ? h(
+              "button",
+              {
+                class: `th ${cls}`,
+                role: "columnheader",
+                "aria-sort": ui.sort === key ? (ui.descending ? "descending" : "ascending") : "none",
+                onclick: () => {
+                  if (ui.sort === key) ui.descending = !ui.descending;
+                  else {
+                    ui.sort = key;
+                    ui.descending = key !== "name" && key !== "added_by";
+                  }
+                  drawHeader();
+                  draw();
+                },
+              },
+              label,
+              ui.sort === key ? (ui.descending ? " ↓" : " ↑") : "",
+            )
+          : h("div", { class: `th ${cls}`, role: "columnheader" }, label),
+      ),
+    );
+  drawHeader();
+
+  const viewport = h("div", { class: "lib-viewport", role: "rowgroup", tabindex: "-1" });
+  const spacer = h("div", { class: "lib-spacer" });
+  const rows = h("div", { class: "lib-rows" });
+  spacer.append(rows);
+  viewport.append(spacer);
+  const count = h("span", { class: "count", id: "library-count", "aria-live": "polite" });
+  const body = h("div", { class: "lib-body" });
+  const detail = h("aside", { class: "detail", id: "detail", "aria-label": "Item detail" });
+  const table = h("div", { class: "lib-table", role: "table", "aria-label": "Library" }, header, viewport);
+
+  let shown: LibraryItem[] = [];
+  const drawWindow = () => {
+    const top = viewport.scrollTop;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
+    const last = Math.min(shown.length, Math.ceil((top + viewport.clientHeight) / ROW_HEIGHT) + 5);
+    rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+    clear(rows, shown.slice(first, Math.max(last, first + 20)).map(row));
+  };
+  const draw = () => {
+    body.classList.toggle("with-detail", ui.selected !== null);
+    if (!state.libraryLoaded) {
+      clear(viewport, h("p", { class: "empty" }, "Loading the library…"));
+      return;
+    }
+    if (state.libraryError) {
+      clear(viewport, errorBox(state.libraryError, () => void loadLibrary()));
+      return;
+    }
+    if (state.items.length === 0) {
+      clear(
+        viewport,
+        h(
+          "div",
+          { class: "empty dropzone", id: "library-empty" },
+          h("p", { class: "big" }, "Drop a folder here, or choose Add"),
+          h("p", {}, "Everything you store is copied to your partners and listed here."),
+          h("button", { class: "primary", onclick: () => navigate("add") }, "Add files or folders…"),
+        ),
+      );
+      count.textContent = "";
+      return;
+    }
+    if (viewport.firstChild !== spacer) clear(viewport, spacer);
+    shown = view(state.items, { ...ui, me: state.settings?.me ?? "" });
+    spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
+    count.textContent =
+      shown.length === state.items.length
+        ? `${state.items.length} ${state.items.length === 1 ? "item" : "items"}`
+        : `${shown.length} of ${state.items.length} items`;
+    drawWindow();
+    if (ui.selected) {
+      const item = state.items.find((i) => i.cid === ui.selected);
+      if (item) renderDetail(detail, item);
+      else ui.selected = null;
+    }
+    if (!ui.selected) clear(detail);
+  };
+  viewport.addEventListener("scroll", drawWindow, { passive: true });
+
+  const row = (item: LibraryItem) => {
+    const c = copies(item);
+    const open = () => {
+      ui.selected = item.cid;
+      draw();
+      (detail.querySelector("h2") as HTMLElement | null)?.focus();
+    };
+    const copyBtn = h(
+      "button",
+      {
+        class: "link copy",
+        title: "Copy the full content ID",
+        onclick: (e: Event) => {
+          e.stopPropagation();
+          void copyText(item.cid, e.currentTarget as HTMLElement);
+        },
+      },
+      "Copy",
+    );
+    return h(
+      "div",
+      {
+        class: `lib-row${ui.selected === item.cid ? " selected" : ""}`,
+        role: "row",
+        tabindex: "0",
+        "data-cid": item.cid,
+        "aria-selected": String(ui.selected === item.cid),
+        onclick: open,
+        onkeydown: (e: KeyboardEvent) => {
+          if (e.key === "Enter") open();
+        },
+      },
+      h(
+        "div",
+        { class: "c-name", role: "cell" },
+        h("div", { class: "name", title: item.name }, item.name || "(no name)"),
+        h("div", { class: "sub" }, h("code", { title: item.cid }, shortCid(item.cid)), " ", copyBtn),
+      ),
+      h("div", { class: "c-size num", role: "cell" }, size(item.size)),
+      h(
+        "div",
+        { class: "c-added", role: "cell" },
+        h("div", { title: exact(item.added_at) }, relative(item.added_at)),
+        h("div", { class: "sub", title: item.added_by ?? "" }, item.added_by ?? ""),
+      ),
+      h("div", { class: "c-copies", role: "cell" }, h("span", { class: `pill ${c.tone}`, "data-copies": `${item.copies}/${item.target}` }, c.label)),
+      h(
+        "div",
+        { class: "c-partners", role: "cell" },
+        item.partners.map((p) => {
+          const s = partnerStatus(p.status);
+          return h(
+            "span",
+            { class: `chip ${s.tone}`, title: `${p.peername}: ${s.label} (${p.status})`, "data-status": p.status },
+            h("span", { class: "dot" }),
+            p.peername || p.peer_id.slice(-6),
+          );
+        }),
+      ),
+    );
+  };
+
+  body.append(table, detail);
+  clear(
+    root,
+    h(
+      "header",
+      { class: "page-head" },
+      h("h1", {}, "Library"),
+      count,
+      h("div", { class: "grow" }),
+      h("button", { class: "secondary", id: "library-refresh", onclick: () => void loadLibrary() }, "Refresh"),
+    ),
+    h("div", { class: "toolbar" }, search, chips),
+    body,
+  );
+  refreshRows = draw;
+  draw();
+  new ResizeObserver(drawWindow).observe(viewport);
+}
