@@ -29,6 +29,10 @@ use serde::{Deserialize, Serialize};
 pub use daemons::DaemonBins;
 use deployed::{ComposeHost, NetnsNetwork};
 
+/// A CID no one stores (the empty identity block): asking for its status
+/// makes every peer answer, without pinning anything.
+const READINESS_CID: &str = "bafkqaaa";
+
 /// Name of the manifest written into the testnet folder.
 pub const MANIFEST: &str = "testnet.json";
 /// Name of the CLI settings file written into the testnet folder.
@@ -884,6 +888,25 @@ impl Testnet {
                             "{} sees {} of {n} cluster peers",
                             p.name,
                             id.cluster_peers.len()
+                        ));
+                    }
+                    // Every peer must also answer for every other: a status
+                    // query fans out to all peers, and a peer that cannot route
+                    // to another yet reports it as `cluster_error`.
+                    let st = p
+                        .cluster()
+                        .status(READINESS_CID)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let answering = st
+                        .peer_map
+                        .values()
+                        .filter(|s| s.status != ccs_core::cluster::TrackerStatus::ClusterError)
+                        .count();
+                    if answering < n {
+                        return Err(format!(
+                            "{} reaches {answering} of {n} cluster peers",
+                            p.name
                         ));
                     }
                     let swarm = probe.swarm_peers().await.map_err(|e| e.to_string())?;
