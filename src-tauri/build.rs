@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "add_items",
     "cancel_job",
     "retrieve_item",
+    "repair_item",
     "remove_item",
     "create_network",
     "export_invite",

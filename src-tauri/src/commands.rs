@@ -330,6 +330,15 @@ pub async fn retrieve_item(
         .await
 }
 
+/// Asks every partner to retry what failed for this item (IPFS Cluster's
+/// recover), and returns its state after the retry.
+#[tauri::command]
+pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
+    let (_, _, profile) = state.node()?;
+    let status = profile.cluster()?.recover(&cid).await?;
+    Ok(Item::from_status(status).into())
+}
+
 /// Removes an item from every partner (the frontend has confirmed it).
 #[tauri::command]
 pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<()> {

@@ -32,6 +32,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             add_items,
             cancel_job,
             retrieve_item,
+            repair_item,
             remove_item,
             create_network,
             export_invite,

@@ -159,6 +159,14 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     );
     let detail = call(&w, "item_detail", json!({"cid": added.cid})).unwrap();
     assert_eq!(detail["partners"].as_array().unwrap().len(), 3);
+    // Repair on a healthy item changes nothing and says so.
+    let repaired = call(&w, "repair_item", json!({"cid": added.cid})).unwrap();
+    assert_eq!(repaired["copies"], 3);
+    assert_eq!(repaired["health"], "ok");
+    assert_eq!(
+        call(&w, "repair_item", json!({"cid": "not a cid"})).unwrap_err()["code"],
+        "invalid_input"
+    );
 
     // Retrieve: byte-identical, verified, with a last update marked done.
     let dest = work.path().join("restored");

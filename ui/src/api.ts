@@ -63,6 +63,7 @@ export const api = {
   cancelJob: (job: string) => call<boolean>("cancel_job", { job }),
   retrieveItem: (job: string, cid: string, destination: string, onProgress: (p: RetrieveProgress) => void) =>
     call<RetrieveOutcome>("retrieve_item", { job, cid, destination, onProgress: channel(onProgress) }),
+  repairItem: (cid: string) => call<LibraryItem>("repair_item", { cid }),
   removeItem: (cid: string) => call<null>("remove_item", { cid }),
   createNetwork: (peername: string, destination: string) => call<null>("create_network", { peername, destination }),
   exportInvite: (input: InviteInput) => call<InviteOutcome>("export_invite", { input }),

@@ -10,6 +10,7 @@ use crate::retrieve::Source;
 /// API URL (`http://100.64.0.7:9094`). The gateway is assumed on the same host,
 /// port 8080, as in every file the compose generator writes.
 pub fn profile_for_address(address: &str) -> Result<NodeProfile> {
+    let has_scheme = address.contains("://");
     let address = address.trim().trim_end_matches('/');
     let invalid = || {
         Error::InvalidInput(format!(
@@ -21,7 +22,7 @@ pub fn profile_for_address(address: &str) -> Result<NodeProfile> {
             "Type the host name of a member's node (like acme-nas), or its address.".into(),
         ));
     }
-    let with_scheme = if address.contains("://") {
+    let with_scheme = if has_scheme {
         address.to_string()
     } else {
         format!("http://{address}")
@@ -31,7 +32,7 @@ pub fn profile_for_address(address: &str) -> Result<NodeProfile> {
         return Err(invalid());
     }
     let host = url.host_str().ok_or_else(invalid)?;
-    let port = url.port().unwrap_or(if address.contains("://") {
+    let port = url.port().unwrap_or(if has_scheme {
         url.port_or_known_default()
             .unwrap_or(DEFAULT_CLUSTER_API_PORT)
     } else {

@@ -80,6 +80,26 @@ export function renderDetail(root: HTMLElement, item: LibraryItem) {
         },
         "Save to disk…",
       ),
+      item.health === "ok"
+        ? null
+        : h(
+            "button",
+            {
+              class: "secondary",
+              id: "detail-repair",
+              title: "Ask every partner to retry what failed",
+              onclick: async () => {
+                try {
+                  const after = await api.repairItem(item.cid);
+                  clear(status, h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after).label}.`));
+                  void loadLibrary();
+                } catch (e) {
+                  clear(status, errorBox(e));
+                }
+              },
+            },
+            "Repair",
+          ),
       h(
         "button",
         {
