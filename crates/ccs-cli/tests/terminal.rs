@@ -16,7 +16,9 @@ fn on_a_terminal(no_color: bool) -> String {
     if no_color {
         cmd.env("NO_COLOR", "1");
     }
-    let out = cmd.output().expect("`script` (util-linux) must be installed");
+    let out = cmd
+        .output()
+        .expect("`script` (util-linux) must be installed");
     assert!(!out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -25,8 +27,14 @@ fn on_a_terminal(no_color: bool) -> String {
 fn no_color_turns_colours_off_on_a_terminal() {
     let coloured = on_a_terminal(false);
     assert!(coloured.contains("Error:"), "{coloured:?}");
-    assert!(coloured.contains('\u{1b}'), "expected colour on a terminal: {coloured:?}");
+    assert!(
+        coloured.contains('\u{1b}'),
+        "expected colour on a terminal: {coloured:?}"
+    );
     let plain = on_a_terminal(true);
     assert!(plain.contains("Error:"), "{plain:?}");
-    assert!(!plain.contains('\u{1b}'), "NO_COLOR left escapes: {plain:?}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "NO_COLOR left escapes: {plain:?}"
+    );
 }
