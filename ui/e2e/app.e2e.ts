@@ -85,7 +85,12 @@ function treeDigest(root: string): string {
   return h.digest("hex");
 }
 
-const click = async (css: string) => (await s.find(css)).click();
+/** Clicks like a person: the element scrolled to the middle first, so the jobs tray never covers it. */
+const click = async (css: string) => {
+  const el = await s.find(css);
+  await s.execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })", [css]);
+  return el.click();
+};
 const type = async (css: string, text: string) => (await s.find(css)).type(text);
 
 beforeAll(async () => {
