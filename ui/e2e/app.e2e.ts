@@ -2,7 +2,9 @@
 // driven through tauri-driver + WebKitWebDriver, against a real private
 // 3-peer testnet. Native pickers answer through the app's test seam
 // (CCS_TEST_PICK_FILE): the test writes the "chosen" path before each click.
-// Every screen is saved to docs/screenshots/.
+// Every screen is saved to $CCS_SCREENSHOTS (default: a folder under the
+// system's temporary folder, printed at the end); set it to docs/screenshots
+// to refresh the README's pictures.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -16,8 +18,10 @@ const repo = path.resolve(__dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? path.join(repo, "target");
 const appBin = process.env.CCS_APP_BIN ?? path.join(target, "debug", "community-cloud-storage-app");
 const testnetBin = process.env.CCS_TESTNET_BIN ?? path.join(target, "debug", "ccs-testnet");
-const shots = path.join(repo, "docs", "screenshots");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-app-e2e-"));
+const shots = process.env.CCS_SCREENSHOTS
+  ? path.resolve(repo, process.env.CCS_SCREENSHOTS)
+  : path.join(os.tmpdir(), "ccs-app-e2e-screenshots");
 const netDir = path.join(work, "net");
 const pickFile = path.join(work, "pick.txt");
 const port = 4444 + (process.pid % 500);
@@ -124,6 +128,7 @@ afterAll(async () => {
   }
   for (const c of children.reverse()) c.kill("SIGTERM");
   fs.rmSync(work, { recursive: true, force: true });
+  console.log(`screenshots: ${shots}`);
 });
 
 describe("the desktop app against a real testnet", () => {
