@@ -26,4 +26,6 @@ build_app
 ls "$CARGO_TARGET_DIR"/debug/bundle/deb/*.deb >/dev/null
 ensure_tauri_driver
 npx vitest run --config ui/e2e/vitest.config.ts
+say "fuzz smoke run: every target for 20 s (long runs: scripts/fuzz.sh 600)"
+bash "$REPO_ROOT/scripts/fuzz.sh" 20
 say "all tests passed in $(( $(date +%s) - start )) s"
