@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ccs_core::cluster::{AddOptions, AddedOutput, TrackerStatus};
+use ccs_core::cluster::{AddOptions, AddTally, TrackerStatus};
 use ccs_core::compose::NodeFile;
 use ccs_core::library::{Health, Item};
 use ccs_core::profile::write_private;
@@ -163,27 +163,6 @@ pub async fn list_partners(state: State<'_, AppState>) -> AppResult<Vec<Partner>
         .collect())
 }
 
-/// Counts bytes from the cluster's add lines: a line without a CID carries the
-/// bytes read so far of the current file; a line with one finishes an entry.
-#[derive(Default)]
-struct Tally {
-    done_bytes: u64,
-    cur_bytes: u64,
-    entries: u64,
-}
-
-impl Tally {
-    fn update(&mut self, o: &AddedOutput) {
-        if o.cid.is_some() {
-            self.entries += 1;
-            self.done_bytes += self.cur_bytes;
-            self.cur_bytes = 0;
-        } else {
-            self.cur_bytes = o.bytes;
-        }
-    }
-}
-
 /// Stores files and folders (paths, never bytes) as one item, with progress.
 #[tauri::command]
 pub async fn add_items(
@@ -233,15 +212,15 @@ pub async fn add_items(
             progress.files_total = scan.files;
             progress.bytes_total = scan.bytes;
             let _ = on_progress.send(progress.clone());
-            let mut tally = Tally::default();
+            let mut tally = AddTally::default();
             let mut throttle = Throttle::new(PROGRESS_INTERVAL);
             throttle.ready();
             let added = client
                 .add(&paths, &options, |o| {
                     tally.update(o);
                     if throttle.ready() {
-                        progress.bytes = (tally.done_bytes + tally.cur_bytes).min(scan.bytes);
-                        progress.files = tally.entries.min(scan.files);
+                        progress.bytes = tally.bytes().min(scan.bytes);
+                        progress.files = tally.entries().min(scan.files);
                         let _ = on_progress.send(progress.clone());
                     }
                 })

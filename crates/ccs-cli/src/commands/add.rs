@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ccs_core::Error;
-use ccs_core::cluster::{AddOptions, AddedOutput, ClusterClient, TrackerStatus};
+use ccs_core::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
 use ccs_core::library::{Health, Item};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -40,35 +40,6 @@ fn parse_metadata(items: &[String]) -> CliResult<BTreeMap<String, String>> {
         m.insert(k.to_string(), v.to_string());
     }
     Ok(m)
-}
-
-/// Byte and file progress from the cluster's lines. Progress lines carry the
-/// bytes read so far of the file named; a line with a CID is a finished entry
-/// (files first; folders are reported at the end).
-#[derive(Default)]
-struct Tally {
-    done_bytes: u64,
-    cur_name: String,
-    cur_bytes: u64,
-    entries: u64,
-}
-
-impl Tally {
-    fn update(&mut self, o: &AddedOutput) {
-        if o.cid.is_some() {
-            self.entries += 1;
-            return;
-        }
-        if o.name != self.cur_name {
-            self.done_bytes += self.cur_bytes;
-            self.cur_name.clone_from(&o.name);
-        }
-        self.cur_bytes = o.bytes;
-    }
-
-    fn bytes(&self) -> u64 {
-        self.done_bytes + self.cur_bytes
-    }
 }
 
 pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
@@ -141,14 +112,14 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         Some(scan.bytes),
         "{spinner} [{wide_bar}] {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
     );
-    let mut tally = Tally::default();
+    let mut tally = AddTally::default();
     let total_files = scan.files;
     let added = cancellable(cluster.add(&a.paths, &options, |o| {
         tally.update(o);
         bar.set_position(tally.bytes().min(scan.bytes));
         bar.set_message(format!(
             "{}/{} files",
-            tally.entries.min(total_files),
+            tally.entries().min(total_files),
             total_files
         ));
     }))
@@ -297,28 +268,6 @@ pub async fn wait_for_copies(ctx: &Context, cluster: &ClusterClient, cid: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(name: &str, bytes: u64, cid: Option<&str>) -> AddedOutput {
-        AddedOutput {
-            name: name.into(),
-            bytes,
-            cid: cid.map(str::to_string),
-            ..AddedOutput::default()
-        }
-    }
-
-    #[test]
-    fn byte_progress_adds_up_across_files_and_counts_finished_entries() {
-        let mut t = Tally::default();
-        t.update(&line("a", 100, None));
-        t.update(&line("a", 300, None));
-        t.update(&line("a", 0, Some("Qma")));
-        t.update(&line("b", 50, None));
-        assert_eq!(t.bytes(), 350);
-        t.update(&line("b", 70, None));
-        t.update(&line("b", 0, Some("Qmb")));
-        assert_eq!((t.bytes(), t.entries), (370, 2));
-    }
 
     #[test]
     fn metadata_must_be_key_equals_value() {

@@ -114,6 +114,41 @@ pub struct AddResult {
     pub entries: u64,
 }
 
+/// Byte and entry progress read from the `/add` lines, for progress bars.
+/// Progress lines carry the bytes read so far of the file they name; a line
+/// with a CID is a finished entry (files first; folders are reported at the end).
+#[derive(Debug, Default, Clone)]
+pub struct AddTally {
+    done_bytes: u64,
+    cur_name: String,
+    cur_bytes: u64,
+    entries: u64,
+}
+
+impl AddTally {
+    pub fn update(&mut self, o: &AddedOutput) {
+        if o.cid.is_some() {
+            self.entries += 1;
+            return;
+        }
+        if o.name != self.cur_name {
+            self.done_bytes += self.cur_bytes;
+            self.cur_name.clone_from(&o.name);
+        }
+        self.cur_bytes = o.bytes;
+    }
+
+    /// Bytes read by the cluster so far, across files.
+    pub fn bytes(&self) -> u64 {
+        self.done_bytes + self.cur_bytes
+    }
+
+    /// Files and folders finished so far.
+    pub fn entries(&self) -> u64 {
+        self.entries
+    }
+}
+
 /// A client for one cluster peer's REST API.
 #[derive(Clone)]
 pub struct ClusterClient {
@@ -426,5 +461,32 @@ fn check_cid(cid: &str) -> Result<&str> {
         Err(Error::InvalidInput(format!(
             "\"{cid}\" is not a content ID (CIDs look like bafy... or Qm...)."
         )))
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    fn line(name: &str, bytes: u64, cid: Option<&str>) -> AddedOutput {
+        AddedOutput {
+            name: name.into(),
+            bytes,
+            cid: cid.map(str::to_string),
+            ..AddedOutput::default()
+        }
+    }
+
+    #[test]
+    fn byte_progress_adds_up_across_files_and_counts_finished_entries() {
+        let mut t = AddTally::default();
+        t.update(&line("a", 100, None));
+        t.update(&line("a", 300, None));
+        t.update(&line("a", 0, Some("Qma")));
+        t.update(&line("b", 50, None));
+        assert_eq!(t.bytes(), 350);
+        t.update(&line("b", 70, None));
+        t.update(&line("b", 0, Some("Qmb")));
+        assert_eq!((t.bytes(), t.entries()), (370, 2));
     }
 }
