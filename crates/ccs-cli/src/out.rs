@@ -76,3 +76,22 @@ pub fn print_json<T: serde::Serialize>(value: &T) {
         Err(e) => eprintln!("Could not write JSON ({e})."),
     }
 }
+
+/// One line from standard input, after showing `prompt` when a person is
+/// typing (not when the answer is piped in). The line ending is removed.
+pub fn prompt_line(prompt: &str) -> crate::CliResult<String> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        crate::CliError::Core(ccs_core::Error::Read {
+            path: "standard input".into(),
+            source: e,
+        })
+    })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

@@ -1,6 +1,6 @@
 //! `status`, `ls`, `rm`: the library as the user sees it.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 
 use ccs_core::Error;
 use ccs_core::library::{Health, Item};
@@ -223,18 +223,7 @@ pub async fn ls(ctx: &Context, a: LsArgs) -> CliResult {
 }
 
 fn confirm(prompt: &str) -> CliResult<bool> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("{prompt} [y/N] ");
-        let _ = std::io::stderr().flush();
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| {
-        CliError::Core(Error::Read {
-            path: "standard input".into(),
-            source: e,
-        })
-    })?;
+    let line = out::prompt_line(&format!("{prompt} [y/N] "))?;
     Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 

@@ -1,6 +1,6 @@
 //! create, clone, config, completions.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
@@ -172,18 +172,18 @@ fn show(ctx: &Context) -> CliResult {
 }
 
 fn read_secret() -> CliResult<String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Password: ");
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| {
-        CliError::Core(Error::Read {
-            path: "standard input".into(),
-            source: e,
-        })
-    })?;
-    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    // On a terminal the password is typed without echo; piped, it is one line.
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ").map_err(|e| {
+            CliError::Core(Error::Read {
+                path: "the terminal".into(),
+                source: e,
+            })
+        })?
+    } else {
+        out::prompt_line("")?
+    };
+    let pw = line;
     if pw.is_empty() {
         return Err(CliError::Usage(
             "No password was given. Type it after the command, or pipe it in.".into(),
