@@ -31,9 +31,13 @@ struct Args {
     /// Where to write every run as JSON.
     #[arg(long, default_value = "bench-results.json")]
     out: PathBuf,
-    /// Scenarios to run (1-4); all by default.
+    /// Scenarios to run (1-5); all by default.
     #[arg(long, value_delimiter = ',')]
     only: Vec<u8>,
+    /// The release app for scenario 5 (default: next to this program; build it
+    /// with `npx tauri build --ci`, which also makes the .deb whose size is reported).
+    #[arg(long)]
+    app: Option<PathBuf>,
 }
 
 /// One measured process run.
@@ -136,6 +140,8 @@ struct Bench {
     ccs: PathBuf,
     config: PathBuf,
     runs: Vec<Run>,
+    /// Scenario 5's figures (installer size, the app's own JSON).
+    app: serde_json::Map<String, serde_json::Value>,
     work: tempfile::TempDir,
 }
 
@@ -358,20 +364,48 @@ impl Bench {
                 );
             }
         }
-        // Let every peer settle before listing.
+        eprintln!(
+            "  {items} pins submitted in {:.0} s; waiting for every peer's kubo to hold them",
+            start.elapsed().as_secs_f64()
+        );
+        // Let every peer settle before listing, so each run lists the same
+        // state. Asking kubo for its pin count is cheap; asking the cluster
+        // for the global status (what is measured) would load it while it works.
+        let settle = Instant::now();
+        let (mut last_total, mut last_progress) = (0usize, Instant::now());
         loop {
-            let busy = cluster
-                .status_all(Some("pinning,pin_queued,queued"))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .collect_vec()
-                .await
-                .map(|v| v.len())
-                .unwrap_or(1);
-            if busy == 0 {
+            let counts: Vec<usize> = self
+                .net
+                .peers()
+                .iter()
+                .map(|p| {
+                    Command::new(&self.net.bins().ipfs)
+                        .args(["--api", &format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api)])
+                        .args(["pin", "ls", "--type=recursive", "-q"])
+                        .output()
+                        .map(|o| o.stdout.iter().filter(|b| **b == b'\n').count())
+                        .unwrap_or(0)
+                })
+                .collect();
+            if counts.iter().all(|c| *c >= items) {
+                eprintln!(
+                    "  every peer holds {items} pins ({:.0} s)",
+                    settle.elapsed().as_secs_f64()
+                );
                 break;
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            // A peer whose CRDT store missed an update (go-ds-crdt marks itself
+            // dirty and repairs on its repair interval) can stay a few pins
+            // short; the listing is measured anyway, the same for both tools.
+            let total: usize = counts.iter().sum();
+            if total != last_total {
+                last_total = total;
+                last_progress = Instant::now();
+            } else if last_progress.elapsed() > Duration::from_secs(60) {
+                eprintln!("  no progress for 60 s ({counts:?} of {items}); measuring anyway");
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(10)).await;
         }
         for _ in 0..runs {
             for tool in ["ccs ls (per-partner status)", "ipfs-cluster-ctl status"] {
@@ -388,6 +422,178 @@ impl Bench {
                 self.record("list pinset", tool, t, rss, Some(items as f64));
             }
         }
+    }
+
+    /// Scenario 5: the release app against the pinset of scenario 4 (see
+    /// app/app.measure.ts for what is measured and how).
+    fn scenario_app(&mut self, app: &Path, items: usize, runs: usize) {
+        println!("Scenario 5: the app itself, with {items} items in the library");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let bundle = app.parent().map(|d| d.join("bundle/deb"));
+        let deb = bundle
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "deb"));
+        match &deb {
+            Some(d) => {
+                let size = std::fs::metadata(d).map(|m| m.len()).unwrap_or(0);
+                println!("  installer {}: {:.1} MB", d.display(), size as f64 / 1e6);
+                self.app.insert("installer_bytes".into(), size.into());
+                self.app
+                    .insert("installer".into(), d.display().to_string().into());
+            }
+            None => println!("  no .deb next to the app: installer size not measured"),
+        }
+        let bin = std::fs::metadata(app).map(|m| m.len()).unwrap_or(0);
+        self.app.insert("app_binary_bytes".into(), bin.into());
+        let out = self.work.path().join("app.json");
+        let status = Command::new("npx")
+            .args([
+                "vitest",
+                "run",
+                "--config",
+                "crates/ccs-bench/app/vitest.config.ts",
+            ])
+            .current_dir(&repo)
+            .env("CCS_APP_BIN", app)
+            .env("CCS_CONFIG", &self.config)
+            .env("CCS_BENCH_APP_OUT", &out)
+            .env("CCS_BENCH_ITEMS", items.to_string())
+            .env("CCS_BENCH_RUNS", runs.to_string())
+            .status();
+        let measured = std::fs::read(&out)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        match (status, measured) {
+            (Ok(s), Some(v)) if s.success() => {
+                let runs = v["runs"].as_array().cloned().unwrap_or_default();
+                let med = |key: &str| {
+                    let mut xs: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+                    median(&mut xs)
+                };
+                println!(
+                    "  median: first library row {:.0} ms after launch (page clock {:.0} ms), all {items} listed {:.0} ms, idle RSS {:.0} MiB app / {:.0} MiB with WebKit",
+                    med("cold_start_to_first_row_ms"),
+                    med("page_clock_first_row_ms"),
+                    med("all_items_listed_ms"),
+                    med("idle_rss_app_kib") / 1024.0,
+                    med("idle_rss_with_webkit_kib") / 1024.0,
+                );
+                self.app.insert("measured".into(), v);
+            }
+            (s, _) => println!("  the app measurement failed ({s:?}); see the output above"),
+        }
+    }
+
+    /// Issue #6's targets against this run's medians (only those measured).
+    fn targets(
+        &self,
+        medians: &BTreeMap<(String, String), f64>,
+        rss: &BTreeMap<(String, String), i64>,
+    ) -> Vec<serde_json::Value> {
+        let med = |s: &str, t: &str| medians.get(&(s.to_string(), t.to_string())).copied();
+        let rss_mib = |s: &str, t: &str| {
+            rss.get(&(s.to_string(), t.to_string()))
+                .map(|k| *k as f64 / 1024.0)
+        };
+        let mut out = Vec::new();
+        let mut push = |target: String, measured: String, met: bool| {
+            out.push(serde_json::json!({"target": target, "measured": measured, "met": met}));
+        };
+        // Throughput ratio = reference time / our time (same bytes or files).
+        let scenarios: Vec<String> = medians.keys().map(|(s, _)| s.clone()).collect();
+        for sc in scenarios
+            .iter()
+            .filter(|s| s.starts_with("add ") && s.ends_with("MiB"))
+        {
+            if let (Some(o), Some(c)) = (med(sc, "ccs add"), med(sc, "ipfs-cluster-ctl add")) {
+                push(
+                    format!("{sc}: >= 1.0x ipfs-cluster-ctl throughput"),
+                    format!("{:.2}x", c / o),
+                    c / o >= 1.0,
+                );
+            }
+            if let (Some(o), Some(i)) = (med(sc, "ccs add"), med(sc, "ipfs add")) {
+                push(
+                    format!("{sc}: >= 0.8x direct ipfs add throughput"),
+                    format!("{:.2}x", i / o),
+                    i / o >= 0.8,
+                );
+            }
+            if let Some(r) = rss_mib(sc, "ccs add") {
+                push(
+                    format!("{sc}: our peak RSS <= 50 MiB"),
+                    format!("{r:.1} MiB"),
+                    r <= 50.0,
+                );
+            }
+        }
+        if let (Some(o), Some(c)) = (
+            med("add folder", "ccs add"),
+            med("add folder", "ipfs-cluster-ctl add -r"),
+        ) {
+            push(
+                "folder: >= 1.0x ipfs-cluster-ctl files/s".into(),
+                format!("{:.2}x", c / o),
+                c / o >= 1.0,
+            );
+        }
+        if let Some(r) = rss_mib("add folder", "ccs add") {
+            push(
+                "folder: our peak RSS <= 80 MiB".into(),
+                format!("{r:.1} MiB"),
+                r <= 80.0,
+            );
+        }
+        if let (Some(o), Some(c)) = (
+            med("get file", "ccs get (verified)"),
+            med("get file", "curl (unverified)"),
+        ) {
+            push(
+                "get: >= 0.9x curl throughput (verified vs not)".into(),
+                format!("{:.2}x", c / o),
+                c / o >= 0.9,
+            );
+        }
+        if let (Some(o), Some(c)) = (
+            med("list pinset", "ccs ls (per-partner status)"),
+            med("list pinset", "ipfs-cluster-ctl status"),
+        ) {
+            push(
+                "pinset: <= 1.0x the time of ipfs-cluster-ctl status".into(),
+                format!("{:.2}x", o / c),
+                o / c <= 1.0,
+            );
+        }
+        if let Some(b) = self.app.get("installer_bytes").and_then(|v| v.as_f64()) {
+            push(
+                "app: installer <= 15 MB".into(),
+                format!("{:.1} MB (.deb)", b / 1e6),
+                b <= 15e6,
+            );
+        }
+        if let Some(runs) = self.app.get("measured").and_then(|m| m["runs"].as_array()) {
+            let med_of = |key: &str| {
+                let mut xs: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+                median(&mut xs)
+            };
+            let first = med_of("cold_start_to_first_row_ms");
+            push(
+                "app: library first paint < 1 s (cold start to first row)".into(),
+                format!("{first:.0} ms"),
+                first < 1000.0,
+            );
+            let idle = med_of("idle_rss_with_webkit_kib") / 1024.0;
+            push(
+                "app: idle RSS <= 150 MB (app + WebKit processes)".into(),
+                format!("{:.0} MB", idle * 1.048576),
+                idle * 1.048576 <= 150.0,
+            );
+        }
+        out
     }
 
     fn report(&self, out: &Path) {
@@ -417,9 +623,28 @@ impl Bench {
                 m / ours
             );
         }
+        let targets = self.targets(&medians, &rss);
+        if !targets.is_empty() {
+            println!("\n| target | measured | met |");
+            println!("| --- | --- | --- |");
+            for t in &targets {
+                println!(
+                    "| {} | {} | {} |",
+                    t["target"].as_str().unwrap_or(""),
+                    t["measured"].as_str().unwrap_or(""),
+                    if t["met"].as_bool() == Some(true) {
+                        "yes"
+                    } else {
+                        "NO"
+                    }
+                );
+            }
+        }
         let json = serde_json::json!({
             "machine": machine(),
+            "targets": targets,
             "runs": self.runs,
+            "app": self.app,
             "medians_seconds": medians.iter().map(|((s, t), m)| serde_json::json!({"scenario": s, "tool": t, "median_seconds": m})).collect::<Vec<_>>(),
         });
         std::fs::write(out, serde_json::to_vec_pretty(&json).unwrap_or_default())
@@ -468,6 +693,7 @@ async fn main() {
         ccs,
         config,
         runs: Vec::new(),
+        app: serde_json::Map::new(),
         work,
     };
     let want = |n: u8| args.only.is_empty() || args.only.contains(&n);
@@ -488,8 +714,24 @@ async fn main() {
     if want(3) {
         tokio::task::block_in_place(|| b.scenario_get(args.runs, file));
     }
-    if want(4) {
-        b.scenario_pinset(args.runs, pins).await;
+    if want(4) || want(5) {
+        // Scenario 5 lists the same pinset; alone, it only creates it.
+        b.scenario_pinset(if want(4) { args.runs } else { 0 }, pins)
+            .await;
+    }
+    if want(5) {
+        let app = args
+            .app
+            .clone()
+            .unwrap_or_else(|| b.ccs.with_file_name("community-cloud-storage-app"));
+        if app.is_file() {
+            tokio::task::block_in_place(|| b.scenario_app(&app, pins, args.runs));
+        } else {
+            println!(
+                "Scenario 5 skipped: no app at {} (build it with `npx tauri build --ci`)",
+                app.display()
+            );
+        }
     }
     b.report(&args.out);
 }
