@@ -71,6 +71,47 @@ pub struct Retrieved {
     pub blocks: u64,
     /// The partner (name) that sent it.
     pub source: String,
+    /// Partners tried before `source` whose copy could not be used, in order.
+    /// An entry with `damaged` set means that partner's stored copy (or what it
+    /// sends) does not match the content ID: tell the person who runs it.
+    pub failed_sources: Vec<FailedSource>,
+}
+
+/// A partner whose copy could not be used during a retrieval, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FailedSource {
+    /// The partner's name.
+    pub source: String,
+    /// The error's stable code (`verification_failed` for a damaged copy).
+    pub code: String,
+    /// True when the partner sent blocks that do not match their content IDs:
+    /// its copy is damaged. False when it was only unreachable or broke off.
+    pub damaged: bool,
+    /// What went wrong, one plain sentence.
+    pub message: String,
+}
+
+impl Retrieved {
+    /// The partners whose copy turned out damaged.
+    pub fn damaged_copies(&self) -> impl Iterator<Item = &FailedSource> {
+        self.failed_sources.iter().filter(|f| f.damaged)
+    }
+
+    /// One plain sentence per damaged copy, naming the partner and what to do.
+    /// `ccs repair` (IPFS Cluster's recover) cannot fix this: the cluster still
+    /// counts the damaged copy as pinned, so the fix is on that partner's node.
+    pub fn damage_notices(&self) -> Vec<String> {
+        self.damaged_copies()
+            .map(|f| {
+                format!(
+                    "{name}'s copy of {cid} is damaged (a block does not match its content ID); it was saved from {good} instead. Ask the person who runs {name} to run `ipfs repo verify --heal` on that node, which replaces the damaged blocks from the other partners.",
+                    name = f.source,
+                    cid = self.cid,
+                    good = self.source,
+                )
+            })
+            .collect()
+    }
 }
 
 /// A partner to retrieve from: a name for messages and its gateway client.
@@ -131,10 +172,34 @@ pub async fn retrieve(
             source: &source.name,
         });
         match retrieve_from(source, &root, cid, dest, replace, &mut on_event).await {
-            Ok(r) => return Ok(r),
+            Ok(mut r) => {
+                r.failed_sources = failures
+                    .iter()
+                    .map(|(name, e)| FailedSource {
+                        source: name.clone(),
+                        code: e.code().to_string(),
+                        damaged: matches!(e, Error::VerificationFailed { .. }),
+                        message: e.to_string(),
+                    })
+                    .collect();
+                return Ok(r);
+            }
             // Disk problems are not the partner's fault: trying others will not help.
             Err(e @ (Error::Write { .. } | Error::AlreadyExists { .. })) => return Err(e),
             Err(e) => {
+                // Name the partner, not only its gateway address.
+                let e = match e {
+                    Error::VerificationFailed {
+                        cid,
+                        source_url,
+                        detail,
+                    } => Error::VerificationFailed {
+                        cid,
+                        source_url: format!("{} ({source_url})", source.name),
+                        detail,
+                    },
+                    e => e,
+                };
                 on_event(Event::SourceFailed {
                     source: &source.name,
                     error: &e,
@@ -193,6 +258,7 @@ async fn retrieve_from(
         files: out.progress.files,
         blocks: out.progress.blocks,
         source: source.name.clone(),
+        failed_sources: Vec::new(),
     })
 }
 
