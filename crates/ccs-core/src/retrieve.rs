@@ -240,12 +240,19 @@ async fn retrieve_from(
     replace: bool,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<Retrieved> {
-    let stream = source.kubo.fetch(cid, GatewayFormat::Car).await?;
+    let open = |c: Cid| {
+        let kubo = source.kubo.clone();
+        async move {
+            let stream = kubo.fetch(&c.to_string(), GatewayFormat::Car).await?;
+            Ok(tokio_util::io::StreamReader::new(
+                stream.map_err(|e| std::io::Error::other(ErrorBox(e))),
+            ))
+        }
+    };
+    let reader = open(*root).await?;
     let source_url = source.kubo.gateway().unwrap_or_default().to_string();
-    let reader =
-        tokio_util::io::StreamReader::new(stream.map_err(|e| std::io::Error::other(ErrorBox(e))));
     let tmp = PartialPath::new_replacing(dest, replace)?;
-    let out = unpack_car(reader, root, tmp.path(), &source_url, |p| {
+    let out = unpack_dag(reader, root, tmp.path(), &source_url, Some(open), |p| {
         on_event(Event::Progress(p))
     })
     .await?;
@@ -308,11 +315,49 @@ pub async fn unpack_car<R: AsyncRead + Unpin>(
     root: &Cid,
     out: &Path,
     source_url: &str,
-    mut on_progress: impl FnMut(&Progress),
+    on_progress: impl FnMut(&Progress),
 ) -> Result<Unpacked> {
-    let mut car = iroh_car::CarReader::new(BufReader::with_capacity(256 * 1024, reader))
+    type NoResume<R> = fn(Cid) -> std::future::Ready<Result<R>>;
+    unpack_dag(
+        reader,
+        root,
+        out,
+        source_url,
+        None::<NoResume<R>>,
+        on_progress,
+    )
+    .await
+}
+
+/// [`unpack_car`], continuing in a new CAR when one ends early but cleanly.
+///
+/// A gateway stops a CAR at its traversal depth limit (kubo: 1,024 selector
+/// steps, about 340 nested folders) and appends a text note, which reads as an
+/// unparseable block. When a stream that delivered verified blocks ends, or
+/// turns unreadable (not a broken connection), `resume(cid)` opens a CAR
+/// rooted at the block the traversal expects next, and reading goes on. Every
+/// block is still checked against its CID, so this only ever adds requests.
+async fn unpack_dag<R, F, Fut>(
+    reader: R,
+    root: &Cid,
+    out: &Path,
+    source_url: &str,
+    mut resume: Option<F>,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Unpacked>
+where
+    R: AsyncRead + Unpin,
+    F: FnMut(Cid) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    let open_car =
+        |reader: R| iroh_car::CarReader::new(BufReader::with_capacity(256 * 1024, reader));
+    let mut car = open_car(reader)
         .await
         .map_err(|e| car_error(e, source_url, root))?;
+    // Verified blocks read from the current stream: a resumed stream must
+    // deliver at least one, so resuming always makes progress.
+    let mut from_this_stream: u64 = 0;
     let mut u = Unpacker {
         out,
         source_url,
@@ -328,10 +373,25 @@ pub async fn unpack_car<R: AsyncRead + Unpin>(
             // Inlined blocks are not sent; their data is the digest.
             expected.hash().digest().to_vec()
         } else {
-            let block = car
-                .next_block()
-                .await
-                .map_err(|e| car_error(e, source_url, root))?;
+            let block = loop {
+                let next = car.next_block().await;
+                let ended_cleanly = match &next {
+                    Ok(Some(_)) => break next.map_err(|e| car_error(e, source_url, root))?,
+                    Ok(None) => true,
+                    Err(iroh_car::Error::Io(_)) => false,
+                    Err(_) => true,
+                };
+                match resume.as_mut() {
+                    Some(open) if ended_cleanly && from_this_stream > 0 => {
+                        car = open_car(open(expected).await?)
+                            .await
+                            .map_err(|e| car_error(e, source_url, root))?;
+                        from_this_stream = 0;
+                    }
+                    _ => break next.map_err(|e| car_error(e, source_url, root))?,
+                }
+            };
+            from_this_stream += 1;
             let Some((got, data)) = block else {
                 return Err(u.mismatch(format!(
                     "the transfer ended before block {expected} arrived"
@@ -759,6 +819,51 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("ended before"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn continues_in_a_new_car_when_a_gateway_stops_early() {
+        let a = raw(b"hello ");
+        let b = raw(b"world");
+        let f = file_node(&[(a.0, 6), (b.0, 5)]);
+        let d = dir_node(&[("big.txt", f.0)]);
+        // As kubo does at its depth limit: some blocks, then a text note.
+        let mut first = car_of(&[d.clone(), f.clone(), a.clone()], d.0).await;
+        first.extend_from_slice(b"\n[Gateway Error: CAR stream truncated, response is incomplete]");
+        let rest = car_of(std::slice::from_ref(&b), b.0).await;
+        let asked = std::sync::Mutex::new(Vec::new());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let got = unpack_dag(
+            &first[..],
+            &d.0,
+            &out,
+            "test",
+            Some(|c: Cid| {
+                asked.lock().unwrap().push(c);
+                std::future::ready(Ok(&rest[..]))
+            }),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(got.progress.blocks, 4);
+        assert_eq!(*asked.lock().unwrap(), vec![b.0]);
+        assert_eq!(std::fs::read(out.join("big.txt")).unwrap(), b"hello world");
+
+        // A resumed stream that brings nothing: an error, not a loop.
+        let nothing = car_of(&[], b.0).await;
+        let err = unpack_dag(
+            &first[..],
+            &d.0,
+            &dir.path().join("o2"),
+            "test",
+            Some(|_: Cid| std::future::ready(Ok(&nothing[..]))),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "verification_failed", "{err}");
     }
 
     #[tokio::test]

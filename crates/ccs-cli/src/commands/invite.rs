@@ -35,6 +35,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
         .output
         .as_deref()
         .ok_or_else(|| usage("a file to write the invitation to: add --output FILE"))?;
+    super::refuse_existing(Some(output))?;
 
     let source = NodeFile::parse(&read_text(input)?)?;
     let partner = source.clone_for(name, host)?;
@@ -58,6 +59,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
 }
 
 fn open(file: &Path, output: Option<&Path>) -> CliResult {
+    super::refuse_existing(output)?;
     let sealed = std::fs::read(file).map_err(|e| read_error(file, e))?;
     if !invite::is_sealed(&sealed) {
         return Err(Error::InvalidInput(format!(

@@ -51,6 +51,7 @@ fn write_compose(node: &NodeFile, output: Option<&Path>) -> CliResult {
 
 pub fn create(peername: Option<&str>, output: Option<&Path>) -> CliResult {
     let name = need_peername(peername, "create")?;
+    super::refuse_existing(output)?;
     let node = NodeFile::create(&name)?;
     write_compose(&node, output)
 }
@@ -62,6 +63,7 @@ pub fn clone(
     output: Option<&Path>,
 ) -> CliResult {
     let name = need_peername(peername, "clone")?;
+    super::refuse_existing(output)?;
     let text = std::fs::read_to_string(input).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::PathNotFound {
