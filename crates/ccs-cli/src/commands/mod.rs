@@ -69,7 +69,7 @@ pub fn check_cid(cid: &str) -> CliResult {
         code: "invalid_input",
         exit: 2,
         message: format!(
-            "\"{cid}\" is not a content ID. CIDs look like Qm... or bafy...; `ccs ls` lists what is stored."
+            "\"{cid}\" is not a content ID (they look like Qm... or bafy...). Check it for typing errors, or run `ccs ls` to list what is stored."
         ),
     })?;
     Ok(())
