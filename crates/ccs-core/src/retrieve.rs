@@ -136,6 +136,32 @@ pub enum Event<'a> {
     },
 }
 
+/// The error when no partner holds a copy it can send, from the item's
+/// cluster status: `not_found` when no partner has it at all (never stored,
+/// or removed), else `unavailable` with each partner's state (stored, but
+/// every copy is in error or its daemon is down), so nobody is told to check
+/// their typing for an item that exists.
+pub fn no_copy_error(status: &crate::cluster::GlobalPinInfo, cluster_url: &str) -> Error {
+    use crate::cluster::TrackerStatus;
+    let mut states: Vec<String> = status
+        .peer_map
+        .values()
+        .filter(|p| !matches!(p.status, TrackerStatus::Unpinned | TrackerStatus::Undefined))
+        .map(|p| format!("{}: {}", p.peername, p.status.as_str()))
+        .collect();
+    if states.is_empty() {
+        return Error::NotFound {
+            url: cluster_url.to_string(),
+            what: format!("A copy of {}", status.cid),
+        };
+    }
+    states.sort();
+    Error::Unavailable {
+        cid: status.cid.clone(),
+        detail: format!("none holds a copy it can send now; {}", states.join(", ")),
+    }
+}
+
 /// Parses a CID given by a user.
 pub fn parse_cid(text: &str) -> Result<Cid> {
     Cid::try_from(text.trim()).map_err(|_| {

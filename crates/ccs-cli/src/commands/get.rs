@@ -56,27 +56,7 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
                 )
             }));
             if holders.is_empty() {
-                // Stored, but no partner can serve it now (their kubo down,
-                // copies failed): say so, rather than "not found".
-                let mut states: Vec<String> = st
-                    .peer_map
-                    .values()
-                    .filter(|p| {
-                        !matches!(p.status, TrackerStatus::Unpinned | TrackerStatus::Undefined)
-                    })
-                    .map(|p| format!("{}: {}", p.peername, p.status.as_str()))
-                    .collect();
-                if states.is_empty() {
-                    return Err(CliError::Core(Error::NotFound {
-                        url: cluster.base_url().to_string(),
-                        what: format!("A copy of {cid}"),
-                    }));
-                }
-                states.sort();
-                return Err(CliError::Core(Error::Unavailable {
-                    cid: cid.to_string(),
-                    detail: format!("none holds a copy it can send now; {}", states.join(", ")),
-                }));
+                return Err(retrieve::no_copy_error(&st, cluster.base_url()).into());
             }
             for h in holders {
                 let kubo = if h == node {
