@@ -293,6 +293,7 @@ impl Runner {
                         assert!(m.contains(says), "message lacks {says:?}: {ctx}");
                         assert_plain_sentence(m, &ctx);
                         assert_eq!(r.stderr.trim_end(), format!("Error: {m}"), "{ctx}");
+                        eprintln!("[{}] exit {} {code}: {m}", c.name, r.code);
                         None
                     }
                     Expect::Works(check) => {
@@ -349,7 +350,7 @@ fn assert_plain_sentence(m: &str, ctx: &str) {
     }
     let steps = [
         "Check", "check", "Try", "try", "Choose", "choose", "Fix", "Remove", "add ", "Add ", "Run",
-        "run ", "Ask", "use ", "open it", "set ", "move", "Use ", "e.g.", "must be",
+        "run ", "Ask", "ask ", "use ", "open it", "set ", "move", "Use ", "e.g.", "must be",
     ];
     assert!(steps.iter().any(|s| m.contains(s)), "no next step: {ctx}");
 }
@@ -974,7 +975,7 @@ async fn the_bad_input_catalogue() {
             "destination",
             "get into a missing folder",
             &[&"get", &cid, &"-o", &dl.join("nope/sub/x.txt")],
-            refused("write_failed", 8, "Could not write"),
+            refused("write_failed", 8, "nope/sub\" does not exist"),
         )
         .absent(&dl.join("nope")),
         case(
@@ -1148,7 +1149,7 @@ async fn the_bad_input_catalogue() {
                 &"-o",
                 &new_yml,
             ],
-            refused("read_failed", 8, "photo.jpg"),
+            refused("invalid_input", 2, "it is not text"),
         )
         .absent(&new_yml),
         case(

@@ -79,7 +79,9 @@ pub enum Error {
     #[error("\"{}\" is not a regular file, folder or link, so it cannot be stored. Remove it from the selection and try again.", path.display())]
     UnsupportedFile { path: PathBuf },
 
-    #[error("{0} Fix the setting and try again.")]
+    /// The text is the whole message: it says what is wrong AND what to do
+    /// (a fixed suffix read wrongly for node files, invitations and CIDs).
+    #[error("{0}")]
     InvalidInput(String),
 
     #[error("The settings file \"{}\" could not be read: {detail}. Fix or remove it and try again.", path.display())]

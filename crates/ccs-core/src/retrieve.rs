@@ -166,7 +166,7 @@ pub fn no_copy_error(status: &crate::cluster::GlobalPinInfo, cluster_url: &str) 
 pub fn parse_cid(text: &str) -> Result<Cid> {
     Cid::try_from(text.trim()).map_err(|_| {
         Error::InvalidInput(format!(
-            "\"{text}\" is not a content ID (CIDs look like bafy... or Qm...)."
+            "\"{text}\" is not a content ID (CIDs look like bafy... or Qm...); check it for typing errors."
         ))
     })
 }
@@ -185,6 +185,18 @@ pub async fn retrieve(
         return Err(Error::AlreadyExists {
             path: dest.to_path_buf(),
         });
+    }
+    // Name the user's path, not the temporary sibling a write would fail on.
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(Error::Write {
+                path: dest.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("the folder \"{}\" does not exist", parent.display()),
+                ),
+            });
+        }
     }
     if sources.is_empty() {
         return Err(Error::Unavailable {

@@ -82,7 +82,7 @@ fn open(file: &Path, output: Option<&Path>) -> CliResult {
     }
 }
 
-fn read_text(path: &Path) -> CliResult<String> {
+pub(super) fn read_text(path: &Path) -> CliResult<String> {
     let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
     if invite::is_sealed(&bytes) {
         return Err(Error::InvalidInput(format!(
@@ -94,7 +94,7 @@ fn read_text(path: &Path) -> CliResult<String> {
     }
     String::from_utf8(bytes).map_err(|_| {
         Error::InvalidInput(format!(
-            "\"{}\" is not a node file (it is not text).",
+            "\"{}\" is not a node file (it is not text); use the file made by `create`, `clone` or `invite`.",
             path.display()
         ))
         .into()

@@ -64,18 +64,8 @@ pub fn clone(
 ) -> CliResult {
     let name = need_peername(peername, "clone")?;
     super::refuse_existing(output)?;
-    let text = std::fs::read_to_string(input).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::PathNotFound {
-                path: input.to_path_buf(),
-            }
-        } else {
-            Error::Read {
-                path: input.to_path_buf(),
-                source: e,
-            }
-        }
-    })?;
+    // The same reading as `invite`: a sealed or binary file is named as such.
+    let text = super::invite::read_text(input)?;
     let source = NodeFile::parse(&text)?;
     let partner = source.clone_for(&name, bootstrap_host)?;
     write_compose(&partner, output)
