@@ -266,6 +266,31 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     assert_eq!(v["source"], "peer2", "{v}");
     assert_eq!(v["failed_sources"], serde_json::json!([]), "{v}");
     assert!(std::fs::read(&out3).unwrap() == original);
+
+    // Every partner's copy damaged: nothing saved, exit 7, every partner named.
+    for i in 0..3 {
+        let hit = block_files(&net.peer(i).dir.join("kubo").join("blocks"))
+            .into_iter()
+            .find_map(|p| {
+                let data = std::fs::read(&p).unwrap();
+                find(&data, marker).map(|at| (p, data, at))
+            });
+        let (path, mut data, at) = hit.unwrap();
+        data[at + 20] ^= 0xff;
+        std::fs::write(path, data).unwrap();
+    }
+    let out4 = dest.join("register-4.tif");
+    let r = ccs(&cfg, &["get", &cid, "-o", out4.to_str().unwrap()]);
+    assert_eq!(r.code, 7, "{r:?}");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(last.starts_with("Error: The copy of"), "{r:?}");
+    assert!(
+        last.contains("sent by every partner (peer")
+            && ["peer1", "peer2", "peer3"].iter().all(|p| last.contains(p)),
+        "{r:?}"
+    );
+    assert!(!out4.exists());
+    assert!(leftovers(&dest).is_empty(), "{:?}", leftovers(&dest));
     eprintln!("integrity suite: {:?}", started.elapsed());
     let _ = std::io::stderr().flush();
 }

@@ -255,8 +255,15 @@ pub async fn retrieve(
         .iter()
         .all(|(_, e)| matches!(e, Error::VerificationFailed { .. }))
     {
-        if let Some((_, e)) = failures.pop() {
-            return Err(e);
+        // Every copy is damaged: name every partner, not only the last.
+        let names: Vec<&str> = failures.iter().map(|(n, _)| n.as_str()).collect();
+        let every = format!("every partner ({})", names.join(", "));
+        if let Some((_, Error::VerificationFailed { cid, detail, .. })) = failures.pop() {
+            return Err(Error::VerificationFailed {
+                cid,
+                source_url: every,
+                detail,
+            });
         }
     }
     let detail = failures
