@@ -107,6 +107,26 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Flips one byte of the block holding `marker` in a peer's flatfs blockstore.
+fn damage_block(peer_dir: &Path, marker: &[u8]) {
+    for shard in std::fs::read_dir(peer_dir.join("kubo").join("blocks")).unwrap() {
+        let shard = shard.unwrap().path();
+        if !shard.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&shard).unwrap() {
+            let f = f.unwrap().path();
+            let mut data = std::fs::read(&f).unwrap();
+            if let Some(at) = data.windows(marker.len()).position(|w| w == marker) {
+                data[at + 5] ^= 0xff;
+                std::fs::write(&f, data).unwrap();
+                return;
+            }
+        }
+    }
+    panic!("no block holds the marker in {}", peer_dir.display());
+}
+
 async fn pinset(cluster: &ccs_core::cluster::ClusterClient) -> Vec<String> {
     let mut v: Vec<String> = cluster
         .allocations()
@@ -356,6 +376,7 @@ async fn the_app_bad_input_catalogue() {
         case("connection", "test a wrong password", ipc("test_connection", connect(&peer1.cluster_api, "wrong password 123")), Expect::Refused("unauthorized")),
         case("connection", "save a wrong password", ipc("save_connection", connect(&peer1.cluster_api, "wrong password 123")), Expect::Refused("unauthorized")).untouched(&config),
         case("connection", "save a closed port", ipc("save_connection", connect("http://127.0.0.1:9", "x")), Expect::Refused("unreachable")).untouched(&config),
+        case("connection", "test kubo's swarm port (not HTTP)", ipc("test_connection", connect(&format!("http://127.0.0.1:{}", peer1.ports.kubo_swarm), "x")), Expect::Refused("interrupted")),
         case("connection", "test an address that is not one", ipc("test_connection", connect("http://exa mple:port/", "x")), Expect::Refused("invalid_input")),
         case("connection", "settings file that is not TOML", async { call(&broken_win, "list_library", json!({})) }, Expect::Refused("config")).untouched(&broken_settings),
         // Content IDs.
@@ -394,9 +415,31 @@ async fn the_app_bad_input_catalogue() {
     ];
     runner.run(cases).await;
 
+    // --- the connected node's copy damaged on disk: detected, saved from a partner.
+    let original = std::fs::read(&file).unwrap();
+    damage_block(&peer1.dir, &original[100_000..100_064]);
+    let healthy = out("from-a-healthy-copy.txt");
+    runner
+        .run(vec![case(
+            "integrity",
+            "retrieve when the node's own copy is damaged",
+            get(&cid, &healthy),
+            works({
+                let (healthy, original) = (healthy.clone(), original.clone());
+                move |v| {
+                    assert_ne!(v["source"], "peer1", "{v}");
+                    assert!(
+                        std::fs::read(&healthy).unwrap() == original,
+                        "not byte-identical"
+                    );
+                    None
+                }
+            }),
+        )])
+        .await;
+
     // --- kubo down on the connected node: retrieval comes from a partner.
     net.kill(0, DaemonKind::Kubo).unwrap();
-    let original = std::fs::read(&file).unwrap();
     let fallback = out("fallback.txt");
     runner
         .run(vec![case(

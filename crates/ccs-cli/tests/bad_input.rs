@@ -567,6 +567,11 @@ async fn the_bad_input_catalogue() {
     bad.nodes.get_mut("peer2").unwrap().gateway = Some(format!("http://127.0.0.1:{closed_port}"));
     let gateway_closed = w.join("gateway-closed.toml");
     bad.save(&gateway_closed).unwrap();
+    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    bad.nodes.get_mut("peer1").unwrap().cluster_api =
+        format!("http://127.0.0.1:{}", net.peer(0).ports.kubo_swarm);
+    let swarm_port = w.join("swarm-port.toml");
+    bad.save(&swarm_port).unwrap();
     let bad_toml = w.join("broken.toml");
     std::fs::write(
         &bad_toml,
@@ -922,6 +927,13 @@ async fn the_bad_input_catalogue() {
             refused("usage", 2, "colour"),
         )
         .untouched(&cfg),
+        case(
+            "connection",
+            "ls on kubo's swarm port (not HTTP)",
+            &[&"ls"],
+            refused("interrupted", 6, "Check that this is the node's address"),
+        )
+        .config(&swarm_port),
         case(
             "connection",
             "get when the named partner's gateway port is closed",

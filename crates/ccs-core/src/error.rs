@@ -46,7 +46,7 @@ pub enum Error {
     StreamFailed { url: String, message: String },
 
     #[error(
-        "The connection to the storage node at {url} broke before it finished ({detail}). Nothing was stored under this request; check the node and try again."
+        "The connection to the storage node at {url} broke before it finished ({detail}), so nothing from it was kept. Check that this is the node's address (cluster API port 9094, gateway 8080) and that the node is running, then try again."
     )]
     Interrupted { url: String, detail: String },
 
