@@ -494,6 +494,11 @@ async fn the_bad_input_catalogue() {
         .unwrap();
     }
 
+    let latin1 = w.join("latin1 names");
+    std::fs::create_dir(&latin1).unwrap();
+    // "café.txt" as an old Latin-1 system wrote it: not valid UTF-8.
+    std::fs::write(latin1.join(OsStr::from_bytes(b"caf\xe9.txt")), b"old").unwrap();
+
     // Compose files and invitations.
     let good = cf.join("good.yml");
     let r = ccs_plain(
@@ -753,6 +758,22 @@ async fn the_bad_input_catalogue() {
             "add Unicode, NFC+NFD, newline and tab names",
             &[&"add", &names],
             works(names_check),
+        ),
+        case(
+            "paths",
+            "add a name that is not UTF-8 (Latin-1)",
+            &[&"add", &latin1],
+            works({
+                let cfg = cfg.clone();
+                let (latin1, out) = (latin1.clone(), o("latin1-back"));
+                move |r: &Run| {
+                    let c = added(r);
+                    let g = ccs_plain(&cfg, &[&"get", &c, &"-o", &out]);
+                    assert_eq!(g.code, 0, "{g:?}");
+                    assert_eq!(names_of(&latin1), names_of(&out));
+                    Some(c)
+                }
+            }),
         ),
         case(
             "paths",

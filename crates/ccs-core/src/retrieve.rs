@@ -15,7 +15,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use bytes::Bytes;
 use cid::Cid;
 use futures_util::TryStreamExt;
 use multihash_codetable::{Code, MultihashDigest};
@@ -507,14 +506,82 @@ fn io_to_error(io: std::io::Error, source_url: &str) -> Error {
     }
 }
 
-/// A name inside a folder must be one plain component.
-fn safe_name(name: &str) -> Option<&str> {
-    let mut comps = Path::new(name).components();
-    let ok = !name.is_empty()
-        && !name.contains(['/', '\\', '\0'])
-        && matches!(comps.next(), Some(Component::Normal(_)))
-        && comps.next().is_none();
-    ok.then_some(name)
+/// A name inside a folder must be one plain component. Names are bytes: a
+/// name stored from an old Latin-1 system (not UTF-8) comes back byte for byte
+/// on Unix, and with U+FFFD replacements elsewhere.
+fn safe_name(name: &[u8]) -> Option<PathBuf> {
+    if name.is_empty() || name.iter().any(|b| matches!(b, b'/' | b'\\' | 0)) {
+        return None;
+    }
+    #[cfg(unix)]
+    let path = PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name));
+    #[cfg(not(unix))]
+    let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+    let mut comps = path.components();
+    let ok = matches!(comps.next(), Some(Component::Normal(_))) && comps.next().is_none();
+    ok.then_some(path)
+}
+
+/// A dag-pb link: the child's CID and its name as stored (bytes: IPFS
+/// implementations store whatever the adding system gave, UTF-8 or not).
+#[derive(Debug)]
+struct PbLink {
+    cid: Cid,
+    name: Vec<u8>,
+}
+
+/// A dag-pb node (`PBNode`: field 1 Data, field 2 Links; `PBLink`: 1 Hash,
+/// 2 Name, 3 Tsize). Decoded here rather than with `ipld-dagpb`, which
+/// refuses names that are not UTF-8.
+#[derive(Debug, Default)]
+struct PbNode {
+    data: Option<Vec<u8>>,
+    links: Vec<PbLink>,
+}
+
+impl PbNode {
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        use quick_protobuf::BytesReader;
+        let bad = |e: quick_protobuf::Error| format!("unreadable node ({e})");
+        let mut r = BytesReader::from_bytes(bytes);
+        let mut node = PbNode::default();
+        while !r.is_eof() {
+            match r.next_tag(bytes).map_err(bad)? {
+                10 => node.data = Some(r.read_bytes(bytes).map_err(bad)?.to_vec()),
+                18 => {
+                    let link = r.read_bytes(bytes).map_err(bad)?;
+                    node.links.push(Self::decode_link(link)?);
+                }
+                t => return Err(format!("unexpected field tag {t}")),
+            }
+        }
+        Ok(node)
+    }
+
+    fn decode_link(bytes: &[u8]) -> std::result::Result<PbLink, String> {
+        use quick_protobuf::BytesReader;
+        let bad = |e: quick_protobuf::Error| format!("unreadable link ({e})");
+        let mut r = BytesReader::from_bytes(bytes);
+        let mut cid = None;
+        let mut name = Vec::new();
+        while !r.is_eof() {
+            match r.next_tag(bytes).map_err(bad)? {
+                10 => {
+                    let raw = r.read_bytes(bytes).map_err(bad)?;
+                    cid = Some(Cid::try_from(raw).map_err(|e| format!("bad link ({e})"))?);
+                }
+                18 => name = r.read_bytes(bytes).map_err(bad)?.to_vec(),
+                24 => {
+                    r.read_uint64(bytes).map_err(bad)?;
+                }
+                t => return Err(format!("unexpected link field tag {t}")),
+            }
+        }
+        Ok(PbLink {
+            cid: cid.ok_or("a link without a hash")?,
+            name,
+        })
+    }
 }
 
 impl Unpacker<'_> {
@@ -606,7 +673,7 @@ impl Unpacker<'_> {
                 Ok(ContentKind::File)
             }
             DAG_PB => {
-                let node = ipld_dagpb::PbNode::from_bytes(Bytes::from(data))
+                let node = PbNode::decode(&data)
                     .map_err(|e| self.mismatch(format!("block {cid} is not dag-pb ({e})")))?;
                 let fs = UnixFsData::decode(node.data.as_deref().unwrap_or_default())
                     .map_err(|e| self.mismatch(format!("block {cid}: {e}")))?;
@@ -633,9 +700,11 @@ impl Unpacker<'_> {
                             .await
                             .map_err(|e| write_err(&path, e))?;
                         for link in node.links.into_iter().rev() {
-                            let name = link.name.unwrap_or_default();
-                            let name = safe_name(&name).ok_or_else(|| {
-                                self.mismatch(format!("folder {cid} has an unsafe name {name:?}"))
+                            let name = safe_name(&link.name).ok_or_else(|| {
+                                self.mismatch(format!(
+                                    "folder {cid} has an unsafe name {:?}",
+                                    String::from_utf8_lossy(&link.name)
+                                ))
                             })?;
                             stack.push((link.cid, Role::Entry(rel.join(name))));
                         }
@@ -657,8 +726,8 @@ impl Unpacker<'_> {
                         let fanout = fs.fanout.unwrap_or(256).max(2);
                         let prefix = format!("{:X}", fanout - 1).len();
                         for link in node.links.into_iter().rev() {
-                            let name = link.name.unwrap_or_default();
-                            if name.len() < prefix || !name.is_char_boundary(prefix) {
+                            let name = link.name;
+                            if name.len() < prefix {
                                 return Err(self
                                     .mismatch(format!("folder shard {cid} has a bad link name")));
                             }
@@ -667,7 +736,8 @@ impl Unpacker<'_> {
                             } else {
                                 let entry = safe_name(&name[prefix..]).ok_or_else(|| {
                                     self.mismatch(format!(
-                                        "folder {cid} has an unsafe name {name:?}"
+                                        "folder {cid} has an unsafe name {:?}",
+                                        String::from_utf8_lossy(&name)
                                     ))
                                 })?;
                                 stack.push((link.cid, Role::Entry(rel.join(entry))));
@@ -750,6 +820,7 @@ impl UnixFsData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     async fn car_of(blocks: &[(Cid, Vec<u8>)], root: Cid) -> Vec<u8> {
         let header = iroh_car::CarHeader::new_v1(vec![root]);
@@ -909,6 +980,40 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(err.code(), "verification_failed", "{err}");
+    }
+
+    #[tokio::test]
+    async fn keeps_names_that_are_not_utf8_byte_for_byte() {
+        let x = raw(b"old");
+        // PBNode { Links: [PBLink { Hash, Name: "caf\xe9.txt", Tsize: 3 }], Data: directory }
+        let name: &[u8] = b"caf\xe9.txt";
+        let hash = x.0.to_bytes();
+        let mut link = vec![0x0a, hash.len() as u8];
+        link.extend_from_slice(&hash);
+        link.extend_from_slice(&[0x12, name.len() as u8]);
+        link.extend_from_slice(name);
+        link.extend_from_slice(&[0x18, 3]);
+        let mut node = vec![0x12, link.len() as u8];
+        node.extend_from_slice(&link);
+        node.extend_from_slice(&[0x0a, 2, 0x08, 0x01]);
+        let d = (Cid::new_v0(Code::Sha2_256.digest(&node)).unwrap(), node);
+        let car = car_of(&[d.clone(), x.clone()], d.0).await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o");
+        unpack_car(&car[..], &d.0, &out, "test", |_| {})
+            .await
+            .unwrap();
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        #[cfg(unix)]
+        assert_eq!(
+            names,
+            [<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name)]
+        );
+        #[cfg(not(unix))]
+        assert_eq!(names.len(), 1);
     }
 
     #[tokio::test]
