@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ccs_core::cluster::{ClusterClient, GlobalPinInfo};
+/// Re-exported so suites without a direct ccs-testnet dependency (the app's) can stop daemons.
+pub use ccs_testnet::DaemonKind;
 use ccs_testnet::{Testnet, TestnetOptions};
 
 /// A testnet and the temporary folder holding its data. Fields drop in order:

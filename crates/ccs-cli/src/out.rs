@@ -11,6 +11,10 @@ pub fn error_label() -> String {
     style("Error:").red().bold().for_stderr().to_string()
 }
 
+pub fn warning_label() -> String {
+    style("Warning:").yellow().bold().for_stderr().to_string()
+}
+
 /// `1.5 MiB`.
 pub fn size(bytes: u64) -> String {
     indicatif::BinaryBytes(bytes).to_string()

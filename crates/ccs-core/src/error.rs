@@ -46,7 +46,7 @@ pub enum Error {
     StreamFailed { url: String, message: String },
 
     #[error(
-        "The connection to the storage node at {url} broke before it finished ({detail}). Nothing was stored under this request; check the node and try again."
+        "The connection to the storage node at {url} broke before it finished ({detail}), so nothing from it was kept. Check that this is the node's address (cluster API port 9094, gateway 8080) and that the node is running, then try again."
     )]
     Interrupted { url: String, detail: String },
 
@@ -79,7 +79,9 @@ pub enum Error {
     #[error("\"{}\" is not a regular file, folder or link, so it cannot be stored. Remove it from the selection and try again.", path.display())]
     UnsupportedFile { path: PathBuf },
 
-    #[error("{0} Fix the setting and try again.")]
+    /// The text is the whole message: it says what is wrong AND what to do
+    /// (a fixed suffix read wrongly for node files, invitations and CIDs).
+    #[error("{0}")]
     InvalidInput(String),
 
     #[error("The settings file \"{}\" could not be read: {detail}. Fix or remove it and try again.", path.display())]

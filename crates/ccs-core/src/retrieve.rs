@@ -15,7 +15,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use bytes::Bytes;
 use cid::Cid;
 use futures_util::TryStreamExt;
 use multihash_codetable::{Code, MultihashDigest};
@@ -71,6 +70,47 @@ pub struct Retrieved {
     pub blocks: u64,
     /// The partner (name) that sent it.
     pub source: String,
+    /// Partners tried before `source` whose copy could not be used, in order.
+    /// An entry with `damaged` set means that partner's stored copy (or what it
+    /// sends) does not match the content ID: tell the person who runs it.
+    pub failed_sources: Vec<FailedSource>,
+}
+
+/// A partner whose copy could not be used during a retrieval, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FailedSource {
+    /// The partner's name.
+    pub source: String,
+    /// The error's stable code (`verification_failed` for a damaged copy).
+    pub code: String,
+    /// True when the partner sent blocks that do not match their content IDs:
+    /// its copy is damaged. False when it was only unreachable or broke off.
+    pub damaged: bool,
+    /// What went wrong, one plain sentence.
+    pub message: String,
+}
+
+impl Retrieved {
+    /// The partners whose copy turned out damaged.
+    pub fn damaged_copies(&self) -> impl Iterator<Item = &FailedSource> {
+        self.failed_sources.iter().filter(|f| f.damaged)
+    }
+
+    /// One plain sentence per damaged copy, naming the partner and what to do.
+    /// `ccs repair` (IPFS Cluster's recover) cannot fix this: the cluster still
+    /// counts the damaged copy as pinned, so the fix is on that partner's node.
+    pub fn damage_notices(&self) -> Vec<String> {
+        self.damaged_copies()
+            .map(|f| {
+                format!(
+                    "{name}'s copy of {cid} is damaged (a block does not match its content ID); it was saved from {good} instead. Ask the person who runs {name} to run `ipfs repo verify --heal` on that node, which replaces the damaged blocks from the other partners.",
+                    name = f.source,
+                    cid = self.cid,
+                    good = self.source,
+                )
+            })
+            .collect()
+    }
 }
 
 /// A partner to retrieve from: a name for messages and its gateway client.
@@ -95,11 +135,37 @@ pub enum Event<'a> {
     },
 }
 
+/// The error when no partner holds a copy it can send, from the item's
+/// cluster status: `not_found` when no partner has it at all (never stored,
+/// or removed), else `unavailable` with each partner's state (stored, but
+/// every copy is in error or its daemon is down), so nobody is told to check
+/// their typing for an item that exists.
+pub fn no_copy_error(status: &crate::cluster::GlobalPinInfo, cluster_url: &str) -> Error {
+    use crate::cluster::TrackerStatus;
+    let mut states: Vec<String> = status
+        .peer_map
+        .values()
+        .filter(|p| !matches!(p.status, TrackerStatus::Unpinned | TrackerStatus::Undefined))
+        .map(|p| format!("{}: {}", p.peername, p.status.as_str()))
+        .collect();
+    if states.is_empty() {
+        return Error::NotFound {
+            url: cluster_url.to_string(),
+            what: format!("A copy of {}", status.cid),
+        };
+    }
+    states.sort();
+    Error::Unavailable {
+        cid: status.cid.clone(),
+        detail: format!("none holds a copy it can send now; {}", states.join(", ")),
+    }
+}
+
 /// Parses a CID given by a user.
 pub fn parse_cid(text: &str) -> Result<Cid> {
     Cid::try_from(text.trim()).map_err(|_| {
         Error::InvalidInput(format!(
-            "\"{text}\" is not a content ID (CIDs look like bafy... or Qm...)."
+            "\"{text}\" is not a content ID (CIDs look like bafy... or Qm...); check it for typing errors."
         ))
     })
 }
@@ -119,6 +185,18 @@ pub async fn retrieve(
             path: dest.to_path_buf(),
         });
     }
+    // Name the user's path, not the temporary sibling a write would fail on.
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(Error::Write {
+                path: dest.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("the folder \"{}\" does not exist", parent.display()),
+                ),
+            });
+        }
+    }
     if sources.is_empty() {
         return Err(Error::Unavailable {
             cid: cid.to_string(),
@@ -131,10 +209,34 @@ pub async fn retrieve(
             source: &source.name,
         });
         match retrieve_from(source, &root, cid, dest, replace, &mut on_event).await {
-            Ok(r) => return Ok(r),
+            Ok(mut r) => {
+                r.failed_sources = failures
+                    .iter()
+                    .map(|(name, e)| FailedSource {
+                        source: name.clone(),
+                        code: e.code().to_string(),
+                        damaged: matches!(e, Error::VerificationFailed { .. }),
+                        message: e.to_string(),
+                    })
+                    .collect();
+                return Ok(r);
+            }
             // Disk problems are not the partner's fault: trying others will not help.
             Err(e @ (Error::Write { .. } | Error::AlreadyExists { .. })) => return Err(e),
             Err(e) => {
+                // Name the partner, not only its gateway address.
+                let e = match e {
+                    Error::VerificationFailed {
+                        cid,
+                        source_url,
+                        detail,
+                    } => Error::VerificationFailed {
+                        cid,
+                        source_url: format!("{} ({source_url})", source.name),
+                        detail,
+                    },
+                    e => e,
+                };
                 on_event(Event::SourceFailed {
                     source: &source.name,
                     error: &e,
@@ -152,8 +254,15 @@ pub async fn retrieve(
         .iter()
         .all(|(_, e)| matches!(e, Error::VerificationFailed { .. }))
     {
-        if let Some((_, e)) = failures.pop() {
-            return Err(e);
+        // Every copy is damaged: name every partner, not only the last.
+        let names: Vec<&str> = failures.iter().map(|(n, _)| n.as_str()).collect();
+        let every = format!("every partner ({})", names.join(", "));
+        if let Some((_, Error::VerificationFailed { cid, detail, .. })) = failures.pop() {
+            return Err(Error::VerificationFailed {
+                cid,
+                source_url: every,
+                detail,
+            });
         }
     }
     let detail = failures
@@ -175,12 +284,19 @@ async fn retrieve_from(
     replace: bool,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<Retrieved> {
-    let stream = source.kubo.fetch(cid, GatewayFormat::Car).await?;
+    let open = |c: Cid| {
+        let kubo = source.kubo.clone();
+        async move {
+            let stream = kubo.fetch(&c.to_string(), GatewayFormat::Car).await?;
+            Ok(tokio_util::io::StreamReader::new(
+                stream.map_err(|e| std::io::Error::other(ErrorBox(e))),
+            ))
+        }
+    };
+    let reader = open(*root).await?;
     let source_url = source.kubo.gateway().unwrap_or_default().to_string();
-    let reader =
-        tokio_util::io::StreamReader::new(stream.map_err(|e| std::io::Error::other(ErrorBox(e))));
     let tmp = PartialPath::new_replacing(dest, replace)?;
-    let out = unpack_car(reader, root, tmp.path(), &source_url, |p| {
+    let out = unpack_dag(reader, root, tmp.path(), &source_url, Some(open), |p| {
         on_event(Event::Progress(p))
     })
     .await?;
@@ -193,6 +309,7 @@ async fn retrieve_from(
         files: out.progress.files,
         blocks: out.progress.blocks,
         source: source.name.clone(),
+        failed_sources: Vec::new(),
     })
 }
 
@@ -242,11 +359,49 @@ pub async fn unpack_car<R: AsyncRead + Unpin>(
     root: &Cid,
     out: &Path,
     source_url: &str,
-    mut on_progress: impl FnMut(&Progress),
+    on_progress: impl FnMut(&Progress),
 ) -> Result<Unpacked> {
-    let mut car = iroh_car::CarReader::new(BufReader::with_capacity(256 * 1024, reader))
+    type NoResume<R> = fn(Cid) -> std::future::Ready<Result<R>>;
+    unpack_dag(
+        reader,
+        root,
+        out,
+        source_url,
+        None::<NoResume<R>>,
+        on_progress,
+    )
+    .await
+}
+
+/// [`unpack_car`], continuing in a new CAR when one ends early but cleanly.
+///
+/// A gateway stops a CAR at its traversal depth limit (kubo: 1,024 selector
+/// steps, about 340 nested folders) and appends a text note, which reads as an
+/// unparseable block. When a stream that delivered verified blocks ends, or
+/// turns unreadable (not a broken connection), `resume(cid)` opens a CAR
+/// rooted at the block the traversal expects next, and reading goes on. Every
+/// block is still checked against its CID, so this only ever adds requests.
+async fn unpack_dag<R, F, Fut>(
+    reader: R,
+    root: &Cid,
+    out: &Path,
+    source_url: &str,
+    mut resume: Option<F>,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Unpacked>
+where
+    R: AsyncRead + Unpin,
+    F: FnMut(Cid) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    let open_car =
+        |reader: R| iroh_car::CarReader::new(BufReader::with_capacity(256 * 1024, reader));
+    let mut car = open_car(reader)
         .await
         .map_err(|e| car_error(e, source_url, root))?;
+    // Verified blocks read from the current stream: a resumed stream must
+    // deliver at least one, so resuming always makes progress.
+    let mut from_this_stream: u64 = 0;
     let mut u = Unpacker {
         out,
         source_url,
@@ -262,10 +417,25 @@ pub async fn unpack_car<R: AsyncRead + Unpin>(
             // Inlined blocks are not sent; their data is the digest.
             expected.hash().digest().to_vec()
         } else {
-            let block = car
-                .next_block()
-                .await
-                .map_err(|e| car_error(e, source_url, root))?;
+            let block = loop {
+                let next = car.next_block().await;
+                let ended_cleanly = match &next {
+                    Ok(Some(_)) => break next.map_err(|e| car_error(e, source_url, root))?,
+                    Ok(None) => true,
+                    Err(iroh_car::Error::Io(_)) => false,
+                    Err(_) => true,
+                };
+                match resume.as_mut() {
+                    Some(open) if ended_cleanly && from_this_stream > 0 => {
+                        car = open_car(open(expected).await?)
+                            .await
+                            .map_err(|e| car_error(e, source_url, root))?;
+                        from_this_stream = 0;
+                    }
+                    _ => break next.map_err(|e| car_error(e, source_url, root))?,
+                }
+            };
+            from_this_stream += 1;
             let Some((got, data)) = block else {
                 return Err(u.mismatch(format!(
                     "the transfer ended before block {expected} arrived"
@@ -336,14 +506,82 @@ fn io_to_error(io: std::io::Error, source_url: &str) -> Error {
     }
 }
 
-/// A name inside a folder must be one plain component.
-fn safe_name(name: &str) -> Option<&str> {
-    let mut comps = Path::new(name).components();
-    let ok = !name.is_empty()
-        && !name.contains(['/', '\\', '\0'])
-        && matches!(comps.next(), Some(Component::Normal(_)))
-        && comps.next().is_none();
-    ok.then_some(name)
+/// A name inside a folder must be one plain component. Names are bytes: a
+/// name stored from an old Latin-1 system (not UTF-8) comes back byte for byte
+/// on Unix, and with U+FFFD replacements elsewhere.
+fn safe_name(name: &[u8]) -> Option<PathBuf> {
+    if name.is_empty() || name.iter().any(|b| matches!(b, b'/' | b'\\' | 0)) {
+        return None;
+    }
+    #[cfg(unix)]
+    let path = PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name));
+    #[cfg(not(unix))]
+    let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+    let mut comps = path.components();
+    let ok = matches!(comps.next(), Some(Component::Normal(_))) && comps.next().is_none();
+    ok.then_some(path)
+}
+
+/// A dag-pb link: the child's CID and its name as stored (bytes: IPFS
+/// implementations store whatever the adding system gave, UTF-8 or not).
+#[derive(Debug)]
+struct PbLink {
+    cid: Cid,
+    name: Vec<u8>,
+}
+
+/// A dag-pb node (`PBNode`: field 1 Data, field 2 Links; `PBLink`: 1 Hash,
+/// 2 Name, 3 Tsize). Decoded here rather than with `ipld-dagpb`, which
+/// refuses names that are not UTF-8.
+#[derive(Debug, Default)]
+struct PbNode {
+    data: Option<Vec<u8>>,
+    links: Vec<PbLink>,
+}
+
+impl PbNode {
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        use quick_protobuf::BytesReader;
+        let bad = |e: quick_protobuf::Error| format!("unreadable node ({e})");
+        let mut r = BytesReader::from_bytes(bytes);
+        let mut node = PbNode::default();
+        while !r.is_eof() {
+            match r.next_tag(bytes).map_err(bad)? {
+                10 => node.data = Some(r.read_bytes(bytes).map_err(bad)?.to_vec()),
+                18 => {
+                    let link = r.read_bytes(bytes).map_err(bad)?;
+                    node.links.push(Self::decode_link(link)?);
+                }
+                t => return Err(format!("unexpected field tag {t}")),
+            }
+        }
+        Ok(node)
+    }
+
+    fn decode_link(bytes: &[u8]) -> std::result::Result<PbLink, String> {
+        use quick_protobuf::BytesReader;
+        let bad = |e: quick_protobuf::Error| format!("unreadable link ({e})");
+        let mut r = BytesReader::from_bytes(bytes);
+        let mut cid = None;
+        let mut name = Vec::new();
+        while !r.is_eof() {
+            match r.next_tag(bytes).map_err(bad)? {
+                10 => {
+                    let raw = r.read_bytes(bytes).map_err(bad)?;
+                    cid = Some(Cid::try_from(raw).map_err(|e| format!("bad link ({e})"))?);
+                }
+                18 => name = r.read_bytes(bytes).map_err(bad)?.to_vec(),
+                24 => {
+                    r.read_uint64(bytes).map_err(bad)?;
+                }
+                t => return Err(format!("unexpected link field tag {t}")),
+            }
+        }
+        Ok(PbLink {
+            cid: cid.ok_or("a link without a hash")?,
+            name,
+        })
+    }
 }
 
 impl Unpacker<'_> {
@@ -435,7 +673,7 @@ impl Unpacker<'_> {
                 Ok(ContentKind::File)
             }
             DAG_PB => {
-                let node = ipld_dagpb::PbNode::from_bytes(Bytes::from(data))
+                let node = PbNode::decode(&data)
                     .map_err(|e| self.mismatch(format!("block {cid} is not dag-pb ({e})")))?;
                 let fs = UnixFsData::decode(node.data.as_deref().unwrap_or_default())
                     .map_err(|e| self.mismatch(format!("block {cid}: {e}")))?;
@@ -462,9 +700,11 @@ impl Unpacker<'_> {
                             .await
                             .map_err(|e| write_err(&path, e))?;
                         for link in node.links.into_iter().rev() {
-                            let name = link.name.unwrap_or_default();
-                            let name = safe_name(&name).ok_or_else(|| {
-                                self.mismatch(format!("folder {cid} has an unsafe name {name:?}"))
+                            let name = safe_name(&link.name).ok_or_else(|| {
+                                self.mismatch(format!(
+                                    "folder {cid} has an unsafe name {:?}",
+                                    String::from_utf8_lossy(&link.name)
+                                ))
                             })?;
                             stack.push((link.cid, Role::Entry(rel.join(name))));
                         }
@@ -486,8 +726,8 @@ impl Unpacker<'_> {
                         let fanout = fs.fanout.unwrap_or(256).max(2);
                         let prefix = format!("{:X}", fanout - 1).len();
                         for link in node.links.into_iter().rev() {
-                            let name = link.name.unwrap_or_default();
-                            if name.len() < prefix || !name.is_char_boundary(prefix) {
+                            let name = link.name;
+                            if name.len() < prefix {
                                 return Err(self
                                     .mismatch(format!("folder shard {cid} has a bad link name")));
                             }
@@ -496,7 +736,8 @@ impl Unpacker<'_> {
                             } else {
                                 let entry = safe_name(&name[prefix..]).ok_or_else(|| {
                                     self.mismatch(format!(
-                                        "folder {cid} has an unsafe name {name:?}"
+                                        "folder {cid} has an unsafe name {:?}",
+                                        String::from_utf8_lossy(&name)
                                     ))
                                 })?;
                                 stack.push((link.cid, Role::Entry(rel.join(entry))));
@@ -579,6 +820,7 @@ impl UnixFsData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     async fn car_of(blocks: &[(Cid, Vec<u8>)], root: Cid) -> Vec<u8> {
         let header = iroh_car::CarHeader::new_v1(vec![root]);
@@ -693,6 +935,85 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("ended before"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn continues_in_a_new_car_when_a_gateway_stops_early() {
+        let a = raw(b"hello ");
+        let b = raw(b"world");
+        let f = file_node(&[(a.0, 6), (b.0, 5)]);
+        let d = dir_node(&[("big.txt", f.0)]);
+        // As kubo does at its depth limit: some blocks, then a text note.
+        let mut first = car_of(&[d.clone(), f.clone(), a.clone()], d.0).await;
+        first.extend_from_slice(b"\n[Gateway Error: CAR stream truncated, response is incomplete]");
+        let rest = car_of(std::slice::from_ref(&b), b.0).await;
+        let asked = std::sync::Mutex::new(Vec::new());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let got = unpack_dag(
+            &first[..],
+            &d.0,
+            &out,
+            "test",
+            Some(|c: Cid| {
+                asked.lock().unwrap().push(c);
+                std::future::ready(Ok(&rest[..]))
+            }),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(got.progress.blocks, 4);
+        assert_eq!(*asked.lock().unwrap(), vec![b.0]);
+        assert_eq!(std::fs::read(out.join("big.txt")).unwrap(), b"hello world");
+
+        // A resumed stream that brings nothing: an error, not a loop.
+        let nothing = car_of(&[], b.0).await;
+        let err = unpack_dag(
+            &first[..],
+            &d.0,
+            &dir.path().join("o2"),
+            "test",
+            Some(|_: Cid| std::future::ready(Ok(&nothing[..]))),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "verification_failed", "{err}");
+    }
+
+    #[tokio::test]
+    async fn keeps_names_that_are_not_utf8_byte_for_byte() {
+        let x = raw(b"old");
+        // PBNode { Links: [PBLink { Hash, Name: "caf\xe9.txt", Tsize: 3 }], Data: directory }
+        let name: &[u8] = b"caf\xe9.txt";
+        let hash = x.0.to_bytes();
+        let mut link = vec![0x0a, hash.len() as u8];
+        link.extend_from_slice(&hash);
+        link.extend_from_slice(&[0x12, name.len() as u8]);
+        link.extend_from_slice(name);
+        link.extend_from_slice(&[0x18, 3]);
+        let mut node = vec![0x12, link.len() as u8];
+        node.extend_from_slice(&link);
+        node.extend_from_slice(&[0x0a, 2, 0x08, 0x01]);
+        let d = (Cid::new_v0(Code::Sha2_256.digest(&node)).unwrap(), node);
+        let car = car_of(&[d.clone(), x.clone()], d.0).await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o");
+        unpack_car(&car[..], &d.0, &out, "test", |_| {})
+            .await
+            .unwrap();
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        #[cfg(unix)]
+        assert_eq!(
+            names,
+            [<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name)]
+        );
+        #[cfg(not(unix))]
+        assert_eq!(names.len(), 1);
     }
 
     #[tokio::test]

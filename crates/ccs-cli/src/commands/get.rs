@@ -56,10 +56,7 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
                 )
             }));
             if holders.is_empty() {
-                return Err(CliError::Core(Error::NotFound {
-                    url: cluster.base_url().to_string(),
-                    what: format!("A copy of {cid}"),
-                }));
+                return Err(retrieve::no_copy_error(&st, cluster.base_url()).into());
             }
             for h in holders {
                 let kubo = if h == node {
@@ -112,8 +109,14 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
             Event::SourceFailed { source, error } => {
                 bar.set_position(0);
                 if !json {
+                    let why = match error {
+                        Error::VerificationFailed { detail, .. } => {
+                            format!("its copy does not match its content ID ({detail}).")
+                        }
+                        e => e.to_string(),
+                    };
                     bar.suspend(|| {
-                        eprintln!("Could not get it from {source}: {error} Trying another partner.")
+                        eprintln!("Could not get it from {source}: {why} Trying another partner.")
                     });
                 }
             }
@@ -148,6 +151,13 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
             got.blocks,
             got.cid
         );
+    }
+    // A damaged copy on a partner is worth telling even when the save worked
+    // (the JSON carries it in `failed_sources`).
+    if !ctx.json {
+        for notice in got.damage_notices() {
+            eprintln!("{} {notice}", out::warning_label());
+        }
     }
     Ok(())
 }

@@ -35,6 +35,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
         .output
         .as_deref()
         .ok_or_else(|| usage("a file to write the invitation to: add --output FILE"))?;
+    super::refuse_existing(Some(output))?;
 
     let source = NodeFile::parse(&read_text(input)?)?;
     let partner = source.clone_for(name, host)?;
@@ -58,6 +59,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
 }
 
 fn open(file: &Path, output: Option<&Path>) -> CliResult {
+    super::refuse_existing(output)?;
     let sealed = std::fs::read(file).map_err(|e| read_error(file, e))?;
     if !invite::is_sealed(&sealed) {
         return Err(Error::InvalidInput(format!(
@@ -80,7 +82,7 @@ fn open(file: &Path, output: Option<&Path>) -> CliResult {
     }
 }
 
-fn read_text(path: &Path) -> CliResult<String> {
+pub(super) fn read_text(path: &Path) -> CliResult<String> {
     let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
     if invite::is_sealed(&bytes) {
         return Err(Error::InvalidInput(format!(
@@ -92,7 +94,7 @@ fn read_text(path: &Path) -> CliResult<String> {
     }
     String::from_utf8(bytes).map_err(|_| {
         Error::InvalidInput(format!(
-            "\"{}\" is not a node file (it is not text).",
+            "\"{}\" is not a node file (it is not text); use the file made by `create`, `clone` or `invite`.",
             path.display()
         ))
         .into()

@@ -8,6 +8,7 @@ mod network;
 mod setup;
 
 use std::future::Future;
+use std::path::Path;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -68,8 +69,26 @@ pub fn check_cid(cid: &str) -> CliResult {
         code: "invalid_input",
         exit: 2,
         message: format!(
-            "\"{cid}\" is not a content ID. CIDs look like Qm... or bafy...; `ccs ls` lists what is stored."
+            "\"{cid}\" is not a content ID (they look like Qm... or bafy...). Check it for typing errors, or run `ccs ls` to list what is stored."
         ),
     })?;
+    Ok(())
+}
+
+/// Refuses to write a node file over an existing file: the old one may hold a
+/// network's secrets and identities, which cannot be made again.
+pub fn refuse_existing(output: Option<&Path>) -> CliResult {
+    if let Some(path) = output {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(CliError::Plain {
+                code: "already_exists",
+                exit: 8,
+                message: format!(
+                    "\"{}\" already exists, so nothing was written (it may hold a network's secrets). Choose another --output, or move the old file away first.",
+                    path.display()
+                ),
+            });
+        }
+    }
     Ok(())
 }

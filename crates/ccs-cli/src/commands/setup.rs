@@ -51,6 +51,7 @@ fn write_compose(node: &NodeFile, output: Option<&Path>) -> CliResult {
 
 pub fn create(peername: Option<&str>, output: Option<&Path>) -> CliResult {
     let name = need_peername(peername, "create")?;
+    super::refuse_existing(output)?;
     let node = NodeFile::create(&name)?;
     write_compose(&node, output)
 }
@@ -62,18 +63,9 @@ pub fn clone(
     output: Option<&Path>,
 ) -> CliResult {
     let name = need_peername(peername, "clone")?;
-    let text = std::fs::read_to_string(input).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::PathNotFound {
-                path: input.to_path_buf(),
-            }
-        } else {
-            Error::Read {
-                path: input.to_path_buf(),
-                source: e,
-            }
-        }
-    })?;
+    super::refuse_existing(output)?;
+    // The same reading as `invite`: a sealed or binary file is named as such.
+    let text = super::invite::read_text(input)?;
     let source = NodeFile::parse(&text)?;
     let partner = source.clone_for(&name, bootstrap_host)?;
     write_compose(&partner, output)
