@@ -46,7 +46,9 @@ impl NodeIdentity {
     /// and deriving the peer id from it (never trusting a stated id).
     pub fn from_private_key(private_key: &str) -> Result<Self> {
         let bad = |detail: &str| {
-            Error::InvalidInput(format!("A node's private key is not valid ({detail})."))
+            Error::InvalidInput(format!(
+                "A node's private key is not valid ({detail}); use the node file exactly as it was generated."
+            ))
         };
         let bytes = BASE64
             .decode(private_key.trim())

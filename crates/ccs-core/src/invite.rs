@@ -25,7 +25,7 @@ pub fn seal(node_file: &str, passphrase: &str) -> Result<String> {
     }
     let recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
     age::encrypt_and_armor(&recipient, node_file.as_bytes())
-        .map_err(|e| Error::InvalidInput(format!("The invitation could not be sealed ({e}).")))
+        .map_err(|e| Error::InvalidInput(format!("The invitation could not be sealed ({e}); try again, or send the file without --encrypt over a private channel.")))
 }
 
 /// True when `bytes` look like a sealed invitation.

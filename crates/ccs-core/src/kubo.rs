@@ -80,13 +80,13 @@ impl KuboClient {
 
     fn rpc_url(&self) -> Result<&str> {
         self.rpc.as_deref().ok_or_else(|| {
-            Error::InvalidInput("No kubo API address is configured for this node.".into())
+            Error::InvalidInput("No kubo API address is configured for this node; add its ipfs_api to the settings file.".into())
         })
     }
 
     fn gateway_url(&self) -> Result<&str> {
         self.gateway.as_deref().ok_or_else(|| {
-            Error::InvalidInput("No gateway address is configured for this node.".into())
+            Error::InvalidInput("No gateway address is configured for this node; add its gateway to the settings file.".into())
         })
     }
 
@@ -345,7 +345,10 @@ impl PartialPath {
             )));
         }
         let name = dest.file_name().ok_or_else(|| {
-            Error::InvalidInput(format!("\"{}\" is not a file name.", dest.display()))
+            Error::InvalidInput(format!(
+                "\"{}\" is not a file name; give the full path of the file to save.",
+                dest.display()
+            ))
         })?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
