@@ -99,14 +99,10 @@ export function fromJournal(e: JobEntry): Job {
 }
 
 /** Which journal entries the tray shows on start: every running or
- * interrupted one, and the newest few others. */
+ * interrupted one first (they need a decision), then the newest few others. */
 export function shownOnStart(entries: JobEntry[]): JobEntry[] {
-  let others = 0;
-  return entries.filter((e) => {
-    if (e.state === "running" || e.state === "interrupted") return true;
-    others += 1;
-    return others <= RESTORED_SHOWN;
-  });
+  const urgent = (e: JobEntry) => e.state === "running" || e.state === "interrupted";
+  return [...entries.filter(urgent), ...entries.filter((e) => !urgent(e)).slice(0, RESTORED_SHOWN)];
 }
 
 type Listener = () => void;
