@@ -212,6 +212,13 @@ async fn inside() {
     assert_eq!(again["this_run"], true);
     assert_eq!(again["inputs"]["collection"], "Council");
 
+    let cid = added.cid.clone();
+    wait_until("both partners hold the item", 120, || {
+        let d = call(&w, "item_detail", json!({"cid": cid})).unwrap();
+        statuses(&d).iter().all(|s| s == "pinned")
+    })
+    .await;
+
     // 3. Retrieval is recorded; "Show in folder" opens the saved folder and
     //    refuses a path that is gone.
     let reveal_log = work.path().join("revealed.txt");
@@ -257,12 +264,6 @@ async fn inside() {
     );
 
     // 4. Break the item on peer 2 for real: unpin in its kubo and collect the blocks.
-    let cid = added.cid.clone();
-    wait_until("both partners hold the item", 120, || {
-        let d = call(&w, "item_detail", json!({"cid": cid})).unwrap();
-        statuses(&d).iter().all(|s| s == "pinned")
-    })
-    .await;
     ipfs(&net, 1, &["pin", "rm", &cid]);
     ipfs(&net, 1, &["repo", "gc", "--quiet"]);
     assert!(!ipfs(&net, 1, &["pin", "ls", "--type=recursive"]).contains(&cid));

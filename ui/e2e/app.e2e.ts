@@ -130,7 +130,11 @@ beforeAll(async () => {
   peers = JSON.parse(fs.readFileSync(path.join(netDir, "testnet.json"), "utf8")).peers;
   // The partners' table from the testnet, but no node chosen: the app opens on first run.
   const config = path.join(work, "config.toml");
-  const table = fs.readFileSync(path.join(netDir, "config.toml"), "utf8").replace(/^default[-_]node\s*=.*$/m, "");
+  // Without passwords: the one typed in Settings is saved (to the keychain) by the app.
+  const table = fs
+    .readFileSync(path.join(netDir, "config.toml"), "utf8")
+    .replace(/^default[-_]node\s*=.*$/m, "")
+    .replace(/^password\s*=.*$/gm, "");
   fs.writeFileSync(config, table, { mode: 0o600 });
   // tauri-driver (and so the app) runs in a private D-Bus session with an
   // unlocked gnome-keyring under a temporary $HOME: Settings saves the password
@@ -193,8 +197,15 @@ describe("the desktop app against a real testnet", () => {
     await s.find("#library-empty");
     expect(await (await s.find("#network-badge")).text()).toContain("peer1");
     await shot("03-library-empty");
-    // The password went to the keychain, not the settings file.
+    // The password went to the keychain, not the settings file, and Settings says so.
     expect(fs.readFileSync(path.join(work, "config.toml"), "utf8")).not.toContain(p.password);
+    await click("#nav-settings");
+    const where = await s.find("#settings-password-storage");
+    expect(await where.attr("data-storage")).toBe("keychain");
+    expect(await where.text()).toContain("keychain");
+    await s.execute("document.querySelector('#settings-password-storage').scrollIntoView({ block: 'center' })");
+    await shot("03b-settings-connected");
+    await click("#nav-library");
   });
 
   it("adds a folder of 200 files through the folder picker, progress reaching 100%", async () => {

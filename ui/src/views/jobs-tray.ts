@@ -119,7 +119,7 @@ function actions(j: Job): HTMLElement[] {
     out.push(h("button", { class: "secondary show-in-folder", onclick: () => void showInFolder(j) }, "Show in folder"));
   }
   if ((j.state === "interrupted" || j.state === "failed" || j.state === "cancelled") && j.kind === "add" && j.again) {
-    out.push(h("button", { class: j.state === "interrupted" ? "primary start-again" : "secondary start-again", onclick: () => startAgain(j) }, "Start again"));
+    out.push(h("button", { class: j.state === "interrupted" ? "primary start-again" : "secondary start-again", onclick: () => startAgain(j) }, j.state === "interrupted" ? "Start again" : "Try again"));
   }
   if (!(j.state === "running" && j.elsewhere)) {
     out.push(h("button", { class: "link", onclick: () => dismiss(j) }, "Dismiss"));
@@ -145,7 +145,11 @@ export function renderTray(root: HTMLElement) {
           "div",
           { class: "job-line" },
           h("span", { class: "job-phase" }, j.phase),
-          live && !j.elsewhere ? ` · ${jobLine(j.bytes, j.bytesTotal, j.files, j.filesTotal)}` : "",
+          // Counts only while they mean something: not for a job of an earlier
+          // run, another program's, or one that stopped before sending anything.
+          live && !j.elsewhere && (j.state === "running" || j.state === "done" || j.bytes > 0 || j.files > 0)
+            ? ` · ${jobLine(j.bytes, j.bytesTotal, j.files, j.filesTotal)}`
+            : "",
           j.state === "running" && j.bytes > 0 ? ` · ${size(r.perSecond)}/s ${duration(r.secondsLeft)}` : "",
           j.message ? h("div", { class: `job-message${j.state === "failed" || j.state === "interrupted" ? " bad-text" : ""}` }, j.message) : null,
           j.problems?.length ? problemList(j.problems) : null,
