@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "create_network",
     "export_invite",
     "pick",
+    "list_jobs",
+    "forget_job",
+    "show_in_folder",
 ];
 
 fn main() {

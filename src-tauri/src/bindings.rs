@@ -13,6 +13,7 @@ pub const HEADER: &str =
 pub fn typescript() -> String {
     let decls = [
         AppError::decl(),
+        FileProblem::decl(),
         Settings::decl(),
         ConnectionInfo::decl(),
         ConnectInput::decl(),
@@ -30,6 +31,8 @@ pub fn typescript() -> String {
         InviteInput::decl(),
         InviteOutcome::decl(),
         PickRequest::decl(),
+        JobInputs::decl(),
+        JobEntry::decl(),
     ];
     let mut out = String::from(HEADER);
     for d in decls {

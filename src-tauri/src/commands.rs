@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use ccs_core::cluster::{AddOptions, AddTally, TrackerStatus};
 use ccs_core::compose::NodeFile;
+use ccs_core::journal::{Ending, JobInputs as JournalInputs, JobKind};
 use ccs_core::library::{Health, Item};
 use ccs_core::profile::write_private;
 use ccs_core::retrieve::{self, Event};
-use ccs_core::{Error, app_support, ingest, invite, provenance};
+use ccs_core::{Error, app_support, ingest, invite, keychain, provenance};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -25,6 +26,10 @@ pub const CLIENT: &str = concat!("ccs-app/", env!("CARGO_PKG_VERSION"));
 /// listed (one a line) in this file and deletes it; no file means "cancelled".
 pub const TEST_PICK_ENV: &str = "CCS_TEST_PICK_FILE";
 
+/// Test-only seam for "Show in folder": when set, the path is appended (one a
+/// line) to this file instead of opening the file manager.
+pub const TEST_REVEAL_ENV: &str = "CCS_TEST_REVEAL_LOG";
+
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
     let config = state.config()?;
@@ -36,10 +41,18 @@ pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
             username: p.username,
         }
     });
+    let password_storage = match &config.default_node {
+        None => "none",
+        Some(name) if config.node(name).password.is_some() => "file",
+        Some(name) if state.keychain_password(name).is_some() => "keychain",
+        Some(_) => "none",
+    };
     Ok(Settings {
         connection,
         me: provenance::who(),
         config_path: state.config_path.display().to_string(),
+        password_storage: password_storage.into(),
+        keychain_off: keychain::disabled(),
     })
 }
 
@@ -70,6 +83,9 @@ pub async fn test_connection(input: ConnectInput) -> AppResult<ConnectionReport>
 }
 
 /// Tries the connection, then makes it this computer's node in the settings.
+/// The password goes to the OS keychain (shared with the command line); only
+/// without one does it stay in the settings file (mode 0600), and Settings
+/// says so.
 #[tauri::command]
 pub async fn save_connection(
     state: State<'_, AppState>,
@@ -87,9 +103,13 @@ pub async fn save_connection(
         "" => "my-node".to_string(),
         n => n.to_string(),
     });
+    let password = profile
+        .password
+        .clone()
+        .filter(|p| !p.is_empty() && state.keychain_store(&name, p).is_err());
     let entry = config.nodes.entry(name.clone()).or_insert(profile.clone());
     entry.username = profile.username;
-    entry.password = profile.password;
+    entry.password = password;
     config.default_node = Some(name.clone());
     config.save(&state.config_path)?;
     report.node = name;
@@ -183,7 +203,21 @@ pub async fn add_items(
         "" => format!("{} items", paths.len()),
         t => t.to_string(),
     };
-    state
+    let inputs = JournalInputs {
+        paths: paths
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .map(|p| p.display().to_string())
+            .collect(),
+        title: details.title.trim().into(),
+        collection: details.collection.trim().into(),
+        description: details.description.trim().into(),
+        ..Default::default()
+    };
+    let journal = state
+        .journal
+        .start(Some(&job), JobKind::Add, CLIENT, inputs);
+    let out = state
         .job(&job, async move {
             let mut progress = AddProgress {
                 phase: AddPhase::Scanning,
@@ -236,7 +270,34 @@ pub async fn add_items(
                 bytes: scan.bytes,
             })
         })
-        .await
+        .await;
+    if journal.is_ok() {
+        record_end(&state, &job, out.as_ref().map(|o| o.cid.as_str()));
+    }
+    out
+}
+
+/// Records how a job ended in the journal (a journal that cannot be written
+/// does not fail the job).
+fn record_end(state: &AppState, job: &str, out: Result<&str, &AppError>) {
+    let ending = match out {
+        Ok(result) => Ending::Done(result.to_string()),
+        Err(e) if e.code == "cancelled" => Ending::Cancelled,
+        Err(e) => Ending::Failed {
+            message: e.message.clone(),
+            problems: e
+                .problems
+                .iter()
+                .flatten()
+                .map(|p| ingest::Problem {
+                    path: p.path.clone(),
+                    code: p.code.clone(),
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+        },
+    };
+    let _ = state.journal.finish(job, ending);
 }
 
 /// Stops a running add or retrieval; false when it had already finished.
@@ -261,7 +322,15 @@ pub async fn retrieve_item(
         .get(provenance::BYTES)
         .and_then(|v| v.parse().ok());
     let sources = app_support::retrieval_sources(&status, &config, &node);
-    state
+    let inputs = JournalInputs {
+        cid: cid.clone(),
+        destination: destination.clone(),
+        ..Default::default()
+    };
+    let journal = state
+        .journal
+        .start(Some(&job), JobKind::Retrieve, CLIENT, inputs);
+    let out = state
         .job(&job, async move {
             let mut progress = RetrieveProgress {
                 source: String::new(),
@@ -306,7 +375,58 @@ pub async fn retrieve_item(
                 source: got.source,
             })
         })
-        .await
+        .await;
+    if journal.is_ok() {
+        record_end(&state, &job, out.as_ref().map(|o| o.path.as_str()));
+    }
+    out
+}
+
+/// The journal's jobs, newest first: this run's, earlier runs' and the
+/// command line's. A job whose program stopped while it ran is `interrupted`.
+#[tauri::command]
+pub fn list_jobs(state: State<'_, AppState>) -> Vec<JobEntry> {
+    state.journal.list().into_iter().map(Into::into).collect()
+}
+
+/// Removes a finished job from the journal (Dismiss); false when it is
+/// running or unknown.
+#[tauri::command]
+pub fn forget_job(state: State<'_, AppState>, job: String) -> AppResult<bool> {
+    Ok(state.journal.forget(&job)?)
+}
+
+/// Opens the system file manager at a saved file or folder, selecting it.
+#[tauri::command]
+pub async fn show_in_folder(path: String) -> AppResult<()> {
+    let p = PathBuf::from(&path);
+    if path.trim().is_empty() || std::fs::symlink_metadata(&p).is_err() {
+        return Err(AppError::new(
+            "path_not_found",
+            format!(
+                "\"{path}\" is no longer there (it was moved, renamed or deleted), so it cannot be shown. Save the item again if you need it."
+            ),
+        ));
+    }
+    if let Some(log) = std::env::var_os(TEST_REVEAL_ENV) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| AppError::new("write_failed", e.to_string()))?;
+        let _ = writeln!(f, "{}", p.display());
+        return Ok(());
+    }
+    tauri_plugin_opener::reveal_item_in_dir(&p).map_err(|e| {
+        AppError::new(
+            "open_failed",
+            format!(
+                "The file manager could not be opened ({e}). Open the folder \"{}\" yourself.",
+                p.parent().unwrap_or(&p).display()
+            ),
+        )
+    })
 }
 
 /// Asks every partner to retry what failed for this item (IPFS Cluster's

@@ -8,28 +8,67 @@ use ccs_core::library::{Health, Item, PartnerState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Every failure the frontend sees: a stable code and one plain sentence.
+/// Every failure the frontend sees: a stable code and one plain sentence;
+/// an add that found unstorable files also lists each one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AppError {
     pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub problems: Option<Vec<FileProblem>>,
 }
 
 impl From<ccs_core::Error> for AppError {
     fn from(e: ccs_core::Error) -> Self {
         let p = e.to_payload();
+        let problems = match &e {
+            ccs_core::Error::ScanProblems { problems, .. } => {
+                Some(problems.iter().cloned().map(Into::into).collect())
+            }
+            _ => None,
+        };
         AppError {
             code: p.code.to_string(),
             message: p.message,
+            problems,
         }
     }
 }
 
 impl AppError {
-    pub fn not_connected() -> Self {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
         AppError {
-            code: "not_connected".into(),
-            message: "This computer is not connected to a community network yet. Open Settings and connect to a member's node.".into(),
+            code: code.into(),
+            message: message.into(),
+            problems: None,
+        }
+    }
+
+    pub fn not_connected() -> Self {
+        AppError::new(
+            "not_connected",
+            "This computer is not connected to a community network yet. Open Settings and connect to a member's node.",
+        )
+    }
+}
+
+/// One file or folder an add could not store, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FileProblem {
+    pub path: String,
+    /// The error code it has on its own (`read_failed`, `unsupported_file`, ...).
+    pub code: String,
+    /// A few plain words: "cannot be read (permission denied)".
+    pub reason: String,
+}
+
+impl From<ccs_core::ingest::Problem> for FileProblem {
+    fn from(p: ccs_core::ingest::Problem) -> Self {
+        FileProblem {
+            path: p.path,
+            code: p.code,
+            reason: p.reason,
         }
     }
 }
@@ -43,6 +82,10 @@ pub struct Settings {
     /// Who this computer records as "added by" (user@host).
     pub me: String,
     pub config_path: String,
+    /// Where the connection's password is kept: `keychain`, `file` or `none`.
+    pub password_storage: String,
+    /// True when `CCS_NO_KEYCHAIN` turns the keychain off.
+    pub keychain_off: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -267,4 +310,64 @@ pub enum PickRequest {
     Folder,
     OpenFile,
     Save { default_name: String },
+}
+
+/// What a job was asked to do (enough to start it again).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct JobInputs {
+    pub paths: Vec<String>,
+    pub title: String,
+    pub collection: String,
+    pub description: String,
+    pub cid: String,
+    pub destination: String,
+}
+
+/// One job of the journal (this app's or the command line's, this run's or
+/// an earlier one's).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct JobEntry {
+    pub id: String,
+    /// `add` or `retrieve`.
+    pub kind: String,
+    /// `running`, `done`, `failed`, `cancelled`, or `interrupted` (its
+    /// program stopped while it ran; nothing was stored or saved).
+    pub state: String,
+    /// True when this app run started it (so Cancel reaches it).
+    pub this_run: bool,
+    /// The program that ran it (`ccs-app/…`, `community-cloud-storage/…`).
+    pub client: String,
+    pub inputs: JobInputs,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// Done: the CID (add) or the saved path (retrieve).
+    pub result: Option<String>,
+    pub message: Option<String>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl From<ccs_core::journal::JobRecord> for JobEntry {
+    fn from(r: ccs_core::journal::JobRecord) -> Self {
+        let word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        JobEntry {
+            kind: word(serde_json::to_value(r.kind).unwrap_or_default()),
+            state: word(serde_json::to_value(r.state).unwrap_or_default()),
+            this_run: r.pid == std::process::id(),
+            id: r.id,
+            client: r.client,
+            inputs: JobInputs {
+                paths: r.inputs.paths,
+                title: r.inputs.title,
+                collection: r.inputs.collection,
+                description: r.inputs.description,
+                cid: r.inputs.cid,
+                destination: r.inputs.destination,
+            },
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            result: r.result,
+            message: r.message,
+            problems: r.problems.into_iter().map(Into::into).collect(),
+        }
+    }
 }

@@ -37,6 +37,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             create_network,
             export_invite,
             pick,
+            list_jobs,
+            forget_job,
+            show_in_folder,
         ])
 }
 

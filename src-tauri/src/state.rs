@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use ccs_core::journal::Journal;
+use ccs_core::keychain;
 use ccs_core::profile::{Config, NodeProfile};
 use tokio::task::AbortHandle;
 
@@ -11,15 +13,44 @@ use crate::dto::{AppError, AppResult};
 
 pub struct AppState {
     pub config_path: PathBuf,
+    /// Every add and retrieval, shared with the command line.
+    pub journal: Journal,
     jobs: Mutex<HashMap<String, AbortHandle>>,
+    /// The keychain's password per node, read once (the keychain may ask).
+    passwords: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl AppState {
+    /// The journal is the command line's (`$CCS_JOURNAL_DIR` or the platform
+    /// data folder).
     pub fn new(config_path: PathBuf) -> Self {
+        Self::with_journal(config_path, Journal::default_dir())
+    }
+
+    pub fn with_journal(config_path: PathBuf, journal_dir: PathBuf) -> Self {
         Self {
             config_path,
+            journal: Journal::new(journal_dir),
             jobs: Mutex::new(HashMap::new()),
+            passwords: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The password of `node` in the OS keychain, if any (read once per run).
+    pub fn keychain_password(&self, node: &str) -> Option<String> {
+        let mut cache = self.passwords.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(node.to_string())
+            .or_insert_with(|| keychain::get(node))
+            .clone()
+    }
+
+    /// Saves `password` for `node` in the OS keychain; `Err` says why not.
+    pub fn keychain_store(&self, node: &str, password: &str) -> Result<(), String> {
+        keychain::set(node, password)?;
+        let mut cache = self.passwords.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(node.to_string(), Some(password.to_string()));
+        Ok(())
     }
 
     /// The settings file; a missing file means "not set up yet".
@@ -37,7 +68,11 @@ impl AppState {
             .default_node
             .clone()
             .ok_or_else(AppError::not_connected)?;
-        let profile = config.node(&name);
+        let mut profile = config.node(&name);
+        // Not in the settings file: the keychain (where Settings saves it).
+        if profile.password.is_none() {
+            profile.password = self.keychain_password(&name);
+        }
         Ok((config, name, profile))
     }
 
@@ -54,10 +89,10 @@ impl AppState {
         match out {
             Ok(r) => r,
             Err(e) if e.is_cancelled() => Err(ccs_core::Error::Cancelled.into()),
-            Err(e) => Err(AppError {
-                code: "internal".into(),
-                message: format!("The job stopped unexpectedly ({e}). Try again."),
-            }),
+            Err(e) => Err(AppError::new(
+                "internal",
+                format!("The job stopped unexpectedly ({e}). Try again."),
+            )),
         }
     }
 

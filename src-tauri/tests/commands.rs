@@ -19,6 +19,10 @@ use common::{app, call, capture};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
+    // No keychain here (tests/recovery.rs covers it): the password falls back
+    // to the 0600 settings file, and Settings says why.
+    // SAFETY: the only test in this binary; nothing reads the environment concurrently.
+    unsafe { std::env::set_var("CCS_NO_KEYCHAIN", "1") };
     let net = start_testnet(3).await;
     let work = tempfile::tempdir().unwrap();
     // The testnet's settings name every peer (with gateways); the app starts
@@ -63,6 +67,12 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     let saved = ccs_core::profile::Config::load(&config).unwrap();
     assert_eq!(saved.default_node.as_deref(), Some("peer1"));
     assert!(saved.nodes["peer1"].gateway.is_some());
+    assert_eq!(
+        saved.nodes["peer1"].password.as_deref(),
+        Some(peer1.password.as_str())
+    );
+    assert_eq!(settings["password_storage"], "file");
+    assert_eq!(settings["keychain_off"], true);
 
     // Every partner online; free space arrives with each partner's first metric.
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -24,6 +24,8 @@ const shots = process.env.CCS_SCREENSHOTS
   : path.join(os.tmpdir(), "ccs-app-e2e-screenshots");
 const netDir = path.join(work, "net");
 const pickFile = path.join(work, "pick.txt");
+const journalDir = path.join(work, "jobs");
+const revealLog = path.join(work, "revealed.txt");
 const port = 4444 + (process.pid % 500);
 
 interface Peer {
@@ -34,6 +36,7 @@ interface Peer {
 }
 
 const children: ChildProcess[] = [];
+let sessionGroup = 0;
 let s: Session;
 let peers: Peer[] = [];
 
@@ -89,13 +92,29 @@ function treeDigest(root: string): string {
   return h.digest("hex");
 }
 
-/** Clicks like a person: the element scrolled to the middle first, so the jobs tray never covers it. */
-const click = async (css: string) => {
-  const el = await s.find(css);
-  await s.execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })", [css]);
-  return el.click();
-};
-const type = async (css: string, text: string) => (await s.find(css)).type(text);
+/** Runs `act` on the element once it is on screen and enabled, scrolled to the
+ * middle (so the jobs tray never covers it), retrying while WebKit still calls
+ * it "not interactable" (a re-render or layout shift in progress). */
+async function whenReady(css: string, act: (css: string) => Promise<unknown>, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await s.waitFor(
+      "const e = document.querySelector(arguments[0]); if (!e) return false; e.scrollIntoView({ block: 'center' }); const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !e.disabled",
+      [css],
+      timeout,
+      `${css} to be on screen and enabled`,
+    );
+    try {
+      return await act(css);
+    } catch (e) {
+      const retry = /not interactable|intercepted|stale/i.test(String(e));
+      if (!retry || Date.now() > deadline) throw e;
+      await sleep(250);
+    }
+  }
+}
+const click = (css: string) => whenReady(css, async (c) => (await s.find(c)).click());
+const type = (css: string, text: string) => whenReady(css, async (c) => (await s.find(c)).type(text));
 
 beforeAll(async () => {
   if (!fs.existsSync(appBin)) throw new Error(`build the app first: ${appBin} is missing`);
@@ -111,9 +130,27 @@ beforeAll(async () => {
   peers = JSON.parse(fs.readFileSync(path.join(netDir, "testnet.json"), "utf8")).peers;
   // The partners' table from the testnet, but no node chosen: the app opens on first run.
   const config = path.join(work, "config.toml");
-  const table = fs.readFileSync(path.join(netDir, "config.toml"), "utf8").replace(/^default[-_]node\s*=.*$/m, "");
+  // Without passwords: the one typed in Settings is saved (to the keychain) by the app.
+  const table = fs
+    .readFileSync(path.join(netDir, "config.toml"), "utf8")
+    .replace(/^default[-_]node\s*=.*$/m, "")
+    .replace(/^password\s*=.*$/gm, "");
   fs.writeFileSync(config, table, { mode: 0o600 });
-  start("tauri-driver", ["--port", String(port)], { ...env, CCS_CONFIG: config, CCS_TEST_PICK_FILE: pickFile });
+  // tauri-driver (and so the app) runs in a private D-Bus session with an
+  // unlocked gnome-keyring under a temporary $HOME: Settings saves the password
+  // in a real keychain. Its own process group, so the whole session stops at the end.
+  const home = path.join(work, "home");
+  fs.mkdirSync(home);
+  const session = spawn(
+    "dbus-run-session",
+    ["--", "sh", "-c", "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"", "sh", "tauri-driver", "--port", String(port)],
+    {
+      env: { ...process.env, ...env, HOME: home, CCS_CONFIG: config, CCS_TEST_PICK_FILE: pickFile, CCS_JOURNAL_DIR: journalDir, CCS_TEST_REVEAL_LOG: revealLog, CCS_NO_KEYCHAIN: "" },
+      stdio: ["ignore", "ignore", "inherit"],
+      detached: true,
+    },
+  );
+  sessionGroup = session.pid ?? 0;
   await waitHttp(`http://127.0.0.1:${port}/status`);
   s = await Session.start(`http://127.0.0.1:${port}`, appBin);
   await sleep(1500);
@@ -125,6 +162,13 @@ afterAll(async () => {
     execFileSync(testnetBin, ["down", "--dir", netDir], { stdio: "ignore" });
   } catch {
     // already down
+  }
+  if (sessionGroup) {
+    try {
+      process.kill(-sessionGroup, "SIGTERM");
+    } catch {
+      // already gone
+    }
   }
   for (const c of children.reverse()) c.kill("SIGTERM");
   fs.rmSync(work, { recursive: true, force: true });
@@ -153,6 +197,15 @@ describe("the desktop app against a real testnet", () => {
     await s.find("#library-empty");
     expect(await (await s.find("#network-badge")).text()).toContain("peer1");
     await shot("03-library-empty");
+    // The password went to the keychain, not the settings file, and Settings says so.
+    expect(fs.readFileSync(path.join(work, "config.toml"), "utf8")).not.toContain(p.password);
+    await click("#nav-settings");
+    const where = await s.find("#settings-password-storage");
+    expect(await where.attr("data-storage")).toBe("keychain");
+    expect(await where.text()).toContain("keychain");
+    await s.execute("document.querySelector('#settings-password-storage').scrollIntoView({ block: 'center' })");
+    await shot("03b-settings-connected");
+    await click("#nav-library");
   });
 
   it("adds a folder of 200 files through the folder picker, progress reaching 100%", async () => {
@@ -230,6 +283,11 @@ describe("the desktop app against a real testnet", () => {
     expect(await job.text()).toContain("every block matched");
     expect(treeDigest(dest)).toBe(treeDigest(folder));
     await shot("08-saved");
+    // "Show in folder" opens the file manager at the saved folder (the test seam records the path).
+    await click(".job[data-job^='retrieve'] .show-in-folder");
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(revealLog) && Date.now() < deadline) await sleep(100);
+    expect(fs.readFileSync(revealLog, "utf8").trim()).toBe(dest);
   });
 
   it("shows the partners", async () => {
@@ -274,6 +332,64 @@ describe("the desktop app against a real testnet", () => {
     await shot("11-library-1024x700");
     const overflow = await s.execute("return document.documentElement.scrollWidth > window.innerWidth");
     expect(overflow).toBe(false);
+  });
+
+  it("lists every file an add cannot store, and stores nothing", async () => {
+    await s.setRect(1280, 800);
+    const bad = path.join(work, "Box with pipes");
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, "letter.txt"), "fine");
+    for (const n of ["pipe one", "pipe two"]) execFileSync("mkfifo", [path.join(bad, n)]);
+    await click("#nav-add");
+    willPick(bad);
+    await click("#add-pick-folder");
+    await s.waitFor("return document.querySelector('#add-picked')?.textContent.includes(arguments[0])", [bad]);
+    await click("#add-start");
+    await s.waitFor("return document.querySelector('.job[data-state=\"failed\"]')", [], 60_000, "the add to fail");
+    const failed = await s.find(".job[data-state='failed']");
+    expect(await failed.text()).toContain("2 of the chosen files");
+    await click(".job[data-state='failed'] .job-problems summary");
+    const listed = (await s.execute("return [...document.querySelectorAll('.job[data-state=\"failed\"] .job-problems li')].map(l => l.textContent)")) as string[];
+    expect(listed).toHaveLength(2);
+    expect(listed.join()).toContain("pipe one");
+    expect(listed.join()).toContain("pipe two");
+    await shot("13-add-problems");
+    await click(".job[data-state='failed'] button.link");
+  });
+
+  it("shows an add interrupted in an earlier run and starts it again", async () => {
+    const again = path.join(work, "Minutes 1950");
+    makeFolder(again, 5);
+    // What the journal holds after the app was killed during that add: a running job whose process is gone.
+    const dead = spawn("true");
+    await new Promise((r) => dead.on("exit", r));
+    fs.mkdirSync(journalDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(journalDir, "add-earlier.json"),
+      JSON.stringify({
+        id: "add-earlier",
+        kind: "add",
+        client: "ccs-app/0.1.0",
+        inputs: { paths: [again], title: "Council minutes 1950", collection: "Council", description: "", cid: "", destination: "" },
+        pid: dead.pid,
+        started_at: new Date(Date.now() - 3_600_000).toISOString(),
+        state: "running",
+      }),
+    );
+    // A new start of the page reads the journal.
+    await s.execute("setTimeout(() => location.reload(), 50); return true");
+    await sleep(1000);
+    await s.find(".job[data-job='add-earlier'][data-state='interrupted']", 30_000);
+    await s.find("#library-search");
+    await shot("14-interrupted-job");
+    await click(".job[data-job='add-earlier'] .start-again");
+    await s.waitFor(
+      "const j = [...document.querySelectorAll('.job')].find(j => j.textContent.includes('Council minutes 1950') && j.dataset.job !== 'add-earlier'); return j && j.dataset.state === 'done'",
+      [],
+      120_000,
+      "the add started again to finish",
+    );
+    expect(await s.execute("return !document.querySelector(\"[data-job='add-earlier']\")")).toBe(true);
   });
 
   it("removes the item after a confirmation naming it", async () => {

@@ -3,6 +3,7 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import type {
   AddDetails,
   AddOutcome,
@@ -10,7 +11,9 @@ import type {
   AppError,
   ConnectInput,
   ConnectionReport,
+  FileProblem,
   InviteInput,
+  JobEntry,
   InviteOutcome,
   LibraryItem,
   Partner,
@@ -23,16 +26,20 @@ import type {
 /** What every failed call throws: the backend's `{code, message}`. */
 export class ApiError extends Error implements AppError {
   code: string;
+  /** An add that found unstorable files: each one. */
+  problems?: FileProblem[];
   constructor(e: AppError) {
     super(e.message);
     this.code = e.code;
+    if (e.problems?.length) this.problems = e.problems;
   }
 }
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
-    return new ApiError({ code: String(e.code), message: String(e.message) });
+    const problems = "problems" in e && Array.isArray(e.problems) ? (e.problems as FileProblem[]) : undefined;
+    return new ApiError({ code: String(e.code), message: String(e.message), problems });
   }
   return new ApiError({ code: "internal", message: `Something went wrong inside the app (${String(e)}). Try again.` });
 }
@@ -67,6 +74,16 @@ export const api = {
   removeItem: (cid: string) => call<null>("remove_item", { cid }),
   createNetwork: (peername: string, destination: string) => call<null>("create_network", { peername, destination }),
   exportInvite: (input: InviteInput) => call<InviteOutcome>("export_invite", { input }),
+  /** The job journal (this app's and the command line's jobs, newest first). */
+  listJobs: () => call<JobEntry[]>("list_jobs"),
+  forgetJob: (job: string) => call<boolean>("forget_job", { job }),
+  /** Opens the system file manager at a saved file or folder. */
+  showInFolder: (path: string) => call<null>("show_in_folder", { path }),
+  /** Asks before the window closes; `ask` resolves false to keep it open. */
+  onCloseRequested: (ask: () => Promise<boolean>) =>
+    getCurrentWindow().onCloseRequested(async (e) => {
+      if (!(await ask())) e.preventDefault();
+    }),
   /** A native picker; null when cancelled. */
   pick: (request: PickRequest) => call<string[] | null>("pick", { request }),
   /** Files and folders dropped on the window (absolute paths, never bytes). */

@@ -1,12 +1,30 @@
 // Generated from src-tauri/src/dto.rs by src-tauri/src/bindings.rs. Do not edit.
 
-export type AppError = { code: string, message: string, };
+export type AppError = { code: string, message: string, problems?: Array<FileProblem>, };
+
+export type FileProblem = { path: string, 
+/**
+ * The error code it has on its own (`read_failed`, `unsupported_file`, ...).
+ */
+code: string, 
+/**
+ * A few plain words: "cannot be read (permission denied)".
+ */
+reason: string, };
 
 export type Settings = { connection: ConnectionInfo | null, 
 /**
  * Who this computer records as "added by" (user@host).
  */
-me: string, config_path: string, };
+me: string, config_path: string, 
+/**
+ * Where the connection's password is kept: `keychain`, `file` or `none`.
+ */
+password_storage: string, 
+/**
+ * True when `CCS_NO_KEYCHAIN` turns the keychain off.
+ */
+keychain_off: boolean, };
 
 export type ConnectionInfo = { 
 /**
@@ -87,3 +105,28 @@ passphrase: string | null, };
 export type InviteOutcome = { path: string, sealed: boolean, checklist: string, };
 
 export type PickRequest = { "kind": "files" } | { "kind": "folder" } | { "kind": "open_file" } | { "kind": "save", default_name: string, };
+
+export type JobInputs = { paths: Array<string>, title: string, collection: string, description: string, cid: string, destination: string, };
+
+export type JobEntry = { id: string, 
+/**
+ * `add` or `retrieve`.
+ */
+kind: string, 
+/**
+ * `running`, `done`, `failed`, `cancelled`, or `interrupted` (its
+ * program stopped while it ran; nothing was stored or saved).
+ */
+state: string, 
+/**
+ * True when this app run started it (so Cancel reaches it).
+ */
+this_run: boolean, 
+/**
+ * The program that ran it (`ccs-app/…`, `community-cloud-storage/…`).
+ */
+client: string, inputs: JobInputs, started_at: string, ended_at: string | null, 
+/**
+ * Done: the CID (add) or the saved path (retrieve).
+ */
+result: string | null, message: string | null, problems: Array<FileProblem>, };

@@ -1,8 +1,10 @@
 // The jobs tray's model: adds and retrievals with their progress. The tray
 // stays visible on every screen.
 
+import type { AddDetails, FileProblem, JobEntry } from "./bindings";
+
 export type JobKind = "add" | "retrieve";
-export type JobState = "running" | "done" | "failed" | "cancelled";
+export type JobState = "running" | "done" | "failed" | "cancelled" | "interrupted";
 
 export interface Job {
   id: string;
@@ -18,6 +20,89 @@ export interface Job {
   message: string;
   /** Set when done: a CID for adds, a path for retrievals. */
   result?: string;
+  /** A failed add: each file that could not be stored. */
+  problems?: FileProblem[];
+  /** An add's paths and details, to start it again. */
+  again?: { paths: string[]; details: AddDetails };
+  /** From the journal of an earlier run (no live progress). */
+  restored?: boolean;
+  /** Running in another program (the command line); this app cannot cancel it. */
+  elsewhere?: boolean;
+}
+
+/** How many finished jobs of earlier runs the tray shows (interrupted ones always). */
+export const RESTORED_SHOWN = 8;
+
+function baseName(p: string): string {
+  const parts = p.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? p;
+}
+
+/** The title a job gets in the tray. */
+export function jobTitle(kind: JobKind, paths: string[], title: string): string {
+  if (kind === "retrieve") return `Saving "${baseName(paths[0] ?? "")}"`;
+  return title.trim() || (paths.length === 1 ? baseName(paths[0]) : `${paths.length} items`);
+}
+
+/** A journal entry as a tray job. */
+export function fromJournal(e: JobEntry): Job {
+  const kind: JobKind = e.kind === "retrieve" ? "retrieve" : "add";
+  const state = (["running", "done", "failed", "cancelled", "interrupted"].includes(e.state) ? e.state : "failed") as JobState;
+  const started = Date.parse(e.started_at);
+  const elsewhere = state === "running" && !e.this_run;
+  const job: Job = {
+    id: e.id,
+    kind,
+    title: kind === "retrieve" ? jobTitle(kind, [e.inputs.destination], "") : jobTitle(kind, e.inputs.paths, e.inputs.title),
+    state,
+    phase: "",
+    bytes: 0,
+    bytesTotal: null,
+    files: 0,
+    filesTotal: null,
+    startedAt: Number.isNaN(started) ? Date.now() : started,
+    message: e.message ?? "",
+    result: e.result ?? undefined,
+    problems: e.problems.length ? e.problems : undefined,
+    restored: true,
+    elsewhere,
+  };
+  if (kind === "add") {
+    job.again = {
+      paths: e.inputs.paths,
+      details: { title: e.inputs.title, collection: e.inputs.collection, description: e.inputs.description },
+    };
+  }
+  switch (state) {
+    case "running":
+      job.phase = elsewhere ? "Running in another program" : "Running";
+      break;
+    case "done":
+      job.phase = kind === "add" ? "Stored" : "Saved and verified";
+      job.message = kind === "add" ? `Stored as ${e.result ?? ""}` : `Saved to ${e.result ?? ""}`;
+      break;
+    case "failed":
+      job.phase = "Failed";
+      break;
+    case "cancelled":
+      job.phase = "Cancelled";
+      break;
+    case "interrupted":
+      job.phase = "Interrupted";
+      job.message =
+        kind === "add"
+          ? "It stopped when the app (or command) closed before it finished, so nothing was stored. Start it again to store it."
+          : "It stopped when the app (or command) closed before it finished, so nothing was saved. Save the item again.";
+      break;
+  }
+  return job;
+}
+
+/** Which journal entries the tray shows on start: every running or
+ * interrupted one first (they need a decision), then the newest few others. */
+export function shownOnStart(entries: JobEntry[]): JobEntry[] {
+  const urgent = (e: JobEntry) => e.state === "running" || e.state === "interrupted";
+  return [...entries.filter(urgent), ...entries.filter((e) => !urgent(e)).slice(0, RESTORED_SHOWN)];
 }
 
 type Listener = () => void;
@@ -30,8 +115,16 @@ export class Jobs {
     return this.list;
   }
 
-  running(): number {
-    return this.list.filter((j) => j.state === "running").length;
+  /** Jobs of this app that stop when it closes. */
+  running(kind?: JobKind): number {
+    return this.list.filter((j) => j.state === "running" && !j.elsewhere && (!kind || j.kind === kind)).length;
+  }
+
+  /** Puts jobs of earlier runs (from the journal) under this run's. */
+  restore(jobs: Job[]) {
+    const known = new Set(this.list.map((j) => j.id));
+    this.list.push(...jobs.filter((j) => !known.has(j.id)));
+    this.emit();
   }
 
   start(kind: JobKind, title: string): Job {
@@ -61,7 +154,7 @@ export class Jobs {
   }
 
   dismiss(id: string) {
-    this.list = this.list.filter((j) => j.id !== id || j.state === "running");
+    this.list = this.list.filter((j) => j.id !== id || (j.state === "running" && !j.elsewhere));
     this.emit();
   }
 
@@ -88,4 +181,13 @@ export function duration(seconds: number | null): string {
   if (seconds < 60) return `${seconds} s left`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min left`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min left`;
+}
+
+/** The question before closing the window while jobs run. */
+export function closeQuestion(uploads: number, retrievals: number): string {
+  const parts: string[] = [];
+  if (uploads) parts.push(`${uploads} ${uploads === 1 ? "upload" : "uploads"}`);
+  if (retrievals) parts.push(`${retrievals} ${retrievals === 1 ? "retrieval" : "retrievals"}`);
+  const n = uploads + retrievals;
+  return `${parts.join(" and ")} ${n === 1 ? "is" : "are"} still running. If you close, ${n === 1 ? "it stops" : "they stop"}; you can start ${n === 1 ? "it" : "them"} again next time.`;
 }

@@ -2,14 +2,15 @@
 // drag and drop onto the whole window.
 
 import { api } from "./api";
-import { type Place, errorBox, setNavigate, state } from "./app";
+import { type Place, confirmDialog, errorBox, setNavigate, state } from "./app";
 import { clear, h } from "./dom";
 import { renderAdd } from "./views/add";
 import { renderInvite } from "./views/invite";
 import { loadLibrary, renderLibrary } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
-import { renderTray } from "./views/jobs-tray";
+import { renderTray, restoreJobs } from "./views/jobs-tray";
+import { closeQuestion } from "./jobs";
 
 const PLACES: [Place, string][] = [
   ["library", "Library"],
@@ -94,6 +95,23 @@ async function start() {
       }
     }
   });
+  try {
+    // Closing stops running jobs: ask first (the journal lets them start again).
+    await api.onCloseRequested(async () => {
+      const uploads = state.jobs.running("add");
+      const retrievals = state.jobs.running("retrieve");
+      if (uploads + retrievals === 0) return true;
+      return confirmDialog({
+        title: "Close while jobs are running?",
+        body: [closeQuestion(uploads, retrievals)],
+        confirm: "Close anyway",
+        danger: true,
+      });
+    });
+  } catch {
+    // Without the question the window still closes.
+  }
+  void restoreJobs();
   try {
     await api.onDrop(
       (paths) => {

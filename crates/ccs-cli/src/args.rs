@@ -119,6 +119,9 @@ pub enum Command {
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
         timeout: u64,
     },
+    /// Recent adds and retrievals on this computer (also the app's); an
+    /// interrupted one shows the command that starts it again.
+    Jobs,
     /// Show the settings, or change one with `config set`.
     Config {
         #[command(subcommand)]

@@ -15,7 +15,7 @@ use ccs_core::profile::{Config, NodeProfile};
 use crate::args::Global;
 use crate::{CliError, CliResult};
 
-pub const KEYCHAIN_SERVICE: &str = "community-cloud-storage";
+pub use ccs_core::keychain::SERVICE as KEYCHAIN_SERVICE;
 /// The REST API user name of nodes made by `create` / `clone` (`deploy::NetworkSecrets`).
 pub const DEFAULT_USERNAME: &str = "ccs-admin";
 
@@ -97,43 +97,5 @@ impl Context {
     }
 }
 
-fn keychain_disabled() -> bool {
-    std::env::var("CCS_NO_KEYCHAIN").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// The password stored in the OS keychain for `node`, if any.
-pub fn keychain_get(node: &str) -> Option<String> {
-    if keychain_disabled() {
-        return None;
-    }
-    let node = node.to_string();
-    // The keychain client blocks; keep it off the async workers.
-    std::thread::spawn(move || {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &node)
-            .and_then(|e| e.get_password())
-            .ok()
-    })
-    .join()
-    .ok()
-    .flatten()
-}
-
-/// Stores `password` for `node` in the OS keychain. `Err` says why not.
-pub fn keychain_set(node: &str, password: &str) -> Result<(), String> {
-    if keychain_disabled() {
-        return Err("CCS_NO_KEYCHAIN is set".into());
-    }
-    let (node, password) = (node.to_string(), password.to_string());
-    std::thread::spawn(move || {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &node)
-            .and_then(|e| e.set_password(&password))
-            .map_err(|e| e.to_string())
-    })
-    .join()
-    .map_err(|_| "the keychain client failed".to_string())?
-}
-
-/// Whether a password for `node` is in the keychain.
-pub fn keychain_has(node: &str) -> bool {
-    keychain_get(node).is_some()
-}
+// The keychain lives in ccs-core so the app finds the same saved password.
+pub use ccs_core::keychain::{get as keychain_get, has as keychain_has, set as keychain_set};

@@ -111,6 +111,18 @@ pub enum Error {
         "No partner could send {cid} ({detail}). Check that the partners holding it are online, then try again."
     )]
     Unavailable { cid: String, detail: String },
+
+    /// Several files of an add could not be stored; `problems` lists them
+    /// (at most `ingest::PROBLEMS_KEPT`, `count` is the total). Its code is the
+    /// first problem's, so scripts see the same codes as for one problem.
+    #[error(
+        "{count} of the chosen files and folders cannot be stored, so nothing was stored. Fix or remove each one listed, then add again."
+    )]
+    ScanProblems {
+        count: u64,
+        first: Box<Error>,
+        problems: Vec<crate::ingest::Problem>,
+    },
 }
 
 impl Error {
@@ -136,6 +148,7 @@ impl Error {
             Error::VerificationFailed { .. } => "verification_failed",
             Error::AlreadyExists { .. } => "already_exists",
             Error::Unavailable { .. } => "unavailable",
+            Error::ScanProblems { first, .. } => first.code(),
         }
     }
 

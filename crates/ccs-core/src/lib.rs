@@ -12,6 +12,8 @@ pub mod http;
 pub mod identity;
 pub mod ingest;
 pub mod invite;
+pub mod journal;
+pub mod keychain;
 pub mod kubo;
 pub mod library;
 pub mod profile;

@@ -13,9 +13,21 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+/// The app with its job journal next to the settings file (`jobs/`).
 pub fn app(config: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let journal = config.with_file_name("jobs");
+    app_with_journal(config, &journal)
+}
+
+pub fn app_with_journal(
+    config: &Path,
+    journal: &Path,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = ccs_app::builder(mock_builder())
-        .manage(AppState::new(config.to_path_buf()))
+        .manage(AppState::with_journal(
+            config.to_path_buf(),
+            journal.to_path_buf(),
+        ))
         .build(tauri::generate_context!())
         .unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())

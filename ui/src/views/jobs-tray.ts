@@ -1,17 +1,30 @@
 // The jobs tray (like a download shelf): one line per add or retrieval, with
-// progress, rate, time left and Cancel, visible on every screen.
+// progress, rate, time left and Cancel, visible on every screen. It also shows
+// the journal's jobs of earlier runs (and the command line's): an interrupted
+// add offers "Start again", a saved item "Show in folder", a failed add the
+// list of files that could not be stored.
 
 import { api, toApiError } from "../api";
-import type { AddDetails, LibraryItem } from "../bindings";
+import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
 import { jobLine, percent, size } from "../format";
-import { duration, rate } from "../jobs";
+import { type Job, duration, fromJournal, jobTitle, rate, shownOnStart } from "../jobs";
 import { state } from "../app";
 import { loadLibrary } from "./library";
 
+function failed(id: string, e: unknown) {
+  const err = toApiError(e);
+  state.jobs.update(id, {
+    state: err.code === "cancelled" ? "cancelled" : "failed",
+    phase: err.code === "cancelled" ? "Cancelled" : "Failed",
+    message: err.message,
+    problems: err.problems,
+  });
+}
+
 export function startAdd(paths: string[], details: AddDetails) {
-  const title = details.title.trim() || (paths.length === 1 ? baseName(paths[0]) : `${paths.length} items`);
-  const job = state.jobs.start("add", title);
+  const job = state.jobs.start("add", jobTitle("add", paths, details.title));
+  state.jobs.update(job.id, { again: { paths, details } });
   const refresher = setInterval(() => void loadLibrary(), 3000);
   api
     .addItems(job.id, paths, details, (p) =>
@@ -24,14 +37,7 @@ export function startAdd(paths: string[], details: AddDetails) {
       }),
     )
     .then((out) => state.jobs.update(job.id, { state: "done", phase: "Stored", result: out.cid, message: `Stored as ${out.cid}` }))
-    .catch((e) => {
-      const err = toApiError(e);
-      state.jobs.update(job.id, {
-        state: err.code === "cancelled" ? "cancelled" : "failed",
-        phase: err.code === "cancelled" ? "Cancelled" : "Failed",
-        message: err.message,
-      });
-    })
+    .catch((e) => failed(job.id, e))
     .finally(() => {
       clearInterval(refresher);
       void loadLibrary();
@@ -58,19 +64,67 @@ export function startRetrieve(item: LibraryItem, destination: string) {
         message: `Saved to ${out.path} from ${out.source}; every block matched its content ID.`,
       }),
     )
-    .catch((e) => {
-      const err = toApiError(e);
-      state.jobs.update(job.id, {
-        state: err.code === "cancelled" ? "cancelled" : "failed",
-        phase: err.code === "cancelled" ? "Cancelled" : "Failed",
-        message: err.message,
-      });
-    });
+    .catch((e) => failed(job.id, e));
 }
 
-function baseName(p: string): string {
-  const parts = p.split(/[\\/]/).filter(Boolean);
-  return parts[parts.length - 1] ?? p;
+/** On start: the journal's jobs of earlier runs and of the command line. */
+export async function restoreJobs() {
+  try {
+    state.jobs.restore(shownOnStart(await api.listJobs()).map(fromJournal));
+  } catch {
+    // Without the journal the tray still shows this run's jobs.
+  }
+}
+
+function dismiss(j: Job) {
+  state.jobs.dismiss(j.id);
+  void api.forgetJob(j.id).catch(() => undefined);
+}
+
+function startAgain(j: Job) {
+  if (!j.again) return;
+  dismiss(j);
+  startAdd(j.again.paths, j.again.details);
+}
+
+async function showInFolder(j: Job) {
+  if (!j.result) return;
+  try {
+    await api.showInFolder(j.result);
+  } catch (e) {
+    state.jobs.update(j.id, { message: toApiError(e).message });
+  }
+}
+
+function problemList(problems: FileProblem[]): HTMLElement {
+  return h(
+    "details",
+    { class: "job-problems" },
+    h("summary", {}, `Show the ${problems.length === 1 ? "file" : `${problems.length} files`}`),
+    h(
+      "ul",
+      {},
+      problems.map((p) => h("li", {}, h("code", { title: p.path }, p.path), ` ${p.reason}`)),
+    ),
+  );
+}
+
+function actions(j: Job): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (j.state === "running" && !j.elsewhere) {
+    out.push(h("button", { class: "secondary", onclick: () => void api.cancelJob(j.id) }, "Cancel"));
+    return out;
+  }
+  if (j.state === "done" && j.kind === "retrieve" && j.result) {
+    out.push(h("button", { class: "secondary show-in-folder", onclick: () => void showInFolder(j) }, "Show in folder"));
+  }
+  if ((j.state === "interrupted" || j.state === "failed" || j.state === "cancelled") && j.kind === "add" && j.again) {
+    out.push(h("button", { class: j.state === "interrupted" ? "primary start-again" : "secondary start-again", onclick: () => startAgain(j) }, j.state === "interrupted" ? "Start again" : "Try again"));
+  }
+  if (!(j.state === "running" && j.elsewhere)) {
+    out.push(h("button", { class: "link", onclick: () => dismiss(j) }, "Dismiss"));
+  }
+  return out;
 }
 
 export function renderTray(root: HTMLElement) {
@@ -81,6 +135,7 @@ export function renderTray(root: HTMLElement) {
     jobs.map((j) => {
       const pct = j.state === "done" ? 100 : percent(j.bytes, j.bytesTotal);
       const r = rate(j);
+      const live = !j.restored || j.state === "running";
       return h(
         "div",
         { class: `job ${j.state}`, "data-job": j.id, "data-state": j.state, "data-percent": String(pct) },
@@ -90,14 +145,16 @@ export function renderTray(root: HTMLElement) {
           "div",
           { class: "job-line" },
           h("span", { class: "job-phase" }, j.phase),
-          " · ",
-          jobLine(j.bytes, j.bytesTotal, j.files, j.filesTotal),
+          // Counts only while they mean something: not for a job of an earlier
+          // run, another program's, or one that stopped before sending anything.
+          live && !j.elsewhere && (j.state === "running" || j.state === "done" || j.bytes > 0 || j.files > 0)
+            ? ` · ${jobLine(j.bytes, j.bytesTotal, j.files, j.filesTotal)}`
+            : "",
           j.state === "running" && j.bytes > 0 ? ` · ${size(r.perSecond)}/s ${duration(r.secondsLeft)}` : "",
-          j.message ? h("div", { class: `job-message${j.state === "failed" ? " bad-text" : ""}` }, j.message) : null,
+          j.message ? h("div", { class: `job-message${j.state === "failed" || j.state === "interrupted" ? " bad-text" : ""}` }, j.message) : null,
+          j.problems?.length ? problemList(j.problems) : null,
         ),
-        j.state === "running"
-          ? h("button", { class: "secondary", onclick: () => void api.cancelJob(j.id) }, "Cancel")
-          : h("button", { class: "link", onclick: () => state.jobs.dismiss(j.id) }, "Dismiss"),
+        h("div", { class: "job-actions" }, actions(j)),
       );
     }),
   );

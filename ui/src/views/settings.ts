@@ -82,6 +82,22 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       h("dd", {}, h("code", {}, s?.me ?? "")),
       h("dt", {}, "Settings file"),
       h("dd", {}, h("code", {}, s?.config_path ?? "")),
+      s?.connection ? h("dt", {}, "Password") : null,
+      s?.connection ? h("dd", { id: "settings-password-storage", "data-storage": s.password_storage }, passwordWords(s.password_storage, s.keychain_off)) : null,
     ),
   );
+}
+
+/** Where the password is kept, in plain words. */
+export function passwordWords(storage: string, keychainOff: boolean): string {
+  switch (storage) {
+    case "keychain":
+      return "Kept in this computer's keychain (Keychain on a Mac, Credential Manager on Windows, the login keyring on Linux). The command line uses the same one.";
+    case "file":
+      return keychainOff
+        ? "Kept in the settings file above, which only your user account can read, because the keychain is turned off on this computer (CCS_NO_KEYCHAIN)."
+        : "Kept in the settings file above, which only your user account can read, because this computer has no keychain the app can use.";
+    default:
+      return "None saved: the node lets this computer in without one.";
+  }
 }

@@ -9,6 +9,8 @@ use ccs_core::library::{Health, Item};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cancellable;
+use ccs_core::journal::{Ending, JobInputs, JobKind, Journal};
+
 use crate::args::AddArgs;
 use crate::context::Context;
 use crate::out;
@@ -61,6 +63,158 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
             ));
         }
     }
+    let journal = Journal::open_default();
+    let job = start_job(&journal, &a, &metadata);
+    let stored = scan_and_upload(ctx, &a, metadata).await;
+    if let Some(id) = &job {
+        let ending = match &stored {
+            Ok((.., added)) => Ending::Done(added.cid.clone()),
+            Err(CliError::Core(e)) => Ending::from_error(e),
+            Err(e) => Ending::Failed {
+                message: e.message(),
+                problems: Vec::new(),
+            },
+        };
+        if let Err(e) = journal.finish(id, ending) {
+            eprintln!(
+                "{} the job list could not be updated: {e}",
+                out::error_label()
+            );
+        }
+    }
+    if let Err(CliError::Core(Error::ScanProblems {
+        problems, count, ..
+    })) = &stored
+    {
+        for p in problems {
+            eprintln!("  {}: {}", p.path, p.reason);
+        }
+        let more = count.saturating_sub(problems.len() as u64);
+        if more > 0 {
+            eprintln!("  … and {more} more");
+        }
+    }
+    let (node, cluster, scan, options, added) = stored?;
+
+    let mut report = serde_json::json!({
+        "cid": added.cid,
+        "name": options.pin.name,
+        "node": node,
+        "files": scan.files,
+        "folders": scan.folders,
+        "bytes": scan.bytes,
+        "dag_size": added.size,
+        "entries": added.entries,
+        "allocations": added.allocations,
+        "metadata": options.pin.metadata,
+    });
+    if !ctx.json {
+        eprintln!(
+            "Stored \"{}\": {} file{}, {}.",
+            options.pin.name.as_deref().unwrap_or(""),
+            scan.files,
+            if scan.files == 1 { "" } else { "s" },
+            out::size(scan.bytes)
+        );
+        println!("{}", added.cid);
+    }
+    if a.wait {
+        let item = wait_for_copies(ctx, &cluster, &added.cid).await;
+        match item {
+            Ok(item) => {
+                report["copies"] = item.copies.into();
+                report["target"] = item.target.into();
+                if ctx.json {
+                    out::print_json(&report);
+                }
+                if item.health != Health::Ok {
+                    let failed: Vec<String> = item
+                        .partners
+                        .iter()
+                        .filter(|p| p.status.is_error())
+                        .map(|p| format!("{}: {} {}", p.peername, p.status.as_str(), p.error))
+                        .collect();
+                    return Err(CliError::Incomplete(format!(
+                        "Stored, but only {} of {} copies were made ({}). Run `ccs repair` to retry, or `ccs status {}` to check later.",
+                        item.copies,
+                        item.target,
+                        failed.join("; "),
+                        added.cid
+                    )));
+                }
+                if !ctx.json {
+                    eprintln!("All {} copies are in place.", item.copies);
+                }
+            }
+            Err(CliError::Core(Error::Cancelled)) => {
+                if ctx.json {
+                    out::print_json(&report);
+                }
+                return Err(CliError::Incomplete(format!(
+                    "Stopped waiting; {} is stored and copies continue in the background (check with `ccs status {}`).",
+                    added.cid, added.cid
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    } else if ctx.json {
+        out::print_json(&report);
+    }
+    Ok(())
+}
+
+/// Records the add in the job journal (shared with the app); `None` (with a
+/// warning) when the journal cannot be written: the add itself goes ahead.
+fn start_job(
+    journal: &Journal,
+    a: &AddArgs,
+    metadata: &BTreeMap<String, String>,
+) -> Option<String> {
+    let mut metadata = metadata.clone();
+    let inputs = JobInputs {
+        paths: a
+            .paths
+            .iter()
+            .map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect(),
+        title: a.name.clone().unwrap_or_default(),
+        collection: metadata.remove("collection").unwrap_or_default(),
+        description: metadata.remove("description").unwrap_or_default(),
+        metadata,
+        ..Default::default()
+    };
+    match journal.start(None, JobKind::Add, CLIENT, inputs) {
+        Ok(r) => Some(r.id),
+        Err(e) => {
+            eprintln!(
+                "{} this add is not recorded in the job list: {e}",
+                out::error_label()
+            );
+            None
+        }
+    }
+}
+
+type Stored = (
+    String,
+    ClusterClient,
+    ccs_core::ingest::Scan,
+    AddOptions,
+    ccs_core::cluster::AddResult,
+);
+
+/// Pre-scan (every problem listed; nothing is sent when there is one), then
+/// the upload with progress.
+async fn scan_and_upload(
+    ctx: &Context,
+    a: &AddArgs,
+    metadata: BTreeMap<String, String>,
+) -> CliResult<Stored> {
     let (node, cluster) = ctx.cluster()?;
 
     // Pre-scan: what is about to be stored.
@@ -133,71 +287,7 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         Err(e) => return Err(e),
     };
 
-    let mut report = serde_json::json!({
-        "cid": added.cid,
-        "name": options.pin.name,
-        "node": node,
-        "files": scan.files,
-        "folders": scan.folders,
-        "bytes": scan.bytes,
-        "dag_size": added.size,
-        "entries": added.entries,
-        "allocations": added.allocations,
-        "metadata": options.pin.metadata,
-    });
-    if !ctx.json {
-        eprintln!(
-            "Stored \"{}\": {} file{}, {}.",
-            options.pin.name.as_deref().unwrap_or(""),
-            scan.files,
-            if scan.files == 1 { "" } else { "s" },
-            out::size(scan.bytes)
-        );
-        println!("{}", added.cid);
-    }
-    if a.wait {
-        let item = wait_for_copies(ctx, &cluster, &added.cid).await;
-        match item {
-            Ok(item) => {
-                report["copies"] = item.copies.into();
-                report["target"] = item.target.into();
-                if ctx.json {
-                    out::print_json(&report);
-                }
-                if item.health != Health::Ok {
-                    let failed: Vec<String> = item
-                        .partners
-                        .iter()
-                        .filter(|p| p.status.is_error())
-                        .map(|p| format!("{}: {} {}", p.peername, p.status.as_str(), p.error))
-                        .collect();
-                    return Err(CliError::Incomplete(format!(
-                        "Stored, but only {} of {} copies were made ({}). Run `ccs repair` to retry, or `ccs status {}` to check later.",
-                        item.copies,
-                        item.target,
-                        failed.join("; "),
-                        added.cid
-                    )));
-                }
-                if !ctx.json {
-                    eprintln!("All {} copies are in place.", item.copies);
-                }
-            }
-            Err(CliError::Core(Error::Cancelled)) => {
-                if ctx.json {
-                    out::print_json(&report);
-                }
-                return Err(CliError::Incomplete(format!(
-                    "Stopped waiting; {} is stored and copies continue in the background (check with `ccs status {}`).",
-                    added.cid, added.cid
-                )));
-            }
-            Err(e) => return Err(e),
-        }
-    } else if ctx.json {
-        out::print_json(&report);
-    }
-    Ok(())
+    Ok((node, cluster, scan, options, added))
 }
 
 /// Polls the status until the target number of copies is pinned, or a

@@ -4,6 +4,7 @@ mod add;
 mod get;
 mod invite;
 mod items;
+mod jobs;
 mod network;
 mod setup;
 
@@ -19,6 +20,7 @@ pub async fn run(cli: Cli) -> CliResult {
     match &cli.command {
         Command::Completions { shell } => return setup::completions(*shell),
         Command::Invite(a) => return invite::run(cli.global.cluster_peername.as_deref(), a),
+        Command::Jobs => return jobs::run(cli.global.json),
         Command::Create { output } => {
             return setup::create(cli.global.cluster_peername.as_deref(), output.as_deref());
         }
@@ -50,7 +52,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Completions { .. }
         | Command::Create { .. }
         | Command::Clone { .. }
-        | Command::Invite(_) => Ok(()),
+        | Command::Invite(_)
+        | Command::Jobs => Ok(()),
     }
 }
 

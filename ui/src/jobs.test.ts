@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { JobEntry } from "./bindings";
+import { RESTORED_SHOWN, closeQuestion, fromJournal, shownOnStart } from "./jobs";
+
+function entry(over: Partial<JobEntry>): JobEntry {
+  return {
+    id: "add-1",
+    kind: "add",
+    state: "done",
+    this_run: false,
+    client: "ccs-app/0.1.0",
+    inputs: { paths: ["/scans/Letters 1901"], title: "", collection: "Parish", description: "", cid: "", destination: "" },
+    started_at: "2026-11-25T10:00:00.000Z",
+    ended_at: null,
+    result: null,
+    message: null,
+    problems: [],
+    ...over,
+  };
+}
+
+describe("jobs from the journal", () => {
+  it("an interrupted add says nothing was stored and can start again with the same details", () => {
+    const j = fromJournal(entry({ state: "interrupted" }));
+    expect(j.state).toBe("interrupted");
+    expect(j.title).toBe("Letters 1901");
+    expect(j.message).toContain("nothing was stored");
+    expect(j.again).toEqual({ paths: ["/scans/Letters 1901"], details: { title: "", collection: "Parish", description: "" } });
+  });
+
+  it("a running job of another program is not this app's to cancel or count", () => {
+    const j = fromJournal(entry({ state: "running", this_run: false }));
+    expect(j.elsewhere).toBe(true);
+    expect(j.phase).toBe("Running in another program");
+  });
+
+  it("a finished retrieval names where it went", () => {
+    const j = fromJournal(entry({ kind: "retrieve", inputs: { ...entry({}).inputs, destination: "/home/a/Letters" }, result: "/home/a/Letters" }));
+    expect(j.title).toBe('Saving "Letters"');
+    expect(j.message).toBe("Saved to /home/a/Letters");
+  });
+
+  it("on start shows every interrupted job and only the newest others", () => {
+    const many = Array.from({ length: 20 }, (_, i) => entry({ id: `d${i}` }));
+    const shown = shownOnStart([...many, entry({ id: "old-interrupted", state: "interrupted" })]);
+    expect(shown.length).toBe(RESTORED_SHOWN + 1);
+    expect(shown[0].id).toBe("old-interrupted");
+  });
+});
+
+describe("the question before closing", () => {
+  it("counts uploads and retrievals in words", () => {
+    expect(closeQuestion(2, 0)).toBe("2 uploads are still running. If you close, they stop; you can start them again next time.");
+    expect(closeQuestion(1, 0)).toBe("1 upload is still running. If you close, it stops; you can start it again next time.");
+    expect(closeQuestion(1, 1)).toBe("1 upload and 1 retrieval are still running. If you close, they stop; you can start them again next time.");
+  });
+});
