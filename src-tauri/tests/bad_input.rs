@@ -27,7 +27,7 @@ use ccs_tests::{DaemonKind, pseudo_random, start_testnet};
 use serde_json::{Value, json};
 use tauri::Manager;
 
-use common::{app, call, capture};
+use common::{IGNORED_CHANNEL, app, call, capture};
 
 const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
 const UNKNOWN_CID: &str = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
@@ -378,7 +378,7 @@ async fn the_app_bad_input_catalogue() {
         case("connection", "save a closed port", ipc("save_connection", connect("http://127.0.0.1:9", "x")), Expect::Refused("unreachable")).untouched(&config),
         case("connection", "test kubo's swarm port (not HTTP)", ipc("test_connection", connect(&format!("http://127.0.0.1:{}", peer1.ports.kubo_swarm), "x")), Expect::Refused("interrupted")),
         case("connection", "test an address that is not one", ipc("test_connection", connect("http://exa mple:port/", "x")), Expect::Refused("invalid_input")),
-        case("connection", "settings file that is not TOML", async { call(&broken_win, "list_library", json!({})) }, Expect::Refused("config")).untouched(&broken_settings),
+        case("connection", "settings file that is not TOML", async { call(&broken_win, "list_library", json!({"onBatch": IGNORED_CHANNEL})) }, Expect::Refused("config")).untouched(&broken_settings),
         // Content IDs.
         case("cids", "item detail of garbage", ipc("item_detail", json!({"cid": "hello"})), Expect::Refused("invalid_input")).known_bug("item_detail sends a CID that is not one to the cluster and shows its decoding error as node_error, blaming the node", Some("node_error")),
         case("cids", "remove garbage", ipc("remove_item", json!({"cid": "zzzz"})), Expect::Refused("invalid_input")).known_bug("remove_item sends a CID that is not one to the cluster and shows its decoding error as node_error, blaming the node", Some("node_error")),
@@ -486,7 +486,7 @@ async fn the_app_bad_input_catalogue() {
             case(
                 "down",
                 "library while the cluster peer is down",
-                ipc("list_library", json!({})),
+                ipc("list_library", json!({"onBatch": IGNORED_CHANNEL})),
                 Expect::Refused("unreachable"),
             ),
             case(
