@@ -69,7 +69,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("Could not write \"{}\" ({source}). Check free space and permissions, then try again.", path.display())]
+    #[error("{}", write_message(path, source))]
     Write {
         path: PathBuf,
         #[source]
@@ -109,6 +109,29 @@ pub enum Error {
         "No partner could send {cid} ({detail}). Check that the partners holding it are online, then try again."
     )]
     Unavailable { cid: String, detail: String },
+}
+
+/// A full disk gets its own words (and names the folder, not the temporary
+/// file being written); any other write failure keeps the generic advice.
+fn write_message(path: &std::path::Path, source: &std::io::Error) -> String {
+    if source.raw_os_error() == Some(28) {
+        // Name the folder the person chose, above any temporary sibling
+        // (`.NAME.partial-…`) that retrieval writes into first.
+        let temp = path.ancestors().find(|a| {
+            a.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') && n.contains(".partial-"))
+        });
+        let dir = temp.unwrap_or(path).parent().unwrap_or(path);
+        return format!(
+            "The disk holding \"{}\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again.",
+            dir.display()
+        );
+    }
+    format!(
+        "Could not write \"{}\" ({source}). Check free space and permissions, then try again.",
+        path.display()
+    )
 }
 
 impl Error {
