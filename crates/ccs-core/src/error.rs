@@ -214,4 +214,26 @@ mod tests {
             assert!(!e.code().is_empty());
         }
     }
+
+    #[test]
+    fn a_full_disk_is_named_as_such_with_the_chosen_folder() {
+        let full = Error::Write {
+            path: PathBuf::from("/media/usb/letters/.scans.partial-0a1b2c3d/box 1/a.tif"),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        assert_eq!(
+            full.to_string(),
+            "The disk holding \"/media/usb/letters\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again."
+        );
+        assert_eq!(full.code(), "write_failed");
+        let denied = Error::Write {
+            path: PathBuf::from("/media/usb/a.tif"),
+            source: std::io::Error::from_raw_os_error(13),
+        };
+        assert!(
+            denied
+                .to_string()
+                .starts_with("Could not write \"/media/usb/a.tif\"")
+        );
+    }
 }
