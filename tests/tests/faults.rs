@@ -319,7 +319,16 @@ async fn kubo_restarted_and_a_partner_offline_then_back_recover_without_manual_s
         !p3.error.is_empty(),
         "no error text for the offline partner"
     );
-    // What the person sees: `ccs peers` names it offline, `ccs health` fails.
+    // What the person sees: `ccs status` shows the partner's error and the
+    // copies short of target, `ccs peers` names it offline, `ccs health` fails.
+    let (code, out, _) = ccs(&net, &["status", &items[0]]);
+    assert_eq!(code, 0);
+    assert!(out.contains("copies 2 of 3 (error)"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("peer3") && l.contains("cluster_error")),
+        "{out}"
+    );
     let (code, out, _) = ccs(&net, &["peers"]);
     assert_eq!(code, 0);
     assert!(
