@@ -70,6 +70,14 @@ async fn the_bootstrap_gone_for_good_members_go_on_and_a_new_partner_joins() {
     let acme = boot.clone_for("acme", "bootstrap").unwrap();
     let beta = boot.clone_for("beta", "bootstrap").unwrap();
     let acme_file = write_file(work.path(), "acme", &acme);
+    // The recovery setting the fault suites' bounds rest on is in the files.
+    assert!(
+        boot.render().contains(&format!(
+            "CLUSTER_PINRECOVERINTERVAL: {}s",
+            ccs_core::deploy::PIN_RECOVER_INTERVAL_SECS
+        )),
+        "the generated file does not set the pin recovery interval"
+    );
     let files = vec![
         write_file(work.path(), "bootstrap", &boot),
         acme_file.clone(),
