@@ -21,6 +21,10 @@ pub const TAILNET_ADDR_VAR: &str = "$TAILNET_ADDR";
 /// generate joins the same store.
 pub const CRDT_CLUSTER_NAME: &str = "community-cloud-storage";
 
+/// `CLUSTER_CRDT_REPAIRINTERVAL`: how often a peer whose copy of the shared
+/// pinset missed an update repairs it.
+pub const CRDT_REPAIR_INTERVAL: &str = "5m";
+
 /// `CLUSTER_PINRECOVERINTERVAL` in seconds: how often each cluster peer
 /// retries its own failed pins without anyone asking.
 pub const PIN_RECOVER_INTERVAL_SECS: u64 = 60;
@@ -235,6 +239,12 @@ impl ClusterPeerSettings {
             ("CLUSTER_LISTENMULTIADDRESS", self.listen.join(",")),
             ("CLUSTER_CRDT_CLUSTERNAME", CRDT_CLUSTER_NAME.into()),
             ("CLUSTER_CRDT_TRUSTEDPEERS", CRDT_TRUSTED_PEERS.into()),
+            // When a peer fails to fetch an update of the shared pinset (seen
+            // under load: "error getting delta: context deadline exceeded"),
+            // go-ds-crdt marks its store dirty and walks the pinset's history
+            // to repair it on this interval, only while dirty. The default
+            // (1h) left that peer missing a pin for up to an hour.
+            ("CLUSTER_CRDT_REPAIRINTERVAL", CRDT_REPAIR_INTERVAL.into()),
             ("CLUSTER_MDNSINTERVAL", "0s".into()),
             ("CLUSTER_DISABLEREPINNING", "false".into()),
             // How often a peer retries its failed pins on its own. The
