@@ -77,7 +77,14 @@ pub const IGNORED_CHANNEL: &str = "__CHANNEL__:1";
 /// (its last batch marked), then the states (their last batch marked).
 pub async fn library(app: &App<MockRuntime>) -> Result<Vec<Value>, Value> {
     use tauri::Manager;
-    let (ch, seen) = capture::<Value>();
+    let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = seen.clone();
+    let ch = Channel::<ccs_app::dto::LibraryBatch>::new(move |body: InvokeResponseBody| {
+        sink.lock()
+            .unwrap()
+            .push(body.deserialize::<Value>().unwrap());
+        Ok(())
+    });
     let listed = ccs_app::commands::list_library(app.state::<AppState>(), ch)
         .await
         .map_err(|e| serde_json::to_value(e).unwrap())?;
