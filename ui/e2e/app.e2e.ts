@@ -392,6 +392,48 @@ describe("the desktop app against a real testnet", () => {
     expect(await s.execute("return !document.querySelector(\"[data-job='add-earlier']\")")).toBe(true);
   });
 
+  it("an add running when the app is killed shows as interrupted on the next start, never as stored", async () => {
+    const big = path.join(work, "Oral history tapes.wav");
+    const fd = fs.openSync(big, "w");
+    for (let i = 0; i < 48; i++) fs.writeSync(fd, randomBytes(8 << 20));
+    fs.closeSync(fd);
+    await click("#nav-add");
+    willPick(big);
+    await click("#add-pick-files");
+    await s.waitFor("return document.querySelector('#add-picked')?.textContent.includes(arguments[0])", [big]);
+    await type("#add-title", "Oral history tapes");
+    await click("#add-start");
+    await s.waitFor(
+      "const j = [...document.querySelectorAll('.job')].find(j => j.textContent.includes('Oral history tapes')); return j && j.dataset.state === 'running' && Number(j.dataset.percent) > 0",
+      [],
+      60_000,
+      "the upload to be under way",
+    );
+    // SIGKILL: no handler runs, exactly as when the computer loses power.
+    const base = path.basename(appBin);
+    const pids = fs.readdirSync("/proc").filter((d) => {
+      try {
+        return /^\d+$/.test(d) && path.basename(fs.readlinkSync(`/proc/${d}/exe`)) === base;
+      } catch {
+        return false;
+      }
+    });
+    expect(pids.length).toBe(1);
+    process.kill(Number(pids[0]), "SIGKILL");
+    await s.end();
+    await sleep(1000);
+    s = await Session.start(`http://127.0.0.1:${port}`, appBin);
+    const job = await s.find(".job[data-state='interrupted']", 30_000);
+    expect(await job.text()).toContain("Oral history tapes");
+    expect(
+      await s.execute(
+        "return [...document.querySelectorAll('.job')].some(j => j.textContent.includes('Oral history tapes') && j.dataset.state === 'done')",
+      ),
+    ).toBe(false);
+    await shot("15-killed-during-upload");
+    fs.rmSync(big);
+  });
+
   it("removes the item after a confirmation naming it", async () => {
     await click(`[data-cid='${cid}']`);
     await click("#detail-remove");
