@@ -21,6 +21,8 @@ pub fn typescript() -> String {
         ItemHealth::decl(),
         PartnerStatus::decl(),
         LibraryItem::decl(),
+        LibraryPhase::decl(),
+        LibraryBatch::decl(),
         Partner::decl(),
         AddDetails::decl(),
         AddPhase::decl(),

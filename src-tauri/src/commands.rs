@@ -116,21 +116,92 @@ pub async fn save_connection(
     Ok(report)
 }
 
+/// Streams the library in two passes over `on_batch`: the pinset first (it
+/// streams straight from the node's own state, so rows show within moments
+/// even for 100,000 items), then every item again with the partners' states
+/// (the cluster answers that only once every partner has sent its whole list).
+/// Returns how many items were listed.
 #[tauri::command]
-pub async fn list_library(state: State<'_, AppState>) -> AppResult<Vec<LibraryItem>> {
+pub async fn list_library(
+    state: State<'_, AppState>,
+    on_batch: Channel<LibraryBatch>,
+) -> AppResult<usize> {
     let (_, _, profile) = state.node()?;
-    let all = profile
-        .cluster()?
-        .status_all(None)
-        .await?
-        .collect_vec()
-        .await?;
-    Ok(all
-        .into_iter()
-        .map(Item::from_status)
-        .filter(|i| i.health != Health::Absent)
-        .map(Into::into)
-        .collect())
+    let client = profile.cluster()?;
+    let members = client.id().await?.cluster_peers.len().max(1);
+
+    let mut batch = Batcher::new(&on_batch, LibraryPhase::Pinset);
+    let mut pins = client.allocations().await?;
+    let mut listed = 0usize;
+    while let Some(pin) = pins.next().await {
+        batch.push(Item::from_pin(pin?, members).into());
+        listed += 1;
+    }
+    batch.finish();
+
+    let mut batch = Batcher::new(&on_batch, LibraryPhase::Status);
+    let mut statuses = client.status_all(None).await?;
+    while let Some(status) = statuses.next().await {
+        let item = Item::from_status(status?);
+        if item.health != Health::Absent {
+            batch.push(item.into());
+        }
+    }
+    batch.finish();
+    Ok(listed)
+}
+
+/// Groups library items into batches: the first as soon as it has a screenful,
+/// then at most one per [`LIBRARY_BATCH_INTERVAL`], and always a last one.
+struct Batcher<'a> {
+    channel: &'a Channel<LibraryBatch>,
+    phase: LibraryPhase,
+    items: Vec<LibraryItem>,
+    throttle: Throttle,
+    sent_any: bool,
+}
+
+/// Rows that fill the window: enough for the first paint.
+const FIRST_BATCH: usize = 100;
+const LIBRARY_BATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl<'a> Batcher<'a> {
+    fn new(channel: &'a Channel<LibraryBatch>, phase: LibraryPhase) -> Self {
+        Self {
+            channel,
+            phase,
+            items: Vec::new(),
+            throttle: Throttle::new(LIBRARY_BATCH_INTERVAL),
+            sent_any: false,
+        }
+    }
+
+    fn push(&mut self, item: LibraryItem) {
+        self.items.push(item);
+        let due = if self.sent_any {
+            self.throttle.ready()
+        } else {
+            self.items.len() >= FIRST_BATCH && self.throttle.ready()
+        };
+        if due {
+            self.send(false);
+        }
+    }
+
+    fn finish(mut self) {
+        self.send(true);
+    }
+
+    fn send(&mut self, last: bool) {
+        self.sent_any = true;
+        // Fails only when the page that asked has gone (window closed or
+        // reloaded); nobody is left to show the rows to.
+        let _ = self.channel.send(LibraryBatch {
+            phase: self.phase,
+            items: std::mem::take(&mut self.items),
+            last,
+        });
+    }
 }
 
 /// The CID a person gave, trimmed, or `invalid_input` when it is not one:

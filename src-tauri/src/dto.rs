@@ -124,6 +124,8 @@ pub enum ItemHealth {
     UnderReplicated,
     Error,
     Absent,
+    /// Listed from the pinset; the partners' states are still on their way.
+    Checking,
 }
 
 impl From<Health> for ItemHealth {
@@ -134,6 +136,7 @@ impl From<Health> for ItemHealth {
             Health::UnderReplicated => ItemHealth::UnderReplicated,
             Health::Error => ItemHealth::Error,
             Health::Absent => ItemHealth::Absent,
+            Health::Checking => ItemHealth::Checking,
         }
     }
 }
@@ -194,6 +197,25 @@ impl From<Item> for LibraryItem {
             metadata: i.metadata,
         }
     }
+}
+
+/// Which pass of [`crate::commands::list_library`] a batch belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LibraryPhase {
+    /// Every stored item, from the pinset (fast; states still "checking").
+    Pinset,
+    /// The same items again with every partner's state.
+    Status,
+}
+
+/// Part of the library, sent while it loads so the first rows show at once.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LibraryBatch {
+    pub phase: LibraryPhase,
+    pub items: Vec<LibraryItem>,
+    /// The last batch of its phase.
+    pub last: bool,
 }
 
 /// One member of the network as the Partners screen shows it.

@@ -27,7 +27,7 @@ use ccs_tests::{DaemonKind, pseudo_random, start_testnet};
 use serde_json::{Value, json};
 use tauri::Manager;
 
-use common::{app, call, capture};
+use common::{IGNORED_CHANNEL, app, call, capture};
 
 const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
 const UNKNOWN_CID: &str = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
@@ -423,7 +423,13 @@ async fn the_app_bad_input_catalogue() {
         case(
             "connection",
             "settings file that is not TOML",
-            async { call(&broken_win, "list_library", json!({})) },
+            async {
+                call(
+                    &broken_win,
+                    "list_library",
+                    json!({"onBatch": IGNORED_CHANNEL}),
+                )
+            },
             Expect::Refused("config"),
         )
         .untouched(&broken_settings),
@@ -719,7 +725,7 @@ async fn the_app_bad_input_catalogue() {
             case(
                 "down",
                 "library while the cluster peer is down",
-                ipc("list_library", json!({})),
+                ipc("list_library", json!({"onBatch": IGNORED_CHANNEL})),
                 Expect::Refused("unreachable"),
             ),
             case(

@@ -15,7 +15,7 @@ use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::json;
 use tauri::Manager;
 
-use common::{app, call, capture};
+use common::{app, call, capture, library};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
@@ -37,7 +37,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
 
     // Not connected yet: a plain error, not a crash.
     assert!(call(&w, "settings", json!({})).unwrap()["connection"].is_null());
-    let err = call(&w, "list_library", json!({})).unwrap_err();
+    let err = library(&app).await.unwrap_err();
     assert_eq!(err["code"], "not_connected");
     assert!(err["message"].as_str().unwrap().contains("Settings"));
 
@@ -133,10 +133,8 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     // The library lists it by title, with provenance, until every partner holds it.
     let deadline = Instant::now() + Duration::from_secs(120);
     let item = loop {
-        let lib = call(&w, "list_library", json!({})).unwrap();
+        let lib = library(&app).await.unwrap();
         let it = lib
-            .as_array()
-            .unwrap()
             .iter()
             .find(|i| i["cid"] == added.cid.as_str())
             .cloned()
@@ -249,18 +247,18 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
             .iter()
             .all(|p| p.phase != AddPhase::Done)
     );
-    let lib = call(&w, "list_library", json!({})).unwrap();
-    assert_eq!(lib.as_array().unwrap().len(), 1, "{lib}");
+    let lib = library(&app).await.unwrap();
+    assert_eq!(lib.len(), 1, "{lib:?}");
 
     // Remove: gone from the library.
     call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let lib = call(&w, "list_library", json!({})).unwrap();
-        if lib.as_array().unwrap().is_empty() {
+        let lib = library(&app).await.unwrap();
+        if lib.is_empty() {
             break;
         }
-        assert!(Instant::now() < deadline, "still listed: {lib}");
+        assert!(Instant::now() < deadline, "still listed: {lib:?}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }

@@ -26,7 +26,7 @@ use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::{Value, json};
 use tauri::Manager;
 
-use common::{app_with_journal, call, capture};
+use common::{app_with_journal, call, capture, library};
 
 const INSIDE: &str = "CCS_TEST_INSIDE_DBUS";
 
@@ -135,7 +135,7 @@ async fn inside() {
         assert_eq!(s["keychain_off"], false);
     }
     let (app, w) = app_with_journal(&config, &journal);
-    assert!(call(&w, "list_library", json!({})).unwrap().is_array());
+    assert!(library(&app).await.is_ok());
     assert_eq!(
         call(&w, "settings", json!({})).unwrap()["password_storage"],
         "keychain"

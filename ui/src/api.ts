@@ -15,6 +15,7 @@ import type {
   InviteInput,
   JobEntry,
   InviteOutcome,
+  LibraryBatch,
   LibraryItem,
   Partner,
   PickRequest,
@@ -62,7 +63,8 @@ export const api = {
   settings: () => call<Settings>("settings"),
   testConnection: (input: ConnectInput) => call<ConnectionReport>("test_connection", { input }),
   saveConnection: (input: ConnectInput) => call<ConnectionReport>("save_connection", { input }),
-  listLibrary: () => call<LibraryItem[]>("list_library"),
+  /** Streams the library: the pinset first, then the same items with every partner's state. Resolves to the item count. */
+  listLibrary: (onBatch: (b: LibraryBatch) => void) => call<number>("list_library", { onBatch: channel(onBatch) }),
   itemDetail: (cid: string) => call<LibraryItem>("item_detail", { cid }),
   listPartners: () => call<Partner[]>("list_partners"),
   addItems: (job: string, paths: string[], details: AddDetails, onProgress: (p: AddProgress) => void) =>

@@ -12,6 +12,8 @@ export const state = {
   items: [] as LibraryItem[],
   libraryError: null as ApiError | null,
   libraryLoaded: false,
+  /** False while the first load is still receiving the pinset. */
+  libraryComplete: false,
   /** Paths chosen (picked or dropped) for the next add. */
   pending: [] as string[],
   jobs: new Jobs(),

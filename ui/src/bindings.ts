@@ -44,11 +44,19 @@ export type ConnectionReport = { node: string, cluster_api: string, version: str
  */
 members: number, };
 
-export type ItemHealth = "ok" | "pinning" | "under_replicated" | "error" | "absent";
+export type ItemHealth = "ok" | "pinning" | "under_replicated" | "error" | "absent" | "checking";
 
 export type PartnerStatus = { peer_id: string, peername: string, status: string, error: string, timestamp: string, };
 
 export type LibraryItem = { cid: string, name: string, size: number | null, added_at: string | null, added_by: string | null, copies: number, target: number, health: ItemHealth, partners: Array<PartnerStatus>, metadata: { [key in string]?: string }, };
+
+export type LibraryPhase = "pinset" | "status";
+
+export type LibraryBatch = { phase: LibraryPhase, items: Array<LibraryItem>, 
+/**
+ * The last batch of its phase.
+ */
+last: boolean, };
 
 export type Partner = { peer_id: string, name: string, 
 /**

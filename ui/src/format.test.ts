@@ -67,6 +67,7 @@ describe("format", () => {
     expect(copies({ copies: 3, target: 3 })).toEqual({ label: "3 of 3 copies", tone: "ok" });
     expect(copies({ copies: 2, target: 3 })).toEqual({ label: "2 of 3 copies", tone: "warn" });
     expect(copies({ copies: 0, target: 3 })).toEqual({ label: "0 copies", tone: "bad" });
+    expect(copies({ copies: 0, target: 3, health: "checking" })).toEqual({ label: "Checking…", tone: "muted" });
   });
 
   it("job lines and percentages", () => {

@@ -75,7 +75,11 @@ export function partnerStatus(status: string): { label: string; tone: Tone } {
 }
 
 /** "3 of 3 copies" with its colour. */
-export function copies(item: Pick<LibraryItem, "copies" | "target">): { label: string; tone: Tone } {
+export function copies(item: Pick<LibraryItem, "copies" | "target"> & { health?: ItemHealth }): {
+  label: string;
+  tone: Tone;
+} {
+  if (item.health === "checking") return { label: "Checking…", tone: "muted" };
   if (item.copies === 0) return { label: "0 copies", tone: "bad" };
   const label = `${item.copies} of ${item.target} ${item.target === 1 ? "copy" : "copies"}`;
   return { label, tone: item.copies >= item.target ? "ok" : "warn" };
@@ -93,6 +97,8 @@ export function healthWords(h: ItemHealth): string {
       return "A partner reports a problem";
     case "absent":
       return "No partner holds it";
+    case "checking":
+      return "Asking the partners…";
   }
 }
 
@@ -114,7 +120,7 @@ export function view(
       case "attention":
         return i.health === "error" || i.health === "under_replicated";
       case "under":
-        return i.copies < i.target;
+        return i.health !== "checking" && i.copies < i.target;
       case "mine":
         return i.added_by === opts.me;
       default:

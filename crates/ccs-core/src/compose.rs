@@ -831,6 +831,7 @@ mod tests {
             "/ip4/127.0.0.1/tcp/9095"
         );
         assert_eq!(cenv["CLUSTER_MDNSINTERVAL"], "0s");
+        assert_eq!(cenv["CLUSTER_CRDT_REPAIRINTERVAL"], "5m");
         // The listen addresses are set by the start script from the tailnet address.
         assert!(!cenv.contains_key("CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS"));
         assert!(text.contains(

@@ -21,6 +21,14 @@ pub const TAILNET_ADDR_VAR: &str = "$TAILNET_ADDR";
 /// generate joins the same store.
 pub const CRDT_CLUSTER_NAME: &str = "community-cloud-storage";
 
+/// `CLUSTER_CRDT_REPAIRINTERVAL`: how often a peer whose copy of the shared
+/// pinset missed an update repairs it.
+pub const CRDT_REPAIR_INTERVAL: &str = "5m";
+
+/// `CLUSTER_PINRECOVERINTERVAL` in seconds: how often each cluster peer
+/// retries its own failed pins without anyone asking.
+pub const PIN_RECOVER_INTERVAL_SECS: u64 = 60;
+
 /// Trust model: holding the cluster secret is membership. With `*` a partner
 /// invited later can add content that every member pins, without anyone
 /// editing the other members' files; a partner is removed by rotating the
@@ -56,20 +64,47 @@ impl NetworkSecrets {
     /// Fresh secrets from the operating system's CSPRNG.
     pub fn generate() -> Self {
         let hex32 = || hex::encode(random_bytes::<32>());
-        Self {
+        let s = Self {
             cluster_secret: hex32(),
             swarm_key: hex32(),
             rest_api: Credentials {
                 username: "ccs-admin".into(),
                 password: hex::encode(random_bytes::<24>()),
             },
-        }
+        };
+        audit_secrets(&[&s.cluster_secret, &s.swarm_key, &s.rest_api.password]);
+        s
     }
 
     /// The contents of kubo's `$IPFS_PATH/swarm.key`.
     pub fn swarm_key_file(&self) -> String {
         format!("/key/swarm/psk/1.0.0/\n/base16/\n{}\n", self.swarm_key)
     }
+}
+
+/// The test suite's secrets audit: in debug builds only, when
+/// `CCS_SECRETS_AUDIT` names a file, each secret made here is appended to it
+/// (one a line, file mode 0600), so that `scripts/test.sh` can check that none
+/// of them appears in the suite's output or in any daemon log. Release builds
+/// (what people install) never read the variable.
+pub fn audit_secrets(secrets: &[&str]) {
+    #[cfg(all(debug_assertions, unix))]
+    if let Some(path) = std::env::var_os("CCS_SECRETS_AUDIT").filter(|p| !p.is_empty()) {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+        {
+            for s in secrets {
+                let _ = writeln!(f, "{s}");
+            }
+        }
+    }
+    #[cfg(not(all(debug_assertions, unix)))]
+    let _ = secrets;
 }
 
 /// Bytes from the operating system's CSPRNG.
@@ -204,8 +239,22 @@ impl ClusterPeerSettings {
             ("CLUSTER_LISTENMULTIADDRESS", self.listen.join(",")),
             ("CLUSTER_CRDT_CLUSTERNAME", CRDT_CLUSTER_NAME.into()),
             ("CLUSTER_CRDT_TRUSTEDPEERS", CRDT_TRUSTED_PEERS.into()),
+            // When a peer fails to fetch an update of the shared pinset (seen
+            // under load: "error getting delta: context deadline exceeded"),
+            // go-ds-crdt marks its store dirty and walks the pinset's history
+            // to repair it on this interval, only while dirty. The default
+            // (1h) left that peer missing a pin for up to an hour.
+            ("CLUSTER_CRDT_REPAIRINTERVAL", CRDT_REPAIR_INTERVAL.into()),
             ("CLUSTER_MDNSINTERVAL", "0s".into()),
             ("CLUSTER_DISABLEREPINNING", "false".into()),
+            // How often a peer retries its failed pins on its own. The
+            // default (12m) left a pin that failed while the local kubo was
+            // restarting in error for up to 12 minutes; a retry every minute
+            // costs one local pin listing (tests/tests/faults.rs measures it).
+            (
+                "CLUSTER_PINRECOVERINTERVAL",
+                PIN_RECOVER_INTERVAL_SECS.to_string() + "s",
+            ),
             (
                 "CLUSTER_REPLICATIONFACTORMIN",
                 self.replication_min.to_string(),

@@ -69,7 +69,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("Could not write \"{}\" ({source}). Check free space and permissions, then try again.", path.display())]
+    #[error("{}", write_message(path, source))]
     Write {
         path: PathBuf,
         #[source]
@@ -123,6 +123,29 @@ pub enum Error {
         first: Box<Error>,
         problems: Vec<crate::ingest::Problem>,
     },
+}
+
+/// A full disk gets its own words (and names the folder, not the temporary
+/// file being written); any other write failure keeps the generic advice.
+fn write_message(path: &std::path::Path, source: &std::io::Error) -> String {
+    if source.raw_os_error() == Some(28) {
+        // Name the folder the person chose, above any temporary sibling
+        // (`.NAME.partial-…`) that retrieval writes into first.
+        let temp = path.ancestors().find(|a| {
+            a.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') && n.contains(".partial-"))
+        });
+        let dir = temp.unwrap_or(path).parent().unwrap_or(path);
+        return format!(
+            "The disk holding \"{}\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again.",
+            dir.display()
+        );
+    }
+    format!(
+        "Could not write \"{}\" ({source}). Check free space and permissions, then try again.",
+        path.display()
+    )
 }
 
 impl Error {
@@ -205,5 +228,27 @@ mod tests {
             assert!(!m.contains('\n'), "{m}");
             assert!(!e.code().is_empty());
         }
+    }
+
+    #[test]
+    fn a_full_disk_is_named_as_such_with_the_chosen_folder() {
+        let full = Error::Write {
+            path: PathBuf::from("/media/usb/letters/.scans.partial-0a1b2c3d/box 1/a.tif"),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        assert_eq!(
+            full.to_string(),
+            "The disk holding \"/media/usb/letters\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again."
+        );
+        assert_eq!(full.code(), "write_failed");
+        let denied = Error::Write {
+            path: PathBuf::from("/media/usb/a.tif"),
+            source: std::io::Error::from_raw_os_error(13),
+        };
+        assert!(
+            denied
+                .to_string()
+                .starts_with("Could not write \"/media/usb/a.tif\"")
+        );
     }
 }

@@ -36,10 +36,12 @@ impl NodeIdentity {
         let bytes = key
             .to_protobuf_encoding()
             .unwrap_or_else(|_| unreachable!("Ed25519 keys always encode"));
-        Self {
+        let id = Self {
             peer_id: key.public().to_peer_id().to_base58(),
             private_key: BASE64.encode(bytes),
-        }
+        };
+        crate::deploy::audit_secrets(&[&id.private_key]);
+        id
     }
 
     /// Reads an identity back from its private key, checking that it decodes

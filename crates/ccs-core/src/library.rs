@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cluster::{GlobalPinInfo, TrackerStatus};
+use crate::cluster::{GlobalPinInfo, Pin, TrackerStatus};
 use crate::provenance::Provenance;
 
 /// One partner's state for one item.
@@ -33,6 +33,9 @@ pub enum Health {
     Error,
     /// No partner tracks it (removed, or never added).
     Absent,
+    /// Known to be stored, but the partners' states have not arrived yet
+    /// (the library lists the pinset first; see [`Item::from_pin`]).
+    Checking,
 }
 
 impl Health {
@@ -43,6 +46,7 @@ impl Health {
             Health::UnderReplicated => "under_replicated",
             Health::Error => "error",
             Health::Absent => "absent",
+            Health::Checking => "checking",
         }
     }
 }
@@ -116,6 +120,35 @@ impl Item {
             health,
             partners,
             metadata: s.metadata,
+        }
+    }
+
+    /// An item from the pinset alone, before anyone's state is known. The
+    /// cluster's global status only answers once every partner has sent its
+    /// whole list (seconds for a large pinset); the pinset streams at once, so
+    /// a library can show every item first and fill in the states after.
+    /// `members` is the number of partners (the target when the pin is
+    /// allocated to every partner).
+    pub fn from_pin(p: Pin, members: usize) -> Self {
+        let prov = Provenance::from_metadata(&p.metadata);
+        let target = if p.allocations.is_empty() || p.replication_factor_max < 0 {
+            members.max(p.allocations.len())
+        } else {
+            p.allocations.len()
+        };
+        Item {
+            cid: p.cid,
+            name: p.name,
+            size: prov.bytes,
+            added_at: prov.added_at.or_else(|| {
+                (!p.timestamp.is_empty() && !p.timestamp.starts_with("0001")).then_some(p.timestamp)
+            }),
+            added_by: prov.added_by,
+            copies: 0,
+            target,
+            health: Health::Checking,
+            partners: Vec::new(),
+            metadata: p.metadata,
         }
     }
 

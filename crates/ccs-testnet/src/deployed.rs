@@ -41,6 +41,14 @@ impl ComposeHost {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TestnetError::io("read a compose file", path, e))?;
         let node = NodeFile::parse(&text)?;
+        // Files written by another process (the CLI under test) are audited too.
+        ccs_core::deploy::audit_secrets(&[
+            &node.secrets.cluster_secret,
+            &node.secrets.swarm_key,
+            &node.secrets.rest_api.password,
+            &node.kubo_identity.private_key,
+            &node.cluster_identity.private_key,
+        ]);
         let out = Command::new("docker-compose")
             .arg("-f")
             .arg(path)

@@ -12,6 +12,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod connlog;
 pub mod daemons;
 pub mod deployed;
 
@@ -92,6 +93,9 @@ pub struct TestnetOptions {
     /// Deployed mode: run these generated compose files, each as a separate
     /// host in its own network namespace (needs root). `peers` is ignored.
     pub compose_files: Vec<PathBuf>,
+    /// Deployed mode: record every member's traffic for the whole run
+    /// ([`connlog`]); read it with [`Testnet::connection_record`].
+    pub record_connections: bool,
 }
 
 impl TestnetOptions {
@@ -103,6 +107,7 @@ impl TestnetOptions {
             ready_timeout: Duration::from_secs(120),
             monitor_ping_interval: "2s".into(),
             compose_files: Vec::new(),
+            record_connections: false,
         }
     }
 }
@@ -208,6 +213,8 @@ struct Deployed {
     tag: String,
     /// Per peer: its namespace and its compose file as deployed.
     hosts: Vec<(String, ComposeHost)>,
+    /// Addresses of the members (not of outsiders).
+    members: Vec<String>,
 }
 
 /// Asks a kubo node for its connections: over HTTP on loopback, or with the
@@ -443,6 +450,7 @@ impl Testnet {
                 network: network.clone(),
                 tag: tag.clone(),
                 hosts: Vec::new(),
+                members: Vec::new(),
             });
             let (ns, addr) = added?;
             let dir = self.opts.dir.join(&name);
@@ -478,12 +486,69 @@ impl Testnet {
             placed.push((ns, host));
         }
         network.write_hosts_files()?;
+        let members: Vec<String> = network.hosts.values().cloned().collect();
+        if self.opts.record_connections {
+            for (ns, _) in &placed {
+                connlog::install(ns, &members, &format!("{}.254", network.prefix))?;
+            }
+        }
         self.deployed = Some(Deployed {
             network,
             tag,
             hosts: placed,
+            members,
         });
         Ok(())
+    }
+
+    /// Deployed mode: the whole-run traffic counters of host `i` (see [`connlog`]).
+    pub fn connection_record(&self, i: usize) -> Result<BTreeMap<String, connlog::Count>> {
+        let ns = self.namespace(i).ok_or_else(|| {
+            TestnetError::Invalid("connection records need a deployed testnet".into())
+        })?;
+        connlog::read(ns)
+    }
+
+    /// Deployed mode: the non-members host `i` opened connections to, and the
+    /// non-members that opened connections to it, over the whole run.
+    pub fn connection_peers(&self, i: usize) -> Result<(Vec<String>, Vec<String>)> {
+        let ns = self.namespace(i).ok_or_else(|| {
+            TestnetError::Invalid("connection records need a deployed testnet".into())
+        })?;
+        connlog::peers_seen(ns)
+    }
+
+    /// Deployed mode: the hosts that are members (every host but outsiders).
+    pub fn member_indices(&self) -> Vec<usize> {
+        let Some(d) = &self.deployed else {
+            return (0..self.peers.len()).collect();
+        };
+        (0..self.peers.len())
+            .filter(|i| {
+                d.network
+                    .hosts
+                    .get(&self.peers[*i].name)
+                    .is_some_and(|a| d.members.contains(a))
+            })
+            .collect()
+    }
+
+    /// Deployed mode: a new member (for example a partner invited later with
+    /// `clone` from another member's file) starts as a new host while the
+    /// testnet runs: both daemons, exactly as its compose file says. Returns
+    /// its peer index once its cluster API answers; it joins on its own.
+    pub async fn start_member(&mut self, compose: &Path) -> Result<usize> {
+        let index = self.start_host(compose, true).await?;
+        self.spawn(index, DaemonKind::Cluster)?;
+        self.wait_cluster_api(index).await?;
+        self.refresh_pids();
+        Ok(index)
+    }
+
+    /// Stops both daemons of host `i` for good (SIGKILL, as a power cut).
+    pub fn kill_host(&mut self, i: usize) -> Result<()> {
+        self.kill(i, DaemonKind::Cluster)?;
+        self.kill(i, DaemonKind::Kubo)
     }
 
     /// Deployed mode: starts the kubo node of another compose file on a new
@@ -491,6 +556,11 @@ impl Testnet {
     /// to prove that members ignore it). Not waited on to join anything.
     /// Returns its peer index.
     pub async fn start_outsider(&mut self, compose: &Path) -> Result<usize> {
+        self.start_host(compose, false).await
+    }
+
+    /// A new host running `compose`'s kubo (started and waited on).
+    async fn start_host(&mut self, compose: &Path, member: bool) -> Result<usize> {
         let host = ComposeHost::load(compose)?;
         let index = self.peers.len();
         let name = host.node.peername.clone();
@@ -500,6 +570,22 @@ impl Testnet {
             .ok_or_else(|| TestnetError::Invalid("outsiders need a deployed testnet".into()))?;
         let (ns, addr) = d.network.add_host(&d.tag.clone(), index, &name)?;
         d.network.write_hosts_files()?;
+        if member {
+            d.members.push(addr.clone());
+            if self.opts.record_connections {
+                for (i, (other, _)) in d.hosts.iter().enumerate() {
+                    let is_member = d
+                        .network
+                        .hosts
+                        .get(&self.peers[i].name)
+                        .is_some_and(|a| d.members.contains(a));
+                    if is_member {
+                        connlog::add_member(other, &addr)?;
+                    }
+                }
+                connlog::install(&ns, &d.members, &format!("{}.254", d.network.prefix))?;
+            }
+        }
         let dir = self.opts.dir.join(&name);
         for sub in ["ipfs", "ipfs-cluster"] {
             let p = dir.join(sub);
@@ -627,6 +713,18 @@ impl Testnet {
                     TestnetError::Invalid(format!("{} is unreadable", identity_path.display()))
                 })?;
             peer.cluster_peer_id = identity["id"].as_str().unwrap_or_default().to_string();
+            // The daemons made these two keys: record them for the suite's
+            // secrets audit (see `ccs_core::deploy::audit_secrets`).
+            let kubo_config: serde_json::Value = std::fs::read(peer.kubo_dir().join("config"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            deploy::audit_secrets(&[
+                kubo_config["Identity"]["PrivKey"]
+                    .as_str()
+                    .unwrap_or_default(),
+                identity["private_key"].as_str().unwrap_or_default(),
+            ]);
             self.peers.push(peer);
         }
         Ok(())
@@ -930,10 +1028,38 @@ impl Testnet {
     }
 }
 
+/// The suite's secrets audit (`scripts/test.sh`) greps every daemon log for
+/// the secrets the run made, but a testnet's folder is usually temporary: when
+/// `CCS_TESTNET_LOG_DIR` is set, each peer's logs are copied there when the
+/// testnet stops, before its folder can be removed.
+fn keep_logs(peers: &[PeerInfo]) {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(root) = std::env::var_os("CCS_TESTNET_LOG_DIR").filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dest = Path::new(&root).join(format!("{}-{n}", std::process::id()));
+    for p in peers {
+        let Ok(entries) = std::fs::read_dir(&p.dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if name.to_string_lossy().ends_with(".log") {
+                let d = dest.join(&p.name);
+                if std::fs::create_dir_all(&d).is_ok() {
+                    let _ = std::fs::copy(e.path(), d.join(&name));
+                }
+            }
+        }
+    }
+}
+
 impl Drop for Testnet {
     fn drop(&mut self) {
         if !self.keep_running {
             self.stop_all();
+            keep_logs(&self.peers);
             if let Some(d) = &self.deployed {
                 d.network.teardown();
             }
@@ -969,6 +1095,7 @@ pub fn down(dir: &Path) -> Result<usize> {
             }
         }
         stopped = pids.len();
+        keep_logs(&manifest.peers);
         if let Some(network) = &manifest.network {
             network.teardown();
         }

@@ -66,3 +66,70 @@ where
     });
     (ch, seen)
 }
+
+/// A Channel argument as the frontend sends it over IPC (its messages go to
+/// the mock webview, which drops them): for calls whose answer is the point.
+pub const IGNORED_CHANNEL: &str = "__CHANNEL__:1";
+
+/// The library as the frontend assembles it from `list_library`'s batches:
+/// the pinset's items, each replaced by its version with partners' states.
+/// Also checks the batching contract: the pinset comes first and complete
+/// (its last batch marked), then the states (their last batch marked).
+pub async fn library(app: &App<MockRuntime>) -> Result<Vec<Value>, Value> {
+    use tauri::Manager;
+    let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = seen.clone();
+    let ch = Channel::<ccs_app::dto::LibraryBatch>::new(move |body: InvokeResponseBody| {
+        sink.lock()
+            .unwrap()
+            .push(body.deserialize::<Value>().unwrap());
+        Ok(())
+    });
+    let listed = ccs_app::commands::list_library(app.state::<AppState>(), ch)
+        .await
+        .map_err(|e| serde_json::to_value(e).unwrap())?;
+    let batches = seen.lock().unwrap().clone();
+    let phases: Vec<(&str, bool)> = batches
+        .iter()
+        .map(|b| (b["phase"].as_str().unwrap(), b["last"].as_bool().unwrap()))
+        .collect();
+    let pinset_batches = phases.iter().take_while(|(p, _)| *p == "pinset").count();
+    assert!(pinset_batches >= 1, "{phases:?}");
+    assert!(
+        phases[pinset_batches - 1].1,
+        "the pinset ends with its last batch: {phases:?}"
+    );
+    assert!(
+        phases[pinset_batches..].iter().all(|(p, _)| *p == "status"),
+        "{phases:?}"
+    );
+    assert!(
+        phases.last().unwrap().1,
+        "the states end with their last batch: {phases:?}"
+    );
+    let mut items: Vec<Value> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for b in &batches {
+        for item in b["items"].as_array().unwrap() {
+            let cid = item["cid"].as_str().unwrap().to_string();
+            if b["phase"] == "pinset" {
+                assert_eq!(item["health"], "checking", "{item}");
+                index.insert(cid, items.len());
+                items.push(item.clone());
+            } else if let Some(&at) = index.get(&cid) {
+                items[at] = item.clone();
+            } else {
+                index.insert(cid, items.len());
+                items.push(item.clone());
+            }
+        }
+    }
+    assert_eq!(
+        batches[..pinset_batches]
+            .iter()
+            .map(|b| b["items"].as_array().unwrap().len())
+            .sum::<usize>(),
+        listed
+    );
+    Ok(items)
+}

@@ -1,7 +1,13 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { LibraryItem } from "../bindings";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { LibraryBatch, LibraryItem } from "../bindings";
 import { state } from "../app";
-import { renderLibrary } from "./library";
+import { loadLibrary, renderLibrary } from "./library";
+
+// The backend's stream, played by each test: list_library's batches.
+let play: (onBatch: (b: LibraryBatch) => void) => Promise<number> = async () => 0;
+vi.mock("../api", () => ({
+  api: { listLibrary: (onBatch: (b: LibraryBatch) => void) => play(onBatch) },
+}));
 
 beforeAll(() => {
   // jsdom has no layout; the table only needs the constructor.
@@ -35,6 +41,7 @@ describe("library table", () => {
   it("renders only a window of 100,000 items, with plain-word chips", () => {
     state.items = items(100_000);
     state.libraryLoaded = true;
+    state.libraryComplete = true;
     const root = document.createElement("main");
     renderLibrary(root);
     const rows = root.querySelectorAll(".lib-rows .lib-row");
@@ -52,5 +59,63 @@ describe("library table", () => {
     const root = document.createElement("main");
     renderLibrary(root);
     expect(root.querySelector("#library-empty")?.textContent).toContain("Drop a folder here, or choose Add");
+  });
+
+  it("shows the pinset's first rows at once, then fills in every partner's state", async () => {
+    state.items = [];
+    state.libraryLoaded = false;
+    state.libraryComplete = false;
+    const root = document.createElement("main");
+    renderLibrary(root);
+    const all = items(300);
+    const checking = (i: LibraryItem): LibraryItem => ({ ...i, copies: 0, health: "checking", partners: [] });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    play = async (onBatch) => {
+      onBatch({ phase: "pinset", items: all.slice(0, 100).map(checking), last: false });
+      await gate;
+      onBatch({ phase: "pinset", items: all.slice(100).map(checking), last: true });
+      onBatch({ phase: "status", items: all, last: true });
+      return all.length;
+    };
+    const loaded = loadLibrary();
+    await Promise.resolve();
+    // The first batch is on screen before the rest has arrived.
+    expect(state.items.length).toBe(100);
+    expect(root.querySelector("#library-count")?.textContent).toBe("100 items so far…");
+    expect(root.querySelector(".lib-rows .pill")?.textContent).toBe("Checking…");
+    release();
+    await loaded;
+    expect(state.items.length).toBe(300);
+    expect(state.items.every((i) => i.health === "pinning")).toBe(true);
+    expect(root.querySelector("#library-count")?.textContent).toBe("300 items");
+  });
+
+  it("a refresh keeps the rows it shows until the new pinset is complete, and folds repeated calls", async () => {
+    const shown = state.items;
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const fresh = items(301);
+    play = async (onBatch) => {
+      calls++;
+      onBatch({ phase: "pinset", items: fresh.slice(0, 100).map((i) => ({ ...i, health: "checking" })), last: false });
+      await gate;
+      onBatch({ phase: "pinset", items: fresh.slice(100).map((i) => ({ ...i, health: "checking" })), last: true });
+      onBatch({ phase: "status", items: fresh, last: true });
+      return fresh.length;
+    };
+    const first = loadLibrary();
+    void loadLibrary();
+    void loadLibrary();
+    await Promise.resolve();
+    expect(state.items).toBe(shown);
+    release();
+    await first;
+    // Three calls while one ran: that one, then one more.
+    expect(calls).toBe(2);
+    expect(state.items.length).toBe(301);
+    // An item already shown keeps its state until the new one arrives, never "checking" in between.
+    expect(state.items.every((i) => i.health === "pinning")).toBe(true);
   });
 });

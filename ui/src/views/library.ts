@@ -20,16 +20,76 @@ const ui = {
 
 let refreshRows: (() => void) | null = null;
 
-/** Loads the library from the node; every open Library redraws. */
-export async function loadLibrary() {
+let loading: Promise<void> | null = null;
+let again = false;
+
+/**
+ * Loads the library from the node; every open Library redraws. The node sends
+ * the pinset first (rows show at once), then every item with its partners'
+ * states. A first load shows rows as they arrive; a refresh keeps the current
+ * rows (and their states) until the new pinset is complete, so nothing
+ * flickers. Calls while a load runs are folded into one more load after it.
+ */
+export function loadLibrary(): Promise<void> {
+  if (loading) {
+    again = true;
+    return loading;
+  }
+  loading = (async () => {
+    do {
+      again = false;
+      await loadOnce();
+    } while (again);
+    loading = null;
+  })();
+  return loading;
+}
+
+async function loadOnce() {
+  const firstLoad = !state.libraryLoaded || state.libraryError !== null;
+  const previous = new Map(state.items.map((i) => [i.cid, i]));
+  const fresh: LibraryItem[] = [];
+  const index = new Map<string, number>();
+  let lastDraw = 0;
+  const redraw = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - lastDraw < 250) return;
+    lastDraw = now;
+    refreshRows?.();
+  };
   try {
-    state.items = await api.listLibrary();
-    state.libraryError = null;
+    await api.listLibrary((b) => {
+      if (b.phase === "pinset") {
+        for (const item of b.items) {
+          index.set(item.cid, fresh.length);
+          // Until its state arrives, an item keeps the state it was shown with.
+          fresh.push(previous.get(item.cid) ?? item);
+        }
+        if (firstLoad || b.last) {
+          state.items = fresh;
+          state.libraryError = null;
+          state.libraryLoaded = true;
+          state.libraryComplete = b.last;
+          redraw(b.last || fresh.length === b.items.length);
+        }
+      } else {
+        for (const item of b.items) {
+          const at = index.get(item.cid);
+          if (at === undefined) {
+            index.set(item.cid, fresh.length);
+            fresh.push(item);
+          } else {
+            fresh[at] = item;
+          }
+        }
+        redraw(b.last);
+      }
+    });
   } catch (e) {
     state.libraryError = e as never;
+    state.libraryLoaded = true;
+    refreshRows?.();
   }
-  state.libraryLoaded = true;
-  refreshRows?.();
 }
 
 export function selectItem(cid: string | null) {
@@ -159,10 +219,11 @@ export function renderLibrary(root: HTMLElement) {
     if (viewport.firstChild !== spacer) clear(viewport, spacer);
     shown = view(state.items, { ...ui, me: state.settings?.me ?? "" });
     spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
+    const more = state.libraryComplete ? "" : " so far…";
     count.textContent =
       shown.length === state.items.length
-        ? `${state.items.length} ${state.items.length === 1 ? "item" : "items"}`
-        : `${shown.length} of ${state.items.length} items`;
+        ? `${state.items.length} ${state.items.length === 1 ? "item" : "items"}${more}`
+        : `${shown.length} of ${state.items.length} items${more}`;
     drawWindow();
     if (ui.selected) {
       const item = state.items.find((i) => i.cid === ui.selected);
