@@ -30,6 +30,7 @@ pub fn typescript() -> String {
         AddOutcome::decl(),
         RetrieveProgress::decl(),
         RetrieveOutcome::decl(),
+        FailedSource::decl(),
         InviteInput::decl(),
         InviteOutcome::decl(),
         PickRequest::decl(),

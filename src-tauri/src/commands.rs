@@ -204,8 +204,44 @@ impl<'a> Batcher<'a> {
     }
 }
 
+/// The CID a person gave, trimmed, or `invalid_input` when it is not one:
+/// checked before any request, since the cluster's decoding error would
+/// blame the node.
+fn check_cid(cid: &str) -> AppResult<String> {
+    let cid = cid.trim();
+    if retrieve::parse_cid(cid).is_ok() {
+        return Ok(cid.to_string());
+    }
+    // Quoted and escaped (a pasted newline stays on one line), and shortened.
+    let shown: String = cid.chars().take(80).collect();
+    let more = if shown.len() < cid.len() { "..." } else { "" };
+    Err(AppError::new(
+        "invalid_input",
+        format!(
+            "{shown:?}{more} is not a content ID (they look like Qm... or bafy...). Check it for typing errors, or copy it again from the library."
+        ),
+    ))
+}
+
+/// Refuses to write over an existing file unless `replace` says the person
+/// agreed to (the native save dialog asks before it returns an existing
+/// path): it may be a node file holding a network's secrets.
+fn refuse_existing(destination: &Path, replace: bool) -> AppResult<()> {
+    if !replace && std::fs::symlink_metadata(destination).is_ok() {
+        return Err(AppError::new(
+            "already_exists",
+            format!(
+                "\"{}\" already exists, so nothing was written (it may hold a network's secrets). Choose another name, or move the old file away first.",
+                destination.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn item_detail(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
+    let cid = check_cid(&cid)?;
     let (_, _, profile) = state.node()?;
     let status = profile.cluster()?.status(&cid).await?;
     Ok(Item::from_status(status).into())
@@ -386,13 +422,20 @@ pub async fn retrieve_item(
     destination: String,
     on_progress: Channel<RetrieveProgress>,
 ) -> AppResult<RetrieveOutcome> {
+    let cid = check_cid(&cid)?;
     let (config, node, profile) = state.node()?;
-    let status = profile.cluster()?.status(&cid).await?;
+    let cluster = profile.cluster()?;
+    let status = cluster.status(&cid).await?;
     let bytes_total = status
         .metadata
         .get(provenance::BYTES)
         .and_then(|v| v.parse().ok());
     let sources = app_support::retrieval_sources(&status, &config, &node);
+    if sources.is_empty() {
+        // Never stored (or removed): not_found; stored but no partner can
+        // send it now: unavailable, with each partner's state.
+        return Err(retrieve::no_copy_error(&status, cluster.base_url()).into());
+    }
     let inputs = JournalInputs {
         cid: cid.clone(),
         destination: destination.clone(),
@@ -444,6 +487,8 @@ pub async fn retrieve_item(
                 files: got.files,
                 blocks: got.blocks,
                 source: got.source,
+                failed_sources: (!got.failed_sources.is_empty())
+                    .then(|| got.failed_sources.into_iter().map(Into::into).collect()),
             })
         })
         .await;
@@ -504,6 +549,7 @@ pub async fn show_in_folder(path: String) -> AppResult<()> {
 /// recover), and returns its state after the retry.
 #[tauri::command]
 pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
+    let cid = check_cid(&cid)?;
     let (_, _, profile) = state.node()?;
     let status = profile.cluster()?.recover(&cid).await?;
     Ok(Item::from_status(status).into())
@@ -512,22 +558,36 @@ pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<L
 /// Removes an item from every partner (the frontend has confirmed it).
 #[tauri::command]
 pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<()> {
+    let cid = check_cid(&cid)?;
     let (_, _, profile) = state.node()?;
     profile.cluster()?.unpin(&cid).await?;
     Ok(())
 }
 
-/// Starts a new network: the bootstrap node's compose file.
+/// Starts a new network: the bootstrap node's compose file. An existing
+/// `destination` is refused (`already_exists`, left untouched) unless
+/// `replace` is true, which the frontend sets only for a path chosen in the
+/// native save dialog (that dialog has asked whether to replace it); absent
+/// means false.
 #[tauri::command]
-pub async fn create_network(peername: String, destination: String) -> AppResult<()> {
+pub async fn create_network(
+    peername: String,
+    destination: String,
+    replace: Option<bool>,
+) -> AppResult<()> {
+    let destination = Path::new(&destination);
+    refuse_existing(destination, replace.unwrap_or(false))?;
     let text = NodeFile::create(peername.trim())?.render();
-    write_private(Path::new(&destination), text.as_bytes())?;
+    write_private(destination, text.as_bytes())?;
     Ok(())
 }
 
-/// Writes a partner's compose file (optionally sealed) and returns their checklist.
+/// Writes a partner's compose file (optionally sealed) and returns their
+/// checklist. An existing destination is refused unless `input.replace`.
 #[tauri::command]
 pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
+    let dest = PathBuf::from(&input.destination);
+    refuse_existing(&dest, input.replace)?;
     let source = Path::new(&input.network_file);
     let text = std::fs::read_to_string(source).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::PathNotFound {
@@ -545,7 +605,6 @@ pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
     if let Some(p) = &passphrase {
         out = invite::seal(&out, p)?;
     }
-    let dest = PathBuf::from(&input.destination);
     write_private(&dest, out.as_bytes())?;
     let file_name = dest
         .file_name()

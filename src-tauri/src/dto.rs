@@ -302,6 +302,37 @@ pub struct RetrieveOutcome {
     pub blocks: u64,
     /// The partner that sent the copy; every block was checked against its CID.
     pub source: String,
+    /// Partners tried before `source` whose copy could not be used, in order
+    /// (absent when the first partner tried sent it). One with `damaged` set
+    /// holds a damaged copy: the person who runs it should check that node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub failed_sources: Option<Vec<FailedSource>>,
+}
+
+/// A partner whose copy could not be used during a retrieval, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FailedSource {
+    /// The partner's name.
+    pub source: String,
+    /// The error's code (`verification_failed` for a damaged copy).
+    pub code: String,
+    /// True when its copy does not match the content ID (damaged); false when
+    /// it was only unreachable or broke off.
+    pub damaged: bool,
+    /// What went wrong, one plain sentence.
+    pub message: String,
+}
+
+impl From<ccs_core::retrieve::FailedSource> for FailedSource {
+    fn from(f: ccs_core::retrieve::FailedSource) -> Self {
+        FailedSource {
+            source: f.source,
+            code: f.code,
+            damaged: f.damaged,
+            message: f.message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -315,6 +346,13 @@ pub struct InviteInput {
     pub destination: String,
     /// Seal the file with this passphrase (age) when given.
     pub passphrase: Option<String>,
+    /// Replace `destination` if it exists. False (the default, also when
+    /// absent): an existing file is refused with `already_exists` and left
+    /// untouched, since it may be a node file holding a network's secrets.
+    /// The frontend sets it only for a path chosen in the native save dialog,
+    /// which has already asked the person whether to replace that file.
+    #[serde(default)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -74,7 +74,9 @@ export const api = {
     call<RetrieveOutcome>("retrieve_item", { job, cid, destination, onProgress: channel(onProgress) }),
   repairItem: (cid: string) => call<LibraryItem>("repair_item", { cid }),
   removeItem: (cid: string) => call<null>("remove_item", { cid }),
-  createNetwork: (peername: string, destination: string) => call<null>("create_network", { peername, destination }),
+  /** `replace`: true only for a path from the save dialog (which asked before replacing). */
+  createNetwork: (peername: string, destination: string, replace: boolean) =>
+    call<null>("create_network", { peername, destination, replace }),
   exportInvite: (input: InviteInput) => call<InviteOutcome>("export_invite", { input }),
   /** The job journal (this app's and the command line's jobs, newest first). */
   listJobs: () => call<JobEntry[]>("list_jobs"),

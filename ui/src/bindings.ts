@@ -90,7 +90,32 @@ kind: string, bytes: number, files: number, blocks: number,
 /**
  * The partner that sent the copy; every block was checked against its CID.
  */
-source: string, };
+source: string, 
+/**
+ * Partners tried before `source` whose copy could not be used, in order
+ * (absent when the first partner tried sent it). One with `damaged` set
+ * holds a damaged copy: the person who runs it should check that node.
+ */
+failed_sources?: Array<FailedSource>, };
+
+export type FailedSource = { 
+/**
+ * The partner's name.
+ */
+source: string, 
+/**
+ * The error's code (`verification_failed` for a damaged copy).
+ */
+code: string, 
+/**
+ * True when its copy does not match the content ID (damaged); false when
+ * it was only unreachable or broke off.
+ */
+damaged: boolean, 
+/**
+ * What went wrong, one plain sentence.
+ */
+message: string, };
 
 export type InviteInput = { 
 /**
@@ -108,7 +133,15 @@ destination: string,
 /**
  * Seal the file with this passphrase (age) when given.
  */
-passphrase: string | null, };
+passphrase: string | null, 
+/**
+ * Replace `destination` if it exists. False (the default, also when
+ * absent): an existing file is refused with `already_exists` and left
+ * untouched, since it may be a node file holding a network's secrets.
+ * The frontend sets it only for a path chosen in the native save dialog,
+ * which has already asked the person whether to replace that file.
+ */
+replace: boolean, };
 
 export type InviteOutcome = { path: string, sealed: boolean, checklist: string, };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LibraryItem } from "./bindings";
-import { copies, jobLine, partnerStatus, percent, relative, shortCid, size, view } from "./format";
+import { copies, damageNotices, jobLine, partnerStatus, percent, relative, shortCid, size, view } from "./format";
 
 const item = (over: Partial<LibraryItem>): LibraryItem => ({
   cid: "QmDefault",
@@ -17,6 +17,19 @@ const item = (over: Partial<LibraryItem>): LibraryItem => ({
 });
 
 describe("format", () => {
+  it("names each partner whose copy is damaged, and only those", () => {
+    expect(damageNotices({ source: "peer1" })).toEqual([]);
+    expect(
+      damageNotices({
+        source: "peer3",
+        failed_sources: [
+          { source: "peer1", code: "unreachable", damaged: false, message: "The storage node at x could not be reached." },
+          { source: "peer2", code: "verification_failed", damaged: true, message: "The copy does not match." },
+        ],
+      }),
+    ).toEqual(["peer2's copy is damaged; it was saved from peer3 instead. Ask the person who runs peer2 to check that node."]);
+  });
+
   it("sizes use decimal units", () => {
     expect(size(0)).toBe("0 B");
     expect(size(999)).toBe("999 B");

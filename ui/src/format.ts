@@ -1,7 +1,7 @@
 // Plain words and human units for what the backend reports. Pure functions,
 // unit-tested in format.test.ts.
 
-import type { ItemHealth, LibraryItem } from "./bindings";
+import type { ItemHealth, LibraryItem, RetrieveOutcome } from "./bindings";
 
 /** Bytes in decimal units: "0 B", "999 B", "1.5 MB". */
 export function size(bytes: number | null | undefined): string {
@@ -155,6 +155,14 @@ export function jobLine(bytes: number, bytesTotal: number | null, files: number,
   const b = bytesTotal ? `${size(bytes)} of ${size(bytesTotal)}` : size(bytes);
   const f = filesTotal ? `${files} of ${filesTotal} files` : `${files} ${files === 1 ? "file" : "files"}`;
   return `${b} · ${f}`;
+}
+
+/** One plain sentence per partner whose copy turned out damaged during a
+ *  retrieval that then succeeded from `source`. */
+export function damageNotices(out: Pick<RetrieveOutcome, "source" | "failed_sources">): string[] {
+  return (out.failed_sources ?? [])
+    .filter((f) => f.damaged)
+    .map((f) => `${f.source}'s copy is damaged; it was saved from ${out.source} instead. Ask the person who runs ${f.source} to check that node.`);
 }
 
 /** 0..100, never NaN. */

@@ -20,6 +20,8 @@ export interface Job {
   message: string;
   /** Set when done: a CID for adds, a path for retrievals. */
   result?: string;
+  /** A retrieval that worked: each partner whose copy is damaged, in words. */
+  warnings?: string[];
   /** A failed add: each file that could not be stored. */
   problems?: FileProblem[];
   /** An add's paths and details, to start it again. */

@@ -197,6 +197,8 @@ struct Runner {
     /// A world-readable copy of the binary and settings for `nobody`.
     nobody_bin: PathBuf,
     nobody_cfg: PathBuf,
+    /// The job journal's folder (`CCS_JOURNAL_DIR`).
+    journal: PathBuf,
     /// Folders where outputs go: checked for temporary files after each case.
     out_dirs: Vec<PathBuf>,
     /// Text that must never appear in any output.
@@ -228,6 +230,9 @@ impl Runner {
             .arg("--config")
             .arg(&cfg)
             .args(&c.args)
+            // The job journal: in the test's folder (writable by `nobody`
+            // too), never in the real home.
+            .env("CCS_JOURNAL_DIR", &self.journal)
             .env("CCS_NO_KEYCHAIN", "1")
             .env("NO_COLOR", "1")
             .env_remove("CCS_USERNAME")
@@ -374,6 +379,7 @@ fn ccs_plain(cfg: &Path, args: &[&dyn AsRef<OsStr>]) -> Run {
         .arg("--config")
         .arg(cfg)
         .args(args.iter().map(|a| a.as_ref()))
+        .env("CCS_JOURNAL_DIR", cfg.with_file_name("jobs"))
         .env("CCS_NO_KEYCHAIN", "1")
         .env("NO_COLOR", "1")
         .env("CCS_INVITE_PASSPHRASE", PASSPHRASE)
@@ -416,6 +422,9 @@ async fn the_bad_input_catalogue() {
     let nobody_bin = nob.join("ccs");
     std::fs::copy(env!("CARGO_BIN_EXE_ccs"), &nobody_bin).unwrap();
     std::fs::set_permissions(&nobody_bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let journal = nob.join("jobs");
+    std::fs::create_dir(&journal).unwrap();
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o777)).unwrap();
     let nobody_cfg = nob.join("config.toml");
     std::fs::copy(&cfg, &nobody_cfg).unwrap();
     std::fs::set_permissions(&nobody_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -602,6 +611,7 @@ async fn the_bad_input_catalogue() {
         cluster: net.peer(0).cluster(),
         cfg: cfg.clone(),
         nobody_bin,
+        journal,
         nobody_cfg,
         out_dirs: vec![dl.clone(), cf.clone(), w.clone()],
         secrets,

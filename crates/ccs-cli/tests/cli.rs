@@ -43,11 +43,14 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// `ccs` with the settings `config`; its job journal goes next to them
+/// (`jobs/`, in the test's temporary folder), never into the real home.
 fn ccs_cmd(config: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ccs"));
     c.arg("--config")
         .arg(config)
         .args(args)
+        .env("CCS_JOURNAL_DIR", config.with_file_name("jobs"))
         .env("CCS_NO_KEYCHAIN", "1")
         .env("NO_COLOR", "1")
         .env_remove("CCS_USERNAME")

@@ -30,11 +30,14 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// `ccs` with the settings `config`; its job journal goes next to them
+/// (in the testnet's temporary folder), never into the real home.
 fn ccs(config: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ccs"))
         .arg("--config")
         .arg(config)
         .args(args)
+        .env("CCS_JOURNAL_DIR", config.with_file_name("jobs"))
         .env("CCS_NO_KEYCHAIN", "1")
         .env("NO_COLOR", "1")
         .env_remove("CCS_USERNAME")

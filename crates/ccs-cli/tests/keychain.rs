@@ -23,6 +23,8 @@ fn with_keyring(home: &Path, config: &Path, args: &[&str], extra_env: &[(&str, &
         .arg(config)
         .args(args)
         .env("HOME", home)
+        // The job journal stays in the test's home, whatever XDG_DATA_HOME says.
+        .env("CCS_JOURNAL_DIR", home.join("jobs"))
         .env_remove("CCS_PASSWORD")
         .env_remove("CCS_USERNAME")
         .env_remove("CCS_NO_KEYCHAIN");

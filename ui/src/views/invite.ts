@@ -31,6 +31,8 @@ export function renderInvite(root: HTMLElement) {
         bootstrap_host: bootstrap.input.value.trim(),
         destination: dest[0],
         passphrase: seal.checked ? pass.input.value : null,
+        // The save dialog asked before returning an existing file: replace it.
+        replace: true,
       });
       clear(
         result,

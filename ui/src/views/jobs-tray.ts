@@ -7,7 +7,7 @@
 import { api, toApiError } from "../api";
 import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
-import { jobLine, percent, size } from "../format";
+import { damageNotices, jobLine, percent, size } from "../format";
 import { type Job, duration, fromJournal, jobTitle, rate, shownOnStart } from "../jobs";
 import { state } from "../app";
 import { loadLibrary } from "./library";
@@ -62,6 +62,7 @@ export function startRetrieve(item: LibraryItem, destination: string) {
         phase: "Saved and verified",
         result: out.path,
         message: `Saved to ${out.path} from ${out.source}; every block matched its content ID.`,
+        warnings: damageNotices(out),
       }),
     )
     .catch((e) => failed(job.id, e));
@@ -153,6 +154,7 @@ export function renderTray(root: HTMLElement) {
           j.state === "running" && j.bytes > 0 ? ` · ${size(r.perSecond)}/s ${duration(r.secondsLeft)}` : "",
           j.message ? h("div", { class: `job-message${j.state === "failed" || j.state === "interrupted" ? " bad-text" : ""}` }, j.message) : null,
           j.problems?.length ? problemList(j.problems) : null,
+          j.warnings?.length ? j.warnings.map((w) => h("div", { class: "job-message job-warning warn" }, w)) : null,
         ),
         h("div", { class: "job-actions" }, actions(j)),
       );

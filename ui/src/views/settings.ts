@@ -54,7 +54,8 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
     try {
       const dest = await api.pick({ kind: "save", default_name: "compose.yml" });
       if (!dest?.[0]) return;
-      await api.createNetwork(newName.input.value, dest[0]);
+      // The save dialog asked before returning an existing file: replace it.
+      await api.createNetwork(newName.input.value, dest[0], true);
       clear(created, h("p", { class: "notice ok" }, `Saved ${dest[0]}. Start it with "docker compose up -d" (or paste it into QNAP Container Station), then connect to it above. Keep the file safe: it holds the network's secrets.`));
     } catch (e) {
       clear(created, errorBox(e));
