@@ -49,10 +49,35 @@ struct Run {
     peak_rss_kib: i64,
     /// Throughput in the scenario's unit (MB/s or files/s), when it has one.
     rate: Option<f64>,
+    /// CPU seconds (user + system) used during the run: by the tool itself,
+    /// and by every peer's kubo and cluster peer together. Where the time
+    /// goes when the tool waits on the daemons.
+    cpu_tool_s: f64,
+    cpu_kubo_s: f64,
+    cpu_cluster_s: f64,
+}
+
+/// CPU seconds (user + system) process `pid` has used so far, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name: state is the first; utime and stime
+    // are the 12th and 13th (fields 14 and 15 of proc(5)).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    f.iter().sum::<f64>() / ticks
 }
 
 /// Runs `cmd`, returning wall time and the child's own peak RSS.
-fn measure(cmd: &mut Command) -> (Duration, i64, String) {
+fn measure(cmd: &mut Command) -> (Duration, i64, String, f64) {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
     let child = cmd
@@ -84,7 +109,13 @@ fn measure(cmd: &mut Command) -> (Duration, i64, String) {
     std::mem::forget(child); // already reaped by wait4
     let ok = rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     assert!(ok, "{cmd:?} failed:\n{stderr}\n{stdout}");
-    (elapsed, usage.ru_maxrss, stdout)
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        elapsed,
+        usage.ru_maxrss,
+        stdout,
+        tv(usage.ru_utime) + tv(usage.ru_stime),
+    )
 }
 
 fn median(xs: &mut [f64]) -> f64 {
@@ -140,6 +171,8 @@ struct Bench {
     ccs: PathBuf,
     config: PathBuf,
     runs: Vec<Run>,
+    /// CPU of the last measured run (tool, kubo, cluster), for `record`.
+    last_cpu: (f64, f64, f64),
     /// Scenario 5's figures (installer size, the app's own JSON).
     app: serde_json::Map<String, serde_json::Value>,
     work: tempfile::TempDir,
@@ -174,6 +207,28 @@ impl Bench {
         c
     }
 
+    /// The daemons' CPU seconds so far: (every kubo, every cluster peer).
+    fn daemons_cpu(&self) -> (f64, f64) {
+        let mut kubo = 0.0;
+        let mut cluster = 0.0;
+        for p in self.net.peers() {
+            if let [k, c, ..] = p.pids[..] {
+                kubo += cpu_seconds(k);
+                cluster += cpu_seconds(c);
+            }
+        }
+        (kubo, cluster)
+    }
+
+    /// [`measure`], also noting the CPU the tool and the daemons used meanwhile.
+    fn measure(&mut self, cmd: &mut Command) -> (Duration, i64, String) {
+        let before = self.daemons_cpu();
+        let (t, rss, out, cpu) = measure(cmd);
+        let after = self.daemons_cpu();
+        self.last_cpu = (cpu, after.0 - before.0, after.1 - before.1);
+        (t, rss, out)
+    }
+
     fn record(&mut self, scenario: &str, tool: &str, t: Duration, rss: i64, units: Option<f64>) {
         let rate = units.map(|u| u / t.as_secs_f64());
         println!(
@@ -188,6 +243,9 @@ impl Bench {
             seconds: t.as_secs_f64(),
             peak_rss_kib: rss,
             rate,
+            cpu_tool_s: self.last_cpu.0,
+            cpu_kubo_s: self.last_cpu.1,
+            cpu_cluster_s: self.last_cpu.2,
         });
     }
 
@@ -256,7 +314,7 @@ impl Bench {
                         c
                     }
                 };
-                let (t, rss, out) = measure(&mut cmd);
+                let (t, rss, out) = self.measure(&mut cmd);
                 self.record(
                     &format!("add {label}"),
                     tool,
@@ -292,7 +350,7 @@ impl Bench {
                     c.args(["add", "-r", "-Q"]).arg(&dir);
                     c
                 };
-                let (t, rss, _) = measure(&mut cmd);
+                let (t, rss, _) = self.measure(&mut cmd);
                 self.record("add folder", tool, t, rss, Some(files as f64));
                 let _ = std::fs::remove_dir_all(&dir);
             }
@@ -306,7 +364,7 @@ impl Bench {
         self.reset();
         let mut add = self.ours();
         add.args(["--json", "add", "--wait"]).arg(&file);
-        let (_, _, out) = measure(&mut add);
+        let (_, _, out, _) = measure(&mut add);
         let cid = serde_json::from_str::<serde_json::Value>(&out)
             .ok()
             .and_then(|v| v["cid"].as_str().map(String::from))
@@ -327,7 +385,7 @@ impl Bench {
                         .arg(format!("{gateway}/ipfs/{cid}"));
                     c
                 };
-                let (t, rss, _) = measure(&mut cmd);
+                let (t, rss, _) = self.measure(&mut cmd);
                 assert_eq!(std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0), size);
                 self.record("get file", tool, t, rss, Some(size as f64 / 1e6));
             }
@@ -418,7 +476,7 @@ impl Bench {
                     c.arg("status");
                     c
                 };
-                let (t, rss, _) = tokio::task::block_in_place(|| measure(&mut cmd));
+                let (t, rss, _) = tokio::task::block_in_place(|| self.measure(&mut cmd));
                 self.record("list pinset", tool, t, rss, Some(items as f64));
             }
         }
@@ -623,6 +681,24 @@ impl Bench {
                 m / ours
             );
         }
+        // Where the CPU went, per scenario and tool (medians over the runs).
+        let mut cpu: BTreeMap<(String, String), [Vec<f64>; 3]> = BTreeMap::new();
+        for r in &self.runs {
+            let e = cpu.entry((r.scenario.clone(), r.tool.clone())).or_default();
+            e[0].push(r.cpu_tool_s);
+            e[1].push(r.cpu_kubo_s);
+            e[2].push(r.cpu_cluster_s);
+        }
+        println!("\n| scenario | tool | CPU s: the tool | every kubo | every cluster peer |");
+        println!("| --- | --- | --- | --- | --- |");
+        for ((scenario, tool), [a, b, c]) in &mut cpu {
+            println!(
+                "| {scenario} | {tool} | {:.1} | {:.1} | {:.1} |",
+                median(a),
+                median(b),
+                median(c)
+            );
+        }
         let targets = self.targets(&medians, &rss);
         if !targets.is_empty() {
             println!("\n| target | measured | met |");
@@ -693,6 +769,7 @@ async fn main() {
         ccs,
         config,
         runs: Vec::new(),
+        last_cpu: (0.0, 0.0, 0.0),
         app: serde_json::Map::new(),
         work,
     };
