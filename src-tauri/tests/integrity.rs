@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ccs_app::AppState;
@@ -19,28 +18,6 @@ use ccs_tests::{pseudo_random, start_testnet, wait_status};
 use tauri::Manager;
 
 use common::{app, capture};
-
-/// Every `.data` file of a flatfs blockstore holding `marker`.
-fn blocks_holding(blocks: &Path, marker: &[u8]) -> Vec<(PathBuf, usize)> {
-    let mut out = Vec::new();
-    for shard in std::fs::read_dir(blocks).unwrap() {
-        let shard = shard.unwrap().path();
-        if !shard.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&shard).unwrap() {
-            let f = f.unwrap().path();
-            if f.extension().is_none_or(|e| e != "data") {
-                continue;
-            }
-            let data = std::fs::read(&f).unwrap();
-            if let Some(at) = data.windows(marker.len()).position(|w| w == marker) {
-                out.push((f, at));
-            }
-        }
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
@@ -119,16 +96,14 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
     // Flip one byte inside the block holding bytes 600,000.. of the file, in
     // peer2's repository only.
     let marker = &original[600_000..600_064];
-    let hits = blocks_holding(&peer2.dir.join("kubo").join("blocks"), marker);
-    assert_eq!(hits.len(), 1, "the block is stored once: {hits:?}");
-    let (block, at) = &hits[0];
-    let mut data = std::fs::read(block).unwrap();
-    data[at + 10] ^= 0xff;
-    std::fs::write(block, &data).unwrap();
+    peer2.damage_block(marker, 10);
     for name in &good {
         let i = if name == "peer1" { 0 } else { 2 };
-        let dir = net.net.peer(i).dir.join("kubo").join("blocks");
-        assert_eq!(blocks_holding(&dir, marker).len(), 1, "{name} lost it");
+        assert_eq!(
+            net.net.peer(i).blocks_holding(marker).len(),
+            1,
+            "{name} lost it"
+        );
     }
 
     // Retrieve: detected, saved from another partner byte for byte, and

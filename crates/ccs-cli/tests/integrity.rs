@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -75,28 +75,6 @@ fn json(r: &Run) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
 }
 
-/// Every `.data` file of a flatfs blockstore.
-fn block_files(blocks: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for shard in std::fs::read_dir(blocks).unwrap() {
-        let shard = shard.unwrap().path();
-        if !shard.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&shard).unwrap() {
-            let f = f.unwrap().path();
-            if f.extension().is_some_and(|e| e == "data") {
-                out.push(f);
-            }
-        }
-    }
-    out
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -139,23 +117,10 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     // the file, in peer2's repository only (IPFS_PATH/blocks/XX/KEY.data).
     let peer2 = net.peer(1).clone();
     let marker = &original[600_000..600_064];
-    let hits: Vec<(PathBuf, usize)> = block_files(&peer2.dir.join("kubo").join("blocks"))
-        .into_iter()
-        .filter_map(|p| {
-            let data = std::fs::read(&p).unwrap();
-            find(&data, marker).map(|at| (p, at))
-        })
-        .collect();
-    assert_eq!(hits.len(), 1, "the block is stored once: {hits:?}");
-    let (block, at) = &hits[0];
-    let mut data = std::fs::read(block).unwrap();
-    data[at + 10] ^= 0xff;
-    std::fs::write(block, &data).unwrap();
+    peer2.damage_block(marker, 10);
     // The other partners' copies are intact.
     for i in [0, 2] {
-        let found = block_files(&net.peer(i).dir.join("kubo").join("blocks"))
-            .into_iter()
-            .any(|p| find(&std::fs::read(&p).unwrap(), marker).is_some());
+        let found = !net.peer(i).blocks_holding(marker).is_empty();
         assert!(found, "peer{} lost its copy", i + 1);
     }
 
@@ -272,15 +237,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
 
     // Every partner's copy damaged: nothing saved, exit 7, every partner named.
     for i in 0..3 {
-        let hit = block_files(&net.peer(i).dir.join("kubo").join("blocks"))
-            .into_iter()
-            .find_map(|p| {
-                let data = std::fs::read(&p).unwrap();
-                find(&data, marker).map(|at| (p, data, at))
-            });
-        let (path, mut data, at) = hit.unwrap();
-        data[at + 20] ^= 0xff;
-        std::fs::write(path, data).unwrap();
+        net.peer(i).damage_block(marker, 20);
     }
     let out4 = dest.join("register-4.tif");
     let r = ccs(&cfg, &["get", &cid, "-o", out4.to_str().unwrap()]);

@@ -111,9 +111,7 @@ impl Item {
             cid: s.cid,
             name: s.name,
             size: prov.bytes,
-            added_at: prov.added_at.or_else(|| {
-                (!s.created.is_empty() && !s.created.starts_with("0001")).then_some(s.created)
-            }),
+            added_at: added_at(prov.added_at, s.created),
             added_by: prov.added_by,
             copies,
             target,
@@ -140,9 +138,7 @@ impl Item {
             cid: p.cid,
             name: p.name,
             size: prov.bytes,
-            added_at: prov.added_at.or_else(|| {
-                (!p.timestamp.is_empty() && !p.timestamp.starts_with("0001")).then_some(p.timestamp)
-            }),
+            added_at: added_at(prov.added_at, p.timestamp),
             added_by: prov.added_by,
             copies: 0,
             target,
@@ -155,6 +151,14 @@ impl Item {
     pub fn under_replicated(&self) -> bool {
         self.copies < self.target
     }
+}
+
+/// When an item was added: as its provenance says, else the cluster's own
+/// time (never its zero time, which means "unknown").
+fn added_at(recorded: Option<String>, cluster_time: String) -> Option<String> {
+    recorded.or_else(|| {
+        (!cluster_time.is_empty() && !cluster_time.starts_with("0001")).then_some(cluster_time)
+    })
 }
 
 #[cfg(test)]
@@ -186,5 +190,40 @@ mod tests {
         assert_eq!(bad.health, Health::Error);
         let gone = item(r#"{"cid":"Qm1","peer_map":{"p1":{"status":"unpinned"}}}"#);
         assert_eq!(gone.health, Health::Absent);
+    }
+
+    #[test]
+    fn from_the_pinset_alone() {
+        let pin = |json: &str| serde_json::from_str::<Pin>(json).unwrap();
+        // Allocated to every partner (-1): the target is the member count.
+        let all = Item::from_pin(
+            pin(
+                r#"{"cid":"Qm1","name":"Letters","replication_factor_max":-1,"timestamp":"2026-01-02T03:04:05Z",
+                "metadata":{"bytes":"10","added-by":"u@h","added-at":"2026-01-01T00:00:00Z"}}"#,
+            ),
+            3,
+        );
+        assert_eq!(
+            (all.copies, all.target, all.health),
+            (0, 3, Health::Checking)
+        );
+        assert_eq!(all.name, "Letters");
+        assert_eq!(all.size, Some(10));
+        assert_eq!(all.added_by.as_deref(), Some("u@h"));
+        assert_eq!(all.added_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+        // Two named partners; no provenance: the cluster's time, never its zero time.
+        let two = Item::from_pin(
+            pin(
+                r#"{"cid":"Qm2","allocations":["p1","p2"],"replication_factor_max":2,"timestamp":"2026-01-02T03:04:05Z"}"#,
+            ),
+            3,
+        );
+        assert_eq!(two.target, 2);
+        assert_eq!(two.added_at.as_deref(), Some("2026-01-02T03:04:05Z"));
+        let zero = Item::from_pin(
+            pin(r#"{"cid":"Qm3","timestamp":"0001-01-01T00:00:00Z"}"#),
+            3,
+        );
+        assert_eq!(zero.added_at, None);
     }
 }

@@ -144,6 +144,48 @@ pub struct PeerInfo {
 }
 
 impl PeerInfo {
+    /// The block files (`blocks/XX/KEY.data` of kubo's flatfs store) of this
+    /// peer that hold `marker`, each with the offset where it starts. For
+    /// tests that damage one partner's stored copy on purpose.
+    pub fn blocks_holding(&self, marker: &[u8]) -> Vec<(PathBuf, usize)> {
+        let blocks = self.dir.join("kubo").join("blocks");
+        let shards = std::fs::read_dir(blocks).into_iter().flatten().flatten();
+        shards
+            .filter(|shard| shard.path().is_dir())
+            .flat_map(|shard| {
+                std::fs::read_dir(shard.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
+            .map(|f| f.path())
+            .filter(|f| f.extension().is_some_and(|e| e == "data"))
+            .filter_map(|f| {
+                let data = std::fs::read(&f).ok()?;
+                let at = data.windows(marker.len()).position(|w| w == marker)?;
+                Some((f, at))
+            })
+            .collect()
+    }
+
+    /// Flips the byte `offset` bytes after `marker` in this peer's copy of the
+    /// block holding it (kubo serves blocks without checking them again, so
+    /// only a reader that verifies notices). Returns the damaged block file.
+    pub fn damage_block(&self, marker: &[u8], offset: usize) -> PathBuf {
+        let hits = self.blocks_holding(marker);
+        assert_eq!(
+            hits.len(),
+            1,
+            "{}: the block is stored once: {hits:?}",
+            self.name
+        );
+        let (block, at) = hits.into_iter().next().unwrap_or_else(|| unreachable!());
+        let mut data = std::fs::read(&block).unwrap_or_else(|e| panic!("{e}"));
+        data[at + offset] ^= 0xff;
+        std::fs::write(&block, &data).unwrap_or_else(|e| panic!("{e}"));
+        block
+    }
+
     pub fn profile(&self) -> NodeProfile {
         NodeProfile {
             cluster_api: self.cluster_api.clone(),
