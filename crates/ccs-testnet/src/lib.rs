@@ -1177,14 +1177,40 @@ fn signal(pid: u32, sig: i32) {
 }
 
 /// A port free right now on 127.0.0.1.
+/// A port nothing listens on, for a daemon to bind a moment later. Two rules
+/// keep two daemons from being handed the same port (seen in CI as "address
+/// already in use"): a port is never handed out twice by this process (the
+/// kernel's "any free port" can return the same one again once the probe is
+/// closed), and ports come from below Linux's ephemeral range (32768-60999),
+/// so no outgoing connection takes one between the probe and the bind.
 fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| TestnetError::io("find a free port", Path::new("127.0.0.1"), e))?;
-    let port = l
-        .local_addr()
-        .map_err(|e| TestnetError::io("find a free port", Path::new("127.0.0.1"), e))?
-        .port();
-    Ok(port)
+    use std::hash::{BuildHasher, Hasher};
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    const RANGE: std::ops::Range<u32> = 20_000..32_000;
+    let mut handed = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let seed = std::collections::hash_map::RandomState::new();
+    let mut last_err = None;
+    for attempt in 0..2_000u32 {
+        let mut h = seed.build_hasher();
+        h.write_u32(attempt);
+        h.write_u32(std::process::id());
+        let port = (RANGE.start + (h.finish() % u64::from(RANGE.end - RANGE.start)) as u32) as u16;
+        if handed.contains(&port) {
+            continue;
+        }
+        match std::net::TcpListener::bind(("127.0.0.1", port)) {
+            Ok(_) => {
+                handed.push(port);
+                return Ok(port);
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(TestnetError::io(
+        "find a free port",
+        Path::new("127.0.0.1"),
+        last_err.unwrap_or_else(|| std::io::Error::other("every port tried was taken")),
+    ))
 }
 
 fn log_tail(path: &Path, lines: usize) -> String {
