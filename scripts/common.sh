@@ -15,7 +15,7 @@ export CCS_DAEMON_CACHE="${CCS_DAEMON_CACHE:-$HOME/.cache/ccs/daemons}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Debian packages the build and tests need.
-APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus gnome-keyring nftables)
+APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus dbus-bin gnome-keyring nftables)
 
 ensure_apt_packages() {
   local missing=()

@@ -53,7 +53,7 @@ fn keychain_journal_show_in_folder_and_repair() {
     });
     let status = Command::new("dbus-run-session")
         .args(["--", "sh", "-c"])
-        .arg("printf 'test keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"")
+        .arg(ccs_tests::UNLOCKED_KEYRING_SH)
         .arg("sh")
         .arg(std::env::current_exe().unwrap())
         .args([

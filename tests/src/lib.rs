@@ -137,3 +137,17 @@ pub async fn wait_status(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// `sh -c` script that unlocks a fresh gnome-keyring (its data under $HOME)
+/// inside the current D-Bus session, waits until it owns the Secret Service
+/// name, then runs its arguments. Without the wait, a command that starts at
+/// once can make D-Bus start a second, locked keyring ("Cannot create an item
+/// in a locked collection"), as a CI run did under load. For
+/// `dbus-run-session -- sh -c UNLOCKED_KEYRING_SH sh PROGRAM ARGS...`.
+pub const UNLOCKED_KEYRING_SH: &str = "printf 'test keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+    for _ in $(seq 100); do \
+      dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; \
+      sleep 0.1; \
+    done; \
+    exec \"$@\"";

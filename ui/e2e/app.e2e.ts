@@ -143,7 +143,10 @@ beforeAll(async () => {
   fs.mkdirSync(home);
   const session = spawn(
     "dbus-run-session",
-    ["--", "sh", "-c", "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"", "sh", "tauri-driver", "--port", String(port)],
+    ["--", "sh", "-c", "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; " +
+        // Wait until it owns the Secret Service name: otherwise D-Bus may start a second, locked keyring.
+        "for _ in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; " +
+        'exec "$@"', "sh", "tauri-driver", "--port", String(port)],
     {
       env: { ...process.env, ...env, HOME: home, CCS_CONFIG: config, CCS_TEST_PICK_FILE: pickFile, CCS_JOURNAL_DIR: journalDir, CCS_TEST_REVEAL_LOG: revealLog, CCS_NO_KEYCHAIN: "" },
       stdio: ["ignore", "ignore", "inherit"],

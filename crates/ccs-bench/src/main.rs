@@ -562,7 +562,8 @@ impl Bench {
             out.push(serde_json::json!({"target": target, "measured": measured, "met": met}));
         };
         // Throughput ratio = reference time / our time (same bytes or files).
-        let scenarios: Vec<String> = medians.keys().map(|(s, _)| s.clone()).collect();
+        let mut scenarios: Vec<String> = medians.keys().map(|(s, _)| s.clone()).collect();
+        scenarios.dedup();
         for sc in scenarios
             .iter()
             .filter(|s| s.starts_with("add ") && s.ends_with("MiB"))

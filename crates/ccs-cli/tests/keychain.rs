@@ -16,7 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_ccs");
 fn with_keyring(home: &Path, config: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new("dbus-run-session");
     cmd.args(["--", "sh", "-c"])
-        .arg("printf 'test keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"")
+        .arg(ccs_tests::UNLOCKED_KEYRING_SH)
         .arg("sh")
         .arg(BIN)
         .arg("--config")
