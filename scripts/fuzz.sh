@@ -18,10 +18,18 @@ for target in compose_parse invite_open ndjson_stream car_verify; do
   say "fuzzing $target for ${seconds}s"
   log="$(mktemp)"
   # A finding is a failure; its input is kept under fuzz/artifacts/.
-  if ! cargo fuzz run -s none "$target" -- -max_total_time="$seconds" >"$log" 2>&1; then
+  # Smoke runs read the committed corpus but write what they find to a
+  # temporary folder, so a test run leaves the checkout clean; long runs grow
+  # the committed corpus (minimised afterwards, see RELIABILITY.md).
+  corpus=()
+  if [ "$seconds" -le 60 ]; then
+    scratch="$(mktemp -d)"
+    corpus=("$scratch" "corpus/$target")
+  fi
+  if ! cargo fuzz run -s none "$target" "${corpus[@]}" -- -max_total_time="$seconds" >"$log" 2>&1; then
     grep -E "panicked|SUMMARY" -A3 "$log" >&2 || tail -20 "$log" >&2
     die "fuzz target $target found a failure; its input is in fuzz/artifacts/$target"
   fi
   grep -E "DONE" "$log" | tail -1
-  rm -f "$log"
+  rm -rf "$log" "${scratch:-}"
 done

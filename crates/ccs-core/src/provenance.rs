@@ -56,8 +56,10 @@ pub fn cid_settings(options: &AddOptions) -> String {
     )
 }
 
-fn source_text(paths: &[PathBuf]) -> String {
-    let abs: Vec<String> = paths
+/// Each path made absolute (as given when that fails), as text: how a job
+/// names what it stored, so it can be found and run again from anywhere.
+pub fn absolute_paths(paths: &[PathBuf]) -> Vec<String> {
+    paths
         .iter()
         .map(|p| {
             std::path::absolute(p)
@@ -65,7 +67,11 @@ fn source_text(paths: &[PathBuf]) -> String {
                 .display()
                 .to_string()
         })
-        .collect();
+        .collect()
+}
+
+fn source_text(paths: &[PathBuf]) -> String {
+    let abs = absolute_paths(paths);
     let mut text = abs.join("; ");
     if text.len() > MAX_SOURCE {
         let mut cut = MAX_SOURCE;

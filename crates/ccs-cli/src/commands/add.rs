@@ -172,16 +172,7 @@ fn start_job(
 ) -> Option<String> {
     let mut metadata = metadata.clone();
     let inputs = JobInputs {
-        paths: a
-            .paths
-            .iter()
-            .map(|p| {
-                std::path::absolute(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .display()
-                    .to_string()
-            })
-            .collect(),
+        paths: ccs_core::provenance::absolute_paths(&a.paths),
         title: a.name.clone().unwrap_or_default(),
         collection: metadata.remove("collection").unwrap_or_default(),
         description: metadata.remove("description").unwrap_or_default(),
