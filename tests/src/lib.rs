@@ -151,3 +151,28 @@ pub const UNLOCKED_KEYRING_SH: &str = "printf 'test keyring' | gnome-keyring-dae
       sleep 0.1; \
     done; \
     exec \"$@\"";
+
+/// One finished run of the `ccs` program: exit code and both outputs, shown
+/// whole when an assertion fails.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Run {
+    /// Its standard output as JSON (`--json` runs).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+}

@@ -27,8 +27,7 @@ use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use ccs_testnet::DaemonKind;
-use ccs_tests::{assert_same_tree, pseudo_random, start_testnet};
-use serde_json::Value;
+use ccs_tests::{Run, assert_same_tree, pseudo_random, start_testnet};
 
 /// The content ID IPFS Cluster gives an empty file (CIDv0, UnixFS, no raw leaves).
 const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
@@ -36,28 +35,6 @@ const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
 const UNKNOWN_V0: &str = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
 const UNKNOWN_V1: &str = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
 const PASSPHRASE: &str = "correct horse battery staple";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-}
 
 /// A success check: returns the CID the case stored, if any.
 type Check = Box<dyn Fn(&Run) -> Option<String>>;

@@ -11,24 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ccs_tests::{pseudo_random, start_testnet};
-use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+use ccs_tests::{Run, pseudo_random, start_testnet};
 
 /// `ccs` with the settings `config`; its job journal goes next to them
 /// (in the testnet's temporary folder), never into the real home.
@@ -71,10 +54,6 @@ fn ccs(config: &Path, args: &[&str]) -> Run {
     }
 }
 
-fn json(r: &Run) -> Value {
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
-}
-
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -103,7 +82,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let r = ccs(&cfg, &["status", "--json", &cid]);
-        if r.code == 0 && json(&r)[0]["copies"] == 3 {
+        if r.code == 0 && r.json()[0]["copies"] == 3 {
             break;
         }
         if Instant::now() > deadline {
@@ -179,7 +158,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let v = json(&r);
+    let v = r.json();
     assert_ne!(v["source"], "peer2", "{v}");
     let failed = v["failed_sources"].as_array().unwrap();
     assert_eq!(failed.len(), 1, "{v}");
@@ -199,7 +178,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     // peer2's copy as pinned (kubo does not re-hash what it stores), so
     // IPFS Cluster's recover has nothing to retry.
     let r = ccs(&cfg, &["status", "--json", &cid]);
-    assert_eq!(json(&r)[0]["copies"], 3, "{r:?}");
+    assert_eq!(r.json()[0]["copies"], 3, "{r:?}");
 
     // What the notice suggests does fix it: `ipfs repo verify` finds the
     // damaged block, `--heal` replaces it from the other partners, and peer2
@@ -230,7 +209,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let v = json(&r);
+    let v = r.json();
     assert_eq!(v["source"], "peer2", "{v}");
     assert_eq!(v["failed_sources"], serde_json::json!([]), "{v}");
     assert!(std::fs::read(&out3).unwrap() == original);
