@@ -51,12 +51,12 @@ pub enum Error {
     Interrupted { url: String, detail: String },
 
     #[error(
-        "The storage node at {url} sent an answer this program does not understand ({detail}). Check that the node runs IPFS Cluster {expected}."
+        "The storage node at {url} sent an answer this program does not understand ({detail}). Check that the node runs {} {}.", expected.title, expected.version
     )]
     BadResponse {
         url: String,
         detail: String,
-        expected: &'static str,
+        expected: &'static crate::versions::Daemon,
     },
 
     #[error("\"{}\" does not exist. Check the path and try again.", path.display())]

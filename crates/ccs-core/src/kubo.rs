@@ -52,7 +52,14 @@ pub enum GatewayFormat {
     Tar,
     /// A CAR of every block, verifiable block by block.
     Car,
+    /// The single block the CID names, as stored.
+    Raw,
 }
+
+/// The largest block a gateway may send for [`KuboClient::fetch_block`]: kubo
+/// refuses blocks over 2 MiB on the wire, so anything much larger is not a
+/// block and is not read into memory.
+const MAX_BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
 /// A client for one kubo node. Either address may be absent: partners reach
 /// other nodes only through the gateway; the RPC API is loopback-only.
@@ -110,7 +117,7 @@ impl KuboClient {
         serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse {
             url: base.to_string(),
             detail: e.to_string(),
-            expected: KUBO.version,
+            expected: &KUBO,
         })
     }
 
@@ -159,7 +166,7 @@ impl KuboClient {
         from_text.or(from_json).ok_or_else(|| Error::BadResponse {
             url: base,
             detail: "the version page has no version".into(),
-            expected: KUBO.version,
+            expected: &KUBO,
         })
     }
 
@@ -184,6 +191,9 @@ impl KuboClient {
                     "Accept",
                     "application/vnd.ipld.car; version=1; order=dfs; dups=y",
                 ),
+            GatewayFormat::Raw => rb
+                .query(&[("format", "raw")])
+                .header("Accept", "application/vnd.ipld.raw"),
         };
         let resp = rb.send().await.map_err(|e| transport_error(&base, e))?;
         match resp.status() {
@@ -232,6 +242,25 @@ impl KuboClient {
             url: base.clone(),
             detail: root_cause(&e),
         }))
+    }
+
+    /// The block `cid` names, as the gateway sends it (unverified: the caller
+    /// checks it against the CID).
+    pub async fn fetch_block(&self, cid: &str) -> Result<Bytes> {
+        let base = self.gateway_url()?.to_string();
+        let mut stream = std::pin::pin!(self.fetch(cid, GatewayFormat::Raw).await?);
+        let mut block = bytes::BytesMut::new();
+        while let Some(chunk) = stream.try_next().await? {
+            if block.len() + chunk.len() > MAX_BLOCK_BYTES {
+                return Err(Error::BadResponse {
+                    url: base,
+                    detail: format!("block {cid} is larger than any block can be"),
+                    expected: &KUBO,
+                });
+            }
+            block.extend_from_slice(&chunk);
+        }
+        Ok(block.freeze())
     }
 
     /// Writes the file `cid` to `dest`, atomically (temporary name, then rename).

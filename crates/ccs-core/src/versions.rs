@@ -7,6 +7,8 @@
 pub struct Daemon {
     /// Short name used for the cache folder, e.g. `kubo`.
     pub name: &'static str,
+    /// The program's name as people know it, for messages.
+    pub title: &'static str,
     /// Go module path.
     pub module: &'static str,
     /// Module version tag, also the image tag.
@@ -20,6 +22,7 @@ pub struct Daemon {
 /// kubo, the IPFS node that stores the blocks.
 pub const KUBO: Daemon = Daemon {
     name: "kubo",
+    title: "kubo",
     module: "github.com/ipfs/kubo",
     version: "v0.43.1",
     commands: &["cmd/ipfs"],
@@ -29,6 +32,7 @@ pub const KUBO: Daemon = Daemon {
 /// IPFS Cluster, which decides who pins what.
 pub const IPFS_CLUSTER: Daemon = Daemon {
     name: "ipfs-cluster",
+    title: "IPFS Cluster",
     module: "github.com/ipfs-cluster/ipfs-cluster",
     version: "v1.1.6",
     commands: &["cmd/ipfs-cluster-service", "cmd/ipfs-cluster-ctl"],

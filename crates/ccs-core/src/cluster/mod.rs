@@ -270,7 +270,7 @@ impl ClusterClient {
         serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse {
             url: self.base_url().to_string(),
             detail: e.to_string(),
-            expected: IPFS_CLUSTER.version,
+            expected: &IPFS_CLUSTER,
         })
     }
 
@@ -440,7 +440,7 @@ impl ClusterClient {
         let root = last.ok_or_else(|| Error::BadResponse {
             url: self.base_url().to_string(),
             detail: "the upload finished without naming what was stored".into(),
-            expected: IPFS_CLUSTER.version,
+            expected: &IPFS_CLUSTER,
         })?;
         Ok(AddResult {
             cid: root.cid.unwrap_or_default(),

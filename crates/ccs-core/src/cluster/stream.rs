@@ -78,7 +78,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 return Some(Err(self.fail(Error::BadResponse {
                     url: self.url.clone(),
                     detail: "a response line was larger than 16 MiB".into(),
-                    expected: crate::versions::IPFS_CLUSTER.version,
+                    expected: &crate::versions::IPFS_CLUSTER,
                 })));
             }
             let Some(body) = self.body.as_mut() else {
@@ -164,7 +164,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             self.fail(Error::BadResponse {
                 url: self.url.clone(),
                 detail: format!("unreadable line: {e}"),
-                expected: crate::versions::IPFS_CLUSTER.version,
+                expected: &crate::versions::IPFS_CLUSTER,
             })
         })
     }

@@ -23,6 +23,8 @@ use tokio::io::{AsyncRead, AsyncWriteExt, BufReader, BufWriter};
 use crate::error::{Error, Result};
 use crate::kubo::{GatewayFormat, KuboClient, PartialPath, write_err};
 
+pub mod file_stream;
+
 /// Multicodec codes this reader understands.
 const RAW: u64 = 0x55;
 const DAG_PB: u64 = 0x70;
@@ -293,13 +295,38 @@ async fn retrieve_from(
             ))
         }
     };
-    let reader = open(*root).await?;
     let source_url = source.kubo.gateway().unwrap_or_default().to_string();
     let tmp = PartialPath::new_replacing(dest, replace)?;
-    let out = unpack_dag(reader, root, tmp.path(), &source_url, Some(open), |p| {
+    let fast = file_stream::retrieve_file(&source.kubo, root, tmp.path(), &source_url, |p| {
         on_event(Event::Progress(p))
     })
-    .await?;
+    .await;
+    let out = match fast {
+        Ok(file_stream::Outcome::Done(progress)) => Unpacked {
+            kind: ContentKind::File,
+            progress,
+        },
+        // Disk trouble, or a partner that cannot be reached or has no copy:
+        // the CAR path would meet the same.
+        Err(
+            e @ (Error::Write { .. }
+            | Error::Unreachable { .. }
+            | Error::TimedOut { .. }
+            | Error::Unauthorized { .. }
+            | Error::NotFound { .. }
+            | Error::InvalidInput(_)),
+        ) => return Err(e),
+        // A folder, or bytes that did not check out: the CAR path checks
+        // block by block and names a damaged block exactly.
+        Ok(file_stream::Outcome::NotHandled) | Err(_) => {
+            remove_partial(tmp.path());
+            let reader = open(*root).await?;
+            unpack_dag(reader, root, tmp.path(), &source_url, Some(open), |p| {
+                on_event(Event::Progress(p))
+            })
+            .await?
+        }
+    };
     tmp.commit()?;
     Ok(Retrieved {
         cid: cid.to_string(),
@@ -311,6 +338,12 @@ async fn retrieve_from(
         source: source.name.clone(),
         failed_sources: Vec::new(),
     })
+}
+
+/// Removes what a failed attempt left at `path` (a file or a folder).
+fn remove_partial(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_dir_all(path);
 }
 
 /// Carries a core error through `std::io::Error` so the real cause survives.
@@ -522,12 +555,26 @@ fn safe_name(name: &[u8]) -> Option<PathBuf> {
     ok.then_some(path)
 }
 
+/// Checks a block against the CID that names it; the error says how it fails.
+fn verify_block(cid: &Cid, data: &[u8]) -> std::result::Result<(), String> {
+    let code = cid.hash().code();
+    let hasher = Code::try_from(code).map_err(|_| {
+        format!("block {cid} uses hash function 0x{code:x}, which this program cannot check")
+    })?;
+    if hasher.digest(data).digest() != cid.hash().digest() {
+        return Err(format!("block {cid} has the wrong hash"));
+    }
+    Ok(())
+}
+
 /// A dag-pb link: the child's CID and its name as stored (bytes: IPFS
 /// implementations store whatever the adding system gave, UTF-8 or not).
 #[derive(Debug)]
 struct PbLink {
     cid: Cid,
     name: Vec<u8>,
+    /// The cumulative size of the child's blocks, as the parent records it.
+    tsize: Option<u64>,
 }
 
 /// A dag-pb node (`PBNode`: field 1 Data, field 2 Links; `PBLink`: 1 Hash,
@@ -564,6 +611,7 @@ impl PbNode {
         let mut r = BytesReader::from_bytes(bytes);
         let mut cid = None;
         let mut name = Vec::new();
+        let mut tsize = None;
         while !r.is_eof() {
             match r.next_tag(bytes).map_err(bad)? {
                 10 => {
@@ -571,15 +619,14 @@ impl PbNode {
                     cid = Some(Cid::try_from(raw).map_err(|e| format!("bad link ({e})"))?);
                 }
                 18 => name = r.read_bytes(bytes).map_err(bad)?.to_vec(),
-                24 => {
-                    r.read_uint64(bytes).map_err(bad)?;
-                }
+                24 => tsize = Some(r.read_uint64(bytes).map_err(bad)?),
                 t => return Err(format!("unexpected link field tag {t}")),
             }
         }
         Ok(PbLink {
             cid: cid.ok_or("a link without a hash")?,
             name,
+            tsize,
         })
     }
 }
@@ -594,16 +641,7 @@ impl Unpacker<'_> {
     }
 
     fn verify(&self, cid: &Cid, data: &[u8]) -> Result<()> {
-        let code = cid.hash().code();
-        let hasher = Code::try_from(code).map_err(|_| {
-            self.mismatch(format!(
-                "block {cid} uses hash function 0x{code:x}, which this program cannot check"
-            ))
-        })?;
-        if hasher.digest(data).digest() != cid.hash().digest() {
-            return Err(self.mismatch(format!("block {cid} has the wrong hash")));
-        }
-        Ok(())
+        verify_block(cid, data).map_err(|detail| self.mismatch(detail))
     }
 
     fn full(&self, rel: &Path) -> PathBuf {
@@ -785,6 +823,8 @@ struct UnixFsData {
     kind: u64,
     data: Option<Vec<u8>>,
     filesize: Option<u64>,
+    /// Each child's share of the file's bytes, in link order.
+    blocksizes: Vec<u64>,
     fanout: Option<u64>,
 }
 
@@ -806,6 +846,15 @@ impl UnixFsData {
                 }
                 18 => out.data = Some(r.read_bytes(bytes).map_err(bad)?.to_vec()),
                 24 => out.filesize = Some(r.read_uint64(bytes).map_err(bad)?),
+                32 => out.blocksizes.push(r.read_uint64(bytes).map_err(bad)?),
+                34 => {
+                    // The same list, packed (proto3 writers).
+                    let packed = r.read_bytes(bytes).map_err(bad)?;
+                    let mut p = BytesReader::from_bytes(packed);
+                    while !p.is_eof() {
+                        out.blocksizes.push(p.read_uint64(packed).map_err(bad)?);
+                    }
+                }
                 48 => out.fanout = Some(r.read_uint64(bytes).map_err(bad)?),
                 t => r.read_unknown(bytes, t).map_err(bad)?,
             }
