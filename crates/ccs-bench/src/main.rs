@@ -288,8 +288,16 @@ impl Bench {
         println!("Scenario 1: one {label} file, random content");
         let mut last_cid = None;
         for r in 0..runs {
+            // `--local` (both tools): the blocks go to the receiving peer
+            // only and the partners copy them afterwards, as `ipfs add` does.
             let tools: &[&str] = if with_refs {
-                &["ccs add", "ipfs-cluster-ctl add", "ipfs add"]
+                &[
+                    "ccs add",
+                    "ccs add --local",
+                    "ipfs-cluster-ctl add",
+                    "ipfs-cluster-ctl add --local",
+                    "ipfs add",
+                ]
             } else {
                 &["ccs add"]
             };
@@ -297,15 +305,24 @@ impl Bench {
                 let file = self.work.path().join("big.bin");
                 write_random_file(&file, 10_000 + r as u64 * 10 + tool.len() as u64, size);
                 self.reset();
+                let local = tool.ends_with("--local");
                 let mut cmd = match *tool {
-                    "ccs add" => {
+                    t if t.starts_with("ccs add") => {
                         let mut c = self.ours();
-                        c.args(["--json", "add"]).arg(&file);
+                        c.args(["--json", "add"]);
+                        if local {
+                            c.arg("--local");
+                        }
+                        c.arg(&file);
                         c
                     }
-                    "ipfs-cluster-ctl add" => {
+                    t if t.starts_with("ipfs-cluster-ctl add") => {
                         let mut c = self.ctl();
-                        c.args(["add", "-Q"]).arg(&file);
+                        c.args(["add", "-Q"]);
+                        if local {
+                            c.arg("--local");
+                        }
+                        c.arg(&file);
                         c
                     }
                     _ => {
@@ -568,19 +585,23 @@ impl Bench {
             .iter()
             .filter(|s| s.starts_with("add ") && s.ends_with("MiB"))
         {
-            if let (Some(o), Some(c)) = (med(sc, "ccs add"), med(sc, "ipfs-cluster-ctl add")) {
-                push(
-                    format!("{sc}: >= 1.0x ipfs-cluster-ctl throughput"),
-                    format!("{:.2}x", c / o),
-                    c / o >= 1.0,
-                );
-            }
-            if let (Some(o), Some(i)) = (med(sc, "ccs add"), med(sc, "ipfs add")) {
-                push(
-                    format!("{sc}: >= 0.8x direct ipfs add throughput"),
-                    format!("{:.2}x", i / o),
-                    i / o >= 0.8,
-                );
+            for local in ["", " --local"] {
+                let ours = format!("ccs add{local}");
+                let ctl = format!("ipfs-cluster-ctl add{local}");
+                if let (Some(o), Some(c)) = (med(sc, &ours), med(sc, &ctl)) {
+                    push(
+                        format!("{sc}: {ours} >= 1.0x {ctl} throughput"),
+                        format!("{:.2}x", c / o),
+                        c / o >= 1.0,
+                    );
+                }
+                if let (Some(o), Some(i)) = (med(sc, &ours), med(sc, "ipfs add")) {
+                    push(
+                        format!("{sc}: {ours} >= 0.8x direct ipfs add throughput"),
+                        format!("{:.2}x", i / o),
+                        i / o >= 0.8,
+                    );
+                }
             }
             if let Some(r) = rss_mib(sc, "ccs add") {
                 push(

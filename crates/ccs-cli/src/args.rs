@@ -172,6 +172,11 @@ pub struct AddArgs {
     /// Wait until the copies are made, showing each partner.
     #[arg(long)]
     pub wait: bool,
+    /// Send the content to the chosen node only, and let the partners copy
+    /// it from there afterwards: a faster upload, but until they have (see
+    /// `ccs status`, or add --wait) that node holds the only copy.
+    #[arg(long)]
+    pub local: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

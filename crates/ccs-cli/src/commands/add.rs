@@ -223,7 +223,10 @@ async fn scan_and_upload(
     })??;
     spinner.finish_and_clear();
 
-    let mut options = AddOptions::default();
+    let mut options = AddOptions {
+        local: a.local,
+        ..AddOptions::default()
+    };
     options.pin.name = Some(match &a.name {
         Some(n) => n.clone(),
         None => {
