@@ -22,7 +22,7 @@
 //! block by block and names the damaged block.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -145,10 +145,11 @@ pub async fn retrieve_file(
                 bytes: bytes_rx,
                 batch: Vec::new().into_iter(),
                 current: Bytes::new(),
+                out: Output::new(file, &path),
                 ctx,
                 counters,
             }
-            .check_and_write(file, &path)
+            .check_and_write()
         })
     };
     // A file in one block is all in hand: it needs no download.
@@ -371,36 +372,50 @@ fn push_varint(mut v: u64, out: &mut Vec<u8>) {
     out.push(v as u8);
 }
 
-/// The blocking side: cuts the downloaded bytes into the walk's pieces,
-/// checks each, and writes it.
-struct Checker {
+/// The blocking side: writes the downloaded bytes as they come (to the
+/// temporary file, which is thrown away unless everything checks out), and
+/// cuts them into the walk's pieces to check each.
+struct Checker<'a> {
     pieces: mpsc::Receiver<Piece>,
     bytes: mpsc::Receiver<Vec<Bytes>>,
     /// The rest of the batch being cut, and of its chunk being cut.
     batch: std::vec::IntoIter<Bytes>,
     current: Bytes,
+    out: Output<'a>,
     ctx: Context,
     counters: Arc<Counters>,
 }
 
-impl Checker {
+impl Checker<'_> {
     /// Up to `n` next bytes of the download; `None` when it has ended.
-    fn take(&mut self, n: u64) -> Option<Bytes> {
+    fn take(&mut self, n: u64) -> Result<Option<Bytes>> {
         while self.current.is_empty() {
-            self.current = match self.batch.next() {
-                Some(chunk) => chunk,
-                None => {
-                    self.batch = self.bytes.blocking_recv()?.into_iter();
-                    continue;
+            match self.batch.next() {
+                Some(chunk) => {
+                    // Whole chunks go to the file: no copy, few system calls.
+                    self.out.write(&chunk)?;
+                    self.current = chunk;
                 }
-            };
+                None => match self.bytes.blocking_recv() {
+                    Some(batch) => self.batch = batch.into_iter(),
+                    None => return Ok(None),
+                },
+            }
         }
         let n = (n as usize).min(self.current.len());
-        Some(self.current.split_to(n))
+        Ok(Some(self.current.split_to(n)))
     }
 
-    fn check_and_write(mut self, file: std::fs::File, path: &Path) -> Result<()> {
-        let mut out = Output::new(file, path);
+    /// The next `n` bytes, or an error if the download ends first.
+    fn take_some(&mut self, n: u64) -> Result<Bytes> {
+        self.take(n)?.ok_or_else(|| {
+            self.ctx
+                .mismatch("the gateway sent fewer bytes than the file holds".into())
+        })
+    }
+
+    fn check_and_write(mut self) -> Result<()> {
+        let mut verified = 0;
         while let Some(piece) = self.pieces.blocking_recv() {
             match piece {
                 Piece::Leaf { cid, size, framed } => {
@@ -412,50 +427,43 @@ impl Checker {
                     hasher.update(&prefix);
                     let mut left = size;
                     while left > 0 {
-                        let part = self.take(left).ok_or_else(|| self.ended_early())?;
+                        let part = self.take_some(left)?;
                         hasher.update(&part);
-                        out.write(&part)?;
                         left -= part.len() as u64;
                     }
                     hasher.update(&suffix);
                     if hasher.finalize().as_slice() != cid.hash().digest() {
                         return Err(self.ctx.mismatch(format!("block {cid} has the wrong hash")));
                     }
+                    verified += size;
                     self.counters.blocks.fetch_add(1, Ordering::Relaxed);
                 }
                 Piece::Known(mut expected) => {
+                    verified += expected.len() as u64;
                     while !expected.is_empty() {
-                        let part = self
-                            .take(expected.len() as u64)
-                            .ok_or_else(|| self.ended_early())?;
+                        let part = self.take_some(expected.len() as u64)?;
                         if part != expected.split_to(part.len()) {
                             return Err(self.ctx.mismatch(
                                 "the file's bytes differ from its stored blocks".into(),
                             ));
                         }
-                        out.write(&part)?;
                     }
                 }
             }
-            self.counters.bytes.store(out.written, Ordering::Relaxed);
+            self.counters.bytes.store(verified, Ordering::Relaxed);
         }
-        if self.take(1).is_some() {
+        if self.take(1)?.is_some() {
             return Err(self
                 .ctx
                 .mismatch("the gateway sent more bytes than the file holds".into()));
         }
-        out.finish()
-    }
-
-    fn ended_early(&self) -> Error {
-        self.ctx
-            .mismatch("the gateway sent fewer bytes than the file holds".into())
+        self.out.finish()
     }
 }
 
 /// The file being written, with write-back started as it grows.
 struct Output<'a> {
-    file: std::io::BufWriter<std::fs::File>,
+    file: std::fs::File,
     path: &'a Path,
     written: u64,
     /// Bytes handed to the kernel for write-back so far.
@@ -465,7 +473,7 @@ struct Output<'a> {
 impl<'a> Output<'a> {
     fn new(file: std::fs::File, path: &'a Path) -> Self {
         Self {
-            file: std::io::BufWriter::with_capacity(1024 * 1024, file),
+            file,
             path,
             written: 0,
             written_back: 0,
@@ -477,7 +485,7 @@ impl<'a> Output<'a> {
             .write_all(data)
             .map_err(|e| write_err(self.path, e))?;
         self.written += data.len() as u64;
-        if self.written - self.written_back >= 2 * WRITEBACK_STEP {
+        if self.written - self.written_back >= WRITEBACK_STEP {
             self.start_writeback();
         }
         Ok(())
@@ -488,34 +496,25 @@ impl<'a> Output<'a> {
     #[cfg(target_os = "linux")]
     fn start_writeback(&mut self) {
         use std::os::fd::AsRawFd;
-        let end = self.written - self.file.buffer().len() as u64;
-        let len = end.saturating_sub(self.written_back);
-        if len == 0 {
-            return;
-        }
+        let len = self.written - self.written_back;
         // SAFETY: a valid open descriptor and a range inside the file; the
         // call only schedules I/O.
         unsafe {
             libc::sync_file_range(
-                self.file.get_ref().as_raw_fd(),
+                self.file.as_raw_fd(),
                 self.written_back as libc::off64_t,
                 len as libc::off64_t,
                 libc::SYNC_FILE_RANGE_WRITE,
             );
         }
-        self.written_back = end;
+        self.written_back = self.written;
     }
 
     #[cfg(not(target_os = "linux"))]
     fn start_writeback(&mut self) {}
 
     fn finish(self) -> Result<()> {
-        let path: PathBuf = self.path.to_path_buf();
-        let file = self
-            .file
-            .into_inner()
-            .map_err(|e| write_err(&path, e.into_error()))?;
-        file.sync_all().map_err(|e| write_err(&path, e))
+        self.file.sync_all().map_err(|e| write_err(self.path, e))
     }
 }
 
