@@ -27,7 +27,7 @@ use ccs_tests::{DaemonKind, pseudo_random, start_testnet};
 use serde_json::{Value, json};
 use tauri::Manager;
 
-use common::{IGNORED_CHANNEL, app, call, capture};
+use common::{IGNORED_CHANNEL, add, app, call, capture, save_settings};
 
 const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
 const UNKNOWN_CID: &str = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
@@ -253,10 +253,7 @@ async fn the_app_bad_input_catalogue() {
     std::fs::create_dir_all(&nf).unwrap();
 
     // The app connected to peer1, with the partners' table (and gateways).
-    let mut table = ccs_core::profile::Config::load(&net.net.config_path()).unwrap();
-    table.default_node = Some("peer1".into());
-    let config = w.join("config.toml");
-    table.save(&config).unwrap();
+    let config = save_settings(&net, &w, |t| t.default_node = Some("peer1".into()));
     let (the_app, win) = app(&config);
     let state = the_app.state::<AppState>();
     let peer1 = net.net.peer(0).clone();
@@ -264,15 +261,14 @@ async fn the_app_bad_input_catalogue() {
     // Fixtures.
     let file = w.join("letter.txt");
     std::fs::write(&file, pseudo_random(3, 200_000)).unwrap();
-    let (ch, _) = capture::<AddProgress>();
-    let stored = commands::add_items(
-        state.clone(),
-        "fixture".into(),
+    let stored = add(
+        &the_app,
+        "fixture",
         vec![file.display().to_string()],
         AddDetails::default(),
-        ch,
     )
     .await
+    .0
     .unwrap();
     let cid = stored.cid.clone();
     ccs_tests::wait_status(

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use ccs_app::AppState;
 use ccs_app::commands;
-use ccs_app::dto::{AddDetails, AddPhase, AddProgress, RetrieveProgress};
+use ccs_app::dto::{AddDetails, AddPhase, AddProgress};
 use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::json;
 use tauri::Manager;
 
-use common::{app, call, capture, library};
+use common::{add, app, call, capture, library, retrieve, save_settings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
@@ -28,10 +28,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     // The testnet's settings name every peer (with gateways); the app starts
     // with them but without a chosen node, as after a first install with the
     // partners' table filled in.
-    let mut table = ccs_core::profile::Config::load(&net.net.config_path()).unwrap();
-    table.default_node = None;
-    let config = work.path().join("config.toml");
-    table.save(&config).unwrap();
+    let config = save_settings(&net, work.path(), |t| t.default_node = None);
     let (app, w) = app(&config);
     let peer1 = net.net.peer(0).clone();
 
@@ -105,22 +102,13 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     // throttled, starts with the scan and ends with everything counted.
     let folder = make_folder(work.path(), "letters", 60);
     let state = app.state::<AppState>();
-    let (ch, seen) = capture::<AddProgress>();
     let details = AddDetails {
         title: "Letters 1901".into(),
         collection: "Parish".into(),
         description: String::new(),
     };
-    let added = commands::add_items(
-        state.clone(),
-        "job-1".into(),
-        vec![folder.display().to_string()],
-        details,
-        ch,
-    )
-    .await
-    .unwrap();
-    let updates = seen.lock().unwrap().clone();
+    let (added, updates) = add(&app, "job-1", vec![folder.display().to_string()], details).await;
+    let added = added.unwrap();
     assert_eq!(updates.first().unwrap().phase, AddPhase::Scanning);
     let last = updates.last().unwrap();
     assert_eq!(last.phase, AddPhase::Done);
@@ -178,33 +166,19 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
 
     // Retrieve: byte-identical, verified, with a last update marked done.
     let dest = work.path().join("restored");
-    let (ch, seen) = capture::<RetrieveProgress>();
-    let got = commands::retrieve_item(
-        state.clone(),
-        "job-2".into(),
-        added.cid.clone(),
-        dest.display().to_string(),
-        ch,
-    )
-    .await
-    .unwrap();
+    let (got, updates) = retrieve(&app, "job-2", &added.cid, &dest).await;
+    let got = got.unwrap();
     assert_same_tree(&folder, &dest);
     assert_eq!(got.kind, "folder");
     assert_eq!(got.source, "peer1");
-    let last = seen.lock().unwrap().last().cloned().unwrap();
+    let last = updates.last().cloned().unwrap();
     assert!(last.done);
     assert_eq!(last.bytes, got.bytes);
     // Never over an existing folder.
-    let (ch, _) = capture::<RetrieveProgress>();
-    let again = commands::retrieve_item(
-        state.clone(),
-        "job-3".into(),
-        added.cid.clone(),
-        dest.display().to_string(),
-        ch,
-    )
-    .await
-    .unwrap_err();
+    let again = retrieve(&app, "job-3", &added.cid, &dest)
+        .await
+        .0
+        .unwrap_err();
     assert_eq!(again.code, "already_exists");
 
     // Cancel: a 300 MB upload stopped through the IPC command; nothing is listed.

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use ccs_app::AppState;
 use ccs_app::commands;
-use ccs_app::dto::{AddDetails, AddProgress, RetrieveProgress};
+use ccs_app::dto::AddDetails;
 use ccs_core::cluster::TrackerStatus;
 use ccs_tests::{pseudo_random, start_testnet, wait_status};
 use tauri::Manager;
 
-use common::{app, capture};
+use common::{add, app, retrieve, save_settings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
@@ -30,10 +30,7 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
 
     // The app connected to peer2 (so peer2 is tried first), with the
     // partners' table (and their gateways).
-    let mut table = ccs_core::profile::Config::load(&net.net.config_path()).unwrap();
-    table.default_node = Some("peer2".into());
-    let config = w.join("config.toml");
-    table.save(&config).unwrap();
+    let config = save_settings(&net, w, |t| t.default_node = Some("peer2".into()));
     let (the_app, _win) = app(&config);
     let state = the_app.state::<AppState>();
 
@@ -41,15 +38,14 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
     let original = pseudo_random(777, 1024 * 1024);
     let file = w.join("minutes 1921.pdf");
     std::fs::write(&file, &original).unwrap();
-    let (ch, _) = capture::<AddProgress>();
-    let added = commands::add_items(
-        state.clone(),
-        "add".into(),
+    let added = add(
+        &the_app,
+        "add",
         vec![file.display().to_string()],
         AddDetails::default(),
-        ch,
     )
     .await
+    .0
     .unwrap();
     let peer2 = net.net.peer(1).clone();
     // peer2 and at least one other partner hold a complete copy. (Added
@@ -78,16 +74,10 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
         .collect();
 
     // A clean retrieval first: from peer2, nothing failed, so no list.
-    let (ch, _) = capture::<RetrieveProgress>();
-    let clean = commands::retrieve_item(
-        state.clone(),
-        "clean".into(),
-        added.cid.clone(),
-        w.join("clean.pdf").display().to_string(),
-        ch,
-    )
-    .await
-    .unwrap();
+    let clean = retrieve(&the_app, "clean", &added.cid, &w.join("clean.pdf"))
+        .await
+        .0
+        .unwrap();
     assert_eq!(clean.source, "peer2");
     assert!(clean.failed_sources.is_none(), "{clean:?}");
     let v = serde_json::to_value(&clean).unwrap();
@@ -109,16 +99,8 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
     // Retrieve: detected, saved from another partner byte for byte, and
     // peer2 named as the damaged copy in the outcome the frontend receives.
     let dest = w.join("saved.pdf");
-    let (ch, seen) = capture::<RetrieveProgress>();
-    let got = commands::retrieve_item(
-        state.clone(),
-        "damaged".into(),
-        added.cid.clone(),
-        dest.display().to_string(),
-        ch,
-    )
-    .await
-    .unwrap();
+    let (got, updates) = retrieve(&the_app, "damaged", &added.cid, &dest).await;
+    let got = got.unwrap();
     assert!(
         std::fs::read(&dest).unwrap() == original,
         "not byte-identical"
@@ -141,12 +123,7 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
         "{message}"
     );
     // The progress named peer2 first, then the partner that sent it.
-    let sources: Vec<String> = seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|p| p.source.clone())
-        .collect();
+    let sources: Vec<String> = updates.iter().map(|p| p.source.clone()).collect();
     assert_eq!(
         sources.first().map(String::as_str),
         Some("peer2"),

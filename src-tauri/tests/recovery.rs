@@ -18,15 +18,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ccs_app::AppState;
 use ccs_app::commands;
-use ccs_app::dto::{AddDetails, AddProgress, RetrieveProgress};
+use ccs_app::dto::AddDetails;
 use ccs_core::journal::{JobInputs, JobKind, JobRecord, JobState};
 use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::{Value, json};
-use tauri::Manager;
 
-use common::{app_with_journal, call, capture, library};
+use common::{add, app_with_journal, call, library, retrieve, save_settings};
 
 const INSIDE: &str = "CCS_TEST_INSIDE_DBUS";
 
@@ -107,13 +105,12 @@ async fn inside() {
     let net = start_testnet(2).await;
     let work = tempfile::tempdir().unwrap();
     let journal = work.path().join("jobs");
-    let mut table = ccs_core::profile::Config::load(&net.net.config_path()).unwrap();
-    table.default_node = None;
-    for p in table.nodes.values_mut() {
-        p.password = None;
-    }
-    let config = work.path().join("config.toml");
-    table.save(&config).unwrap();
+    let config = save_settings(&net, work.path(), |t| {
+        t.default_node = None;
+        for p in t.nodes.values_mut() {
+            p.password = None;
+        }
+    });
     let peer1 = net.peer(0).clone();
 
     // 1. Keychain: saved there, not in the file; a later start uses it.
@@ -183,20 +180,18 @@ async fn inside() {
     assert_eq!(listed["this_run"], false);
     assert_eq!(listed["inputs"]["title"], "Minutes 1950");
     // Start again, as the tray does: same paths and details.
-    let state = app.state::<AppState>();
-    let (ch, _) = capture::<AddProgress>();
-    let added = commands::add_items(
-        state.clone(),
-        "add-again-1".into(),
+    let added = add(
+        &app,
+        "add-again-1",
         serde_json::from_value(listed["inputs"]["paths"].clone()).unwrap(),
         AddDetails {
             title: listed["inputs"]["title"].as_str().unwrap().into(),
             collection: listed["inputs"]["collection"].as_str().unwrap().into(),
             description: String::new(),
         },
-        ch,
     )
     .await
+    .0
     .unwrap();
     assert_eq!(added.files, 12);
     assert_eq!(
@@ -225,16 +220,10 @@ async fn inside() {
     // SAFETY: this test is the only thread of this process touching the environment.
     unsafe { std::env::set_var(commands::TEST_REVEAL_ENV, &reveal_log) };
     let dest = work.path().join("restored");
-    let (ch, _) = capture::<RetrieveProgress>();
-    let got = commands::retrieve_item(
-        state.clone(),
-        "retrieve-1".into(),
-        added.cid.clone(),
-        dest.display().to_string(),
-        ch,
-    )
-    .await
-    .unwrap();
+    let got = retrieve(&app, "retrieve-1", &added.cid, &dest)
+        .await
+        .0
+        .unwrap();
     assert_same_tree(&folder, &dest);
     let jobs = call(&w, "list_jobs", json!({})).unwrap();
     let r = jobs

@@ -3,10 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ccs_core::cluster::{ClusterClient, GlobalPinInfo};
+use ccs_core::compose::NodeFile;
 /// Re-exported so suites without a direct ccs-testnet dependency (the app's) can stop daemons.
 pub use ccs_testnet::DaemonKind;
 use ccs_testnet::{Testnet, TestnetOptions};
@@ -118,6 +121,14 @@ fn walk(root: &Path) -> impl Iterator<Item = PathBuf> {
     out.into_iter()
 }
 
+/// Writes a member's compose file as `DIR/NAME.yml` (0600, as `ccs create`
+/// does). Returns its path.
+pub fn write_node_file(dir: &Path, name: &str, node: &NodeFile) -> PathBuf {
+    let path = dir.join(format!("{name}.yml"));
+    ccs_core::profile::write_private(&path, node.render().as_bytes()).unwrap();
+    path
+}
+
 /// Polls the pin status until `done` holds, or panics after `timeout` with the last status.
 pub async fn wait_status(
     cluster: &ClusterClient,
@@ -171,8 +182,52 @@ impl std::fmt::Debug for Run {
 }
 
 impl Run {
+    /// Runs `cmd` to the end with no input, keeping both outputs (bytes that
+    /// are not UTF-8 shown as U+FFFD).
+    pub fn of(cmd: &mut Command) -> Run {
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("could not start {cmd:?}: {e}"));
+        Run::from(out)
+    }
+
     /// Its standard output as JSON (`--json` runs).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
     }
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Points `cmd` (the `ccs` program, or a wrapper whose last argument so far is
+/// it, such as `setpriv ... ccs`) at the settings `config`, and keeps it apart
+/// from the person running the tests: its job journal in `journal` (a test
+/// folder, never the real home), no OS keychain, no colours, and no
+/// credentials or settings path taken from the environment.
+pub fn isolate_ccs(mut cmd: Command, config: &Path, journal: &Path) -> Command {
+    cmd.arg("--config")
+        .arg(config)
+        .env("CCS_JOURNAL_DIR", journal)
+        .env("CCS_NO_KEYCHAIN", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("CCS_USERNAME")
+        .env_remove("CCS_PASSWORD")
+        .env_remove("CCS_CONFIG");
+    cmd
+}
+
+/// The `ccs` program `bin` with the settings `config`, kept apart from the
+/// person running the tests ([`isolate_ccs`]); its job journal goes next to
+/// the settings (`jobs/`).
+pub fn ccs_command(bin: impl AsRef<OsStr>, config: &Path) -> Command {
+    isolate_ccs(Command::new(bin), config, &config.with_file_name("jobs"))
 }

@@ -10,20 +10,13 @@
 mod connections;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use ccs_core::cluster::{AddOptions, ClusterClient};
 use ccs_core::compose::{BootstrapPeer, NodeFile};
 use ccs_testnet::{Testnet, TestnetOptions};
-use ccs_tests::{pseudo_random, wait_status};
-
-fn write_file(dir: &Path, name: &str, node: &NodeFile) -> PathBuf {
-    let path = dir.join(format!("{name}.yml"));
-    ccs_core::profile::write_private(&path, node.render().as_bytes()).unwrap();
-    path
-}
+use ccs_tests::{pseudo_random, wait_status, write_node_file};
 
 /// Every id a member's kubo is connected to must be a member's.
 async fn assert_members_only(net: &Testnet, members: &BTreeSet<String>) {
@@ -62,15 +55,15 @@ async fn generated_files_form_a_private_network_as_deployed() {
     // The files a community would make: create, clone, and a clone of the clone.
     let boot = NodeFile::create("bootstrap").unwrap();
     let acme = boot.clone_for("acme", "bootstrap").unwrap();
-    let acme_file = write_file(work.path(), "acme", &acme);
+    let acme_file = write_node_file(work.path(), "acme", &acme);
     let beta = NodeFile::parse(&std::fs::read_to_string(&acme_file).unwrap())
         .unwrap()
         .clone_for("beta", "acme")
         .unwrap();
     let files = vec![
-        write_file(work.path(), "bootstrap", &boot),
+        write_node_file(work.path(), "bootstrap", &boot),
         acme_file,
-        write_file(work.path(), "beta", &beta),
+        write_node_file(work.path(), "beta", &beta),
     ];
     use std::os::unix::fs::PermissionsExt;
     for f in &files {
@@ -138,7 +131,7 @@ async fn generated_files_form_a_private_network_as_deployed() {
         kubo_peer_id: boot.kubo_identity.peer_id.clone(),
         cluster_peer_id: boot.cluster_identity.peer_id.clone(),
     });
-    let outsider_file = write_file(work.path(), "outsider", &outsider);
+    let outsider_file = write_node_file(work.path(), "outsider", &outsider);
     let o = net.start_outsider(&outsider_file).await.unwrap();
     let ns = net.namespace(o).unwrap().to_string();
     let ipfs = net.bins().ipfs.clone();

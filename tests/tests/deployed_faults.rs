@@ -11,19 +11,13 @@
 #[path = "support/connections.rs"]
 mod connections;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ccs_core::cluster::{AddOptions, GlobalPinInfo, TrackerStatus};
 use ccs_core::compose::NodeFile;
 use ccs_testnet::{Testnet, TestnetOptions};
-use ccs_tests::{pseudo_random, wait_status};
-
-fn write_file(dir: &Path, name: &str, node: &NodeFile) -> PathBuf {
-    let path = dir.join(format!("{name}.yml"));
-    ccs_core::profile::write_private(&path, node.render().as_bytes()).unwrap();
-    path
-}
+use ccs_tests::{pseudo_random, wait_status, write_node_file};
 
 fn pinned_on(st: &GlobalPinInfo, peers: &[&str]) -> bool {
     peers
@@ -69,7 +63,7 @@ async fn the_bootstrap_gone_for_good_members_go_on_and_a_new_partner_joins() {
     let boot = NodeFile::create("bootstrap").unwrap();
     let acme = boot.clone_for("acme", "bootstrap").unwrap();
     let beta = boot.clone_for("beta", "bootstrap").unwrap();
-    let acme_file = write_file(work.path(), "acme", &acme);
+    let acme_file = write_node_file(work.path(), "acme", &acme);
     // The recovery setting the fault suites' bounds rest on is in the files.
     assert!(
         boot.render().contains(&format!(
@@ -79,9 +73,9 @@ async fn the_bootstrap_gone_for_good_members_go_on_and_a_new_partner_joins() {
         "the generated file does not set the pin recovery interval"
     );
     let files = vec![
-        write_file(work.path(), "bootstrap", &boot),
+        write_node_file(work.path(), "bootstrap", &boot),
         acme_file.clone(),
-        write_file(work.path(), "beta", &beta),
+        write_node_file(work.path(), "beta", &beta),
     ];
     let mut opts = TestnetOptions::new(3, work.path().join("net"));
     opts.compose_files = files;
@@ -140,7 +134,7 @@ async fn the_bootstrap_gone_for_good_members_go_on_and_a_new_partner_joins() {
         gamma.bootstrap.as_ref().map(|b| b.host.as_str()),
         Some("acme")
     );
-    let gamma_file = write_file(work.path(), "gamma", &gamma);
+    let gamma_file = write_node_file(work.path(), "gamma", &gamma);
     let t = Instant::now();
     let g = net.start_member(&gamma_file).await.unwrap();
     let gamma_id = gamma.cluster_identity.peer_id.clone();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ccs_core::cluster::{AddOptions, ClusterClient, GlobalPinInfo, TrackerStatus};
 use ccs_core::library::{Health, Item};
 use ccs_testnet::{DaemonKind, Testnet};
-use ccs_tests::{pseudo_random, start_testnet, wait_status};
+use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet, wait_status};
 
 const MIB: usize = 1024 * 1024;
 
@@ -226,22 +226,18 @@ fn ccs_bin() -> PathBuf {
     bin
 }
 
-/// Runs `ccs ARGS` against the testnet's settings; returns (exit code, stdout, stderr).
+/// Runs `ccs ARGS` against the testnet's settings (its job journal in the
+/// testnet's folder); returns (exit code, stdout, stderr).
 fn ccs(net: &Testnet, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(ccs_bin())
-        .arg("--config")
-        .arg(net.config_path())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let r = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let r = Run::of(ccs_command(ccs_bin(), &net.config_path()).args(args));
+    eprintln!(
+        "$ ccs {}\n{}{}(exit {})",
+        args.join(" "),
+        r.stdout,
+        r.stderr,
+        r.code
     );
-    eprintln!("$ ccs {}\n{}{}(exit {})", args.join(" "), r.1, r.2, r.0);
-    r
+    (r.code, r.stdout, r.stderr)
 }
 
 async fn add_file(api: &ClusterClient, dir: &Path, name: &str, seed: u64) -> String {

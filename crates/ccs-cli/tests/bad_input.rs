@@ -19,15 +19,14 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Instant, SystemTime};
 
 use ccs_testnet::DaemonKind;
-use ccs_tests::{Run, assert_same_tree, pseudo_random, start_testnet};
+use ccs_tests::{Run, assert_same_tree, ccs_command, isolate_ccs, pseudo_random, start_testnet};
 
 /// The content ID IPFS Cluster gives an empty file (CIDv0, UnixFS, no raw leaves).
 const EMPTY_FILE_CID: &str = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
@@ -195,7 +194,7 @@ impl Runner {
                 self.cfg.clone()
             }
         });
-        let mut cmd = if c.as_nobody {
+        let program = if c.as_nobody {
             let mut cmd = Command::new("setpriv");
             cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
                 .arg(&self.nobody_bin);
@@ -203,41 +202,17 @@ impl Runner {
         } else {
             Command::new(env!("CARGO_BIN_EXE_ccs"))
         };
+        // The job journal: in the test's folder (writable by `nobody` too),
+        // never in the real home.
+        let mut cmd = isolate_ccs(program, &cfg, &self.journal);
         cmd.arg("--json")
-            .arg("--config")
-            .arg(&cfg)
             .args(&c.args)
-            // The job journal: in the test's folder (writable by `nobody`
-            // too), never in the real home.
-            .env("CCS_JOURNAL_DIR", &self.journal)
-            .env("CCS_NO_KEYCHAIN", "1")
-            .env("NO_COLOR", "1")
-            .env_remove("CCS_USERNAME")
-            .env_remove("CCS_PASSWORD")
-            .env_remove("CCS_CONFIG")
             .env_remove("CCS_INVITE_PASSPHRASE")
-            .env_remove("RUST_BACKTRACE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .env_remove("RUST_BACKTRACE");
         for (k, v) in &c.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let t = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            err.read_to_end(&mut s).unwrap();
-            String::from_utf8_lossy(&s).into_owned()
-        });
-        let mut out = Vec::new();
-        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-        let status = child.wait().unwrap();
-        Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr: t.join().unwrap(),
-        }
+        Run::of(&mut cmd)
     }
 
     async fn run(&mut self, cases: Vec<Case>) {
@@ -352,22 +327,11 @@ fn names_of(dir: &Path) -> Vec<Vec<u8>> {
 }
 
 fn ccs_plain(cfg: &Path, args: &[&dyn AsRef<OsStr>]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ccs"))
-        .arg("--config")
-        .arg(cfg)
-        .args(args.iter().map(|a| a.as_ref()))
-        .env("CCS_JOURNAL_DIR", cfg.with_file_name("jobs"))
-        .env("CCS_NO_KEYCHAIN", "1")
-        .env("NO_COLOR", "1")
-        .env("CCS_INVITE_PASSPHRASE", PASSPHRASE)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(
+        ccs_command(env!("CARGO_BIN_EXE_ccs"), cfg)
+            .args(args.iter().map(|a| a.as_ref()))
+            .env("CCS_INVITE_PASSPHRASE", PASSPHRASE),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ccs_testnet::DaemonKind;
-use ccs_tests::{TempNet, assert_same_tree, make_folder, pseudo_random, start_testnet};
+use ccs_tests::{
+    Run, TempNet, assert_same_tree, ccs_command, make_folder, pseudo_random, start_testnet,
+};
 use serde_json::Value;
 
 const SETTLE: Duration = Duration::from_secs(180);
@@ -18,44 +20,11 @@ const SETTLE: Duration = Duration::from_secs(180);
 /// each other down and can race for the same free ports.
 static ONE_NET: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    /// Peak resident memory of the command, in KiB (from /proc, sampled).
-    peak_kib: u64,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 /// `ccs` with the settings `config`; its job journal goes next to them
 /// (`jobs/`, in the test's temporary folder), never into the real home.
 fn ccs_cmd(config: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ccs"));
-    c.arg("--config")
-        .arg(config)
-        .args(args)
-        .env("CCS_JOURNAL_DIR", config.with_file_name("jobs"))
-        .env("CCS_NO_KEYCHAIN", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("CCS_USERNAME")
-        .env_remove("CCS_PASSWORD")
-        .env_remove("CCS_CONFIG");
+    let mut c = ccs_command(env!("CARGO_BIN_EXE_ccs"), config);
+    c.args(args);
     c
 }
 
@@ -66,8 +35,14 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Runs a command to the end, feeding `stdin`, sampling its peak memory.
-fn run_cmd(mut cmd: Command, stdin: &str) -> Run {
+/// Runs a command to the end, feeding `stdin`.
+fn run_cmd(cmd: Command, stdin: &str) -> Run {
+    run_sampled(cmd, stdin).0
+}
+
+/// Runs a command to the end, feeding `stdin`, sampling its peak resident
+/// memory (KiB, from /proc).
+fn run_sampled(mut cmd: Command, stdin: &str) -> (Run, u64) {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -103,12 +78,12 @@ fn run_cmd(mut cmd: Command, stdin: &str) -> Run {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Run {
+    let run = Run {
         code: status.code().unwrap_or(-1),
         stdout: t_out.join().unwrap(),
         stderr: t_err.join().unwrap(),
-        peak_kib: peak,
-    }
+    };
+    (run, peak)
 }
 
 fn ccs(config: &Path, args: &[&str]) -> Run {
@@ -283,7 +258,10 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     // --- a folder of 10,000 files: flat memory, and back byte-identical.
     let folder = make_folder(w, "parish records", 10_000);
     let t = Instant::now();
-    let r = ccs(&cfg, &["add", "--json", folder.to_str().unwrap()]);
+    let (r, peak_kib) = run_sampled(
+        ccs_cmd(&cfg, &["add", "--json", folder.to_str().unwrap()]),
+        "",
+    );
     let add_secs = t.elapsed().as_secs_f64();
     assert_eq!(r.code, 0, "{r:?}");
     let big = r.json();
@@ -293,34 +271,35 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert_eq!(big["entries"], 10_012);
     eprintln!(
         "add of 10,000 files ({} bytes): {add_secs:.1} s, peak memory {} KiB",
-        big["bytes"], r.peak_kib
+        big["bytes"], peak_kib
     );
     assert!(
-        r.peak_kib > 0 && r.peak_kib < 150 * 1024,
-        "memory grew: {} KiB",
-        r.peak_kib
+        peak_kib > 0 && peak_kib < 150 * 1024,
+        "memory grew: {peak_kib} KiB"
     );
     wait_all_pinned(&cfg, &folder_cid);
     let got = w.join("got records");
     let t = Instant::now();
-    let r = ccs(
-        &cfg,
-        &[
-            "get",
-            "--cluster-peername",
-            "peer3",
-            &folder_cid,
-            "--output",
-            got.to_str().unwrap(),
-        ],
+    let (r, peak_kib) = run_sampled(
+        ccs_cmd(
+            &cfg,
+            &[
+                "get",
+                "--cluster-peername",
+                "peer3",
+                &folder_cid,
+                "--output",
+                got.to_str().unwrap(),
+            ],
+        ),
+        "",
     );
     assert_eq!(r.code, 0, "{r:?}");
     eprintln!(
-        "get of 10,000 files: {:.1} s, peak memory {} KiB",
+        "get of 10,000 files: {:.1} s, peak memory {peak_kib} KiB",
         t.elapsed().as_secs_f64(),
-        r.peak_kib
     );
-    assert!(r.peak_kib < 150 * 1024, "memory grew: {} KiB", r.peak_kib);
+    assert!(peak_kib < 150 * 1024, "memory grew: {peak_kib} KiB");
     assert!(r.stderr.contains("from peer3"), "{r:?}");
     assert_same_tree(&folder, &got);
 

@@ -6,52 +6,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ccs_tests::{Run, pseudo_random, start_testnet};
+use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet};
 
 /// `ccs` with the settings `config`; its job journal goes next to them
 /// (in the testnet's temporary folder), never into the real home.
 fn ccs(config: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccs"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("CCS_JOURNAL_DIR", config.with_file_name("jobs"))
-        .env("CCS_NO_KEYCHAIN", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("CCS_USERNAME")
-        .env_remove("CCS_PASSWORD")
-        .env_remove("CCS_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    let mut err = child.stderr.take().unwrap();
-    let t = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).unwrap();
-        s
-    });
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    stderr.push_str(&t.join().unwrap());
-    let status = child.wait().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-    }
+    Run::of(ccs_command(env!("CARGO_BIN_EXE_ccs"), config).args(args))
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -108,17 +73,14 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     let dest = w.join("out");
     std::fs::create_dir(&dest).unwrap();
     let out = dest.join("register.tif");
-    let r = ccs(
-        &cfg,
-        &[
-            "get",
-            "--cluster-peername",
-            "peer2",
-            &cid,
-            "-o",
-            out.to_str().unwrap(),
-        ],
-    );
+    // `ccs [FLAGS] get` through peer2 (tried first) into `out`.
+    let get_via_peer2 = |flags: &[&str], out: &Path| {
+        let mut args = flags.to_vec();
+        args.extend(["get", "--cluster-peername", "peer2", &cid, "-o"]);
+        args.push(out.to_str().unwrap());
+        ccs(&cfg, &args)
+    };
+    let r = get_via_peer2(&[], &out);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         std::fs::read(&out).unwrap() == original,
@@ -145,18 +107,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
 
     // The same in JSON: the result lists the damaged copy for scripts and the app.
     let out2 = dest.join("register-2.tif");
-    let r = ccs(
-        &cfg,
-        &[
-            "--json",
-            "get",
-            "--cluster-peername",
-            "peer2",
-            &cid,
-            "-o",
-            out2.to_str().unwrap(),
-        ],
-    );
+    let r = get_via_peer2(&["--json"], &out2);
     assert_eq!(r.code, 0, "{r:?}");
     let v = r.json();
     assert_ne!(v["source"], "peer2", "{v}");
@@ -196,18 +147,7 @@ async fn a_block_corrupted_in_one_partners_repository_is_caught_and_named() {
     let healed = verify(&["--heal"]);
     assert!(healed.status.success(), "{healed:?}");
     let out3 = dest.join("register-3.tif");
-    let r = ccs(
-        &cfg,
-        &[
-            "--json",
-            "get",
-            "--cluster-peername",
-            "peer2",
-            &cid,
-            "-o",
-            out3.to_str().unwrap(),
-        ],
-    );
+    let r = get_via_peer2(&["--json"], &out3);
     assert_eq!(r.code, 0, "{r:?}");
     let v = r.json();
     assert_eq!(v["source"], "peer2", "{v}");

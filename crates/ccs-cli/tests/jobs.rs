@@ -10,21 +10,12 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ccs_tests::{pseudo_random, start_testnet};
+use ccs_tests::{isolate_ccs, pseudo_random, start_testnet};
 use serde_json::Value;
 
 fn ccs(config: &Path, journal: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ccs"));
-    c.arg("--config")
-        .arg(config)
-        .args(["--cluster-peername", "peer1"])
-        .args(args)
-        .env("CCS_JOURNAL_DIR", journal)
-        .env("CCS_NO_KEYCHAIN", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("CCS_USERNAME")
-        .env_remove("CCS_PASSWORD")
-        .env_remove("CCS_CONFIG");
+    let mut c = isolate_ccs(Command::new(env!("CARGO_BIN_EXE_ccs")), config, journal);
+    c.args(["--cluster-peername", "peer1"]).args(args);
     c
 }
 

@@ -50,19 +50,35 @@ pub fn profile_for_address(address: &str) -> Result<NodeProfile> {
     })
 }
 
-/// Where a retrieval can come from: every partner holding a complete copy,
-/// the connected `node` first, each resolved through the settings' node table.
+/// Where a retrieval can come from, in the order to try them: every partner
+/// holding a complete copy, then those still receiving one (right after an
+/// add their gateway may already have every block, and each block is
+/// verified anyway); within each, the connected `node` first. Each is resolved
+/// through the settings' node table (else `http://NAME:8080` for its gateway).
+/// Empty when no partner holds or is receiving a copy: see
+/// [`crate::retrieve::no_copy_error`].
 pub fn retrieval_sources(status: &GlobalPinInfo, config: &Config, node: &str) -> Vec<Source> {
-    let mut holders: Vec<&str> = status
-        .peer_map
-        .values()
-        .filter(|p| p.status == TrackerStatus::Pinned)
-        .map(|p| p.peername.as_str())
-        .collect();
-    holders.sort_by_key(|h| *h != node);
-    holders.dedup();
-    holders
+    let holders = |wanted: fn(TrackerStatus) -> bool| {
+        let mut names: Vec<&str> = status
+            .peer_map
+            .values()
+            .filter(|p| wanted(p.status))
+            .map(|p| p.peername.as_str())
+            .collect();
+        names.sort_by_key(|h| *h != node);
+        names
+    };
+    let mut names = holders(|s| s == TrackerStatus::Pinned);
+    names.extend(holders(|s| {
+        matches!(
+            s,
+            TrackerStatus::Pinning | TrackerStatus::PinQueued | TrackerStatus::Queued
+        )
+    }));
+    let mut seen = std::collections::HashSet::new();
+    names
         .into_iter()
+        .filter(|h| seen.insert(*h))
         .map(|h| Source {
             name: h.to_string(),
             kubo: config.node(h).kubo(),
@@ -121,8 +137,29 @@ mod tests {
         );
         let s = retrieval_sources(&status, &config, "peer3");
         let names: Vec<_> = s.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["peer3", "peer1"]);
+        // Complete copies first (the connected node first), then peer2, still pinning.
+        assert_eq!(names, ["peer3", "peer1", "peer2"]);
         assert_eq!(s[0].kubo.gateway(), Some("http://127.0.0.1:2"));
         assert_eq!(s[1].kubo.gateway(), Some("http://peer1:8080"));
+
+        // Only partners still receiving it, one of them the connected node.
+        let status: GlobalPinInfo = serde_json::from_str(
+            r#"{"cid":"Qm1","peer_map":{
+              "a":{"peername":"peer1","status":"pin_queued"},
+              "b":{"peername":"peer2","status":"pinning"},
+              "c":{"peername":"peer3","status":"pin_error"}}}"#,
+        )
+        .unwrap();
+        let names: Vec<_> = retrieval_sources(&status, &config, "peer2")
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["peer2", "peer1"]);
+        // Nobody holding or receiving it: no source (the caller reports why).
+        let status: GlobalPinInfo = serde_json::from_str(
+            r#"{"cid":"Qm1","peer_map":{"c":{"peername":"peer3","status":"pin_error"}}}"#,
+        )
+        .unwrap();
+        assert!(retrieval_sources(&status, &config, "peer3").is_empty());
     }
 }

@@ -3,15 +3,34 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ccs_app::AppState;
+use ccs_app::dto::{
+    AddDetails, AddOutcome, AddProgress, AppResult, RetrieveOutcome, RetrieveProgress,
+};
+use ccs_core::profile::Config;
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, Channel, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+/// The testnet's settings (every peer, with its gateway), changed by `edit`
+/// (which node is connected, which passwords stay in the file), saved as
+/// `dir/config.toml`. Returns that path.
+pub fn save_settings(
+    net: &ccs_tests::TempNet,
+    dir: &Path,
+    edit: impl FnOnce(&mut Config),
+) -> PathBuf {
+    let mut table = Config::load(&net.net.config_path()).unwrap();
+    edit(&mut table);
+    let config = dir.join("config.toml");
+    table.save(&config).unwrap();
+    config
+}
 
 /// The app with its job journal next to the settings file (`jobs/`).
 pub fn app(config: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
@@ -132,4 +151,40 @@ pub async fn library(app: &App<MockRuntime>) -> Result<Vec<Value>, Value> {
         listed
     );
     Ok(items)
+}
+
+/// `add_items` as the frontend calls it: its outcome and every progress update sent.
+pub async fn add(
+    app: &App<MockRuntime>,
+    job: &str,
+    paths: Vec<String>,
+    details: AddDetails,
+) -> (AppResult<AddOutcome>, Vec<AddProgress>) {
+    use tauri::Manager;
+    let (ch, seen) = capture::<AddProgress>();
+    let out =
+        ccs_app::commands::add_items(app.state::<AppState>(), job.into(), paths, details, ch).await;
+    let updates = seen.lock().unwrap().clone();
+    (out, updates)
+}
+
+/// `retrieve_item` as the frontend calls it: its outcome and every progress update sent.
+pub async fn retrieve(
+    app: &App<MockRuntime>,
+    job: &str,
+    cid: &str,
+    dest: &Path,
+) -> (AppResult<RetrieveOutcome>, Vec<RetrieveProgress>) {
+    use tauri::Manager;
+    let (ch, seen) = capture::<RetrieveProgress>();
+    let out = ccs_app::commands::retrieve_item(
+        app.state::<AppState>(),
+        job.into(),
+        cid.into(),
+        dest.display().to_string(),
+        ch,
+    )
+    .await;
+    let updates = seen.lock().unwrap().clone();
+    (out, updates)
 }

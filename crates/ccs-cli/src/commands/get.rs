@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::cluster::TrackerStatus;
+use ccs_core::app_support;
 use ccs_core::retrieve::{self, Event, Source};
 
 use super::cancellable;
@@ -27,58 +27,33 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
     let (node, profile) = ctx.node()?;
     let cluster = profile.cluster()?;
 
-    // Who holds a complete copy: the named node first, then the others.
-    let mut sources: Vec<Source> = Vec::new();
-    let mut total: Option<u64> = None;
-    match cluster.status(cid).await {
+    // Who to read from: the core's rule, shared with the app (complete copies
+    // first, then partners still receiving one; the named node first in each).
+    let (sources, total): (Vec<Source>, Option<u64>) = match cluster.status(cid).await {
         Ok(st) => {
-            total = st
+            let sources = app_support::retrieval_sources(&st, &ctx.config, &node);
+            if sources.is_empty() {
+                return Err(retrieve::no_copy_error(&st, cluster.base_url()).into());
+            }
+            let total = st
                 .metadata
                 .get(ccs_core::provenance::BYTES)
                 .and_then(|v| v.parse().ok());
-            // Complete copies first, then partners still receiving one (their
-            // gateway may already have every block; each block is verified).
-            let pick = |f: fn(TrackerStatus) -> bool| {
-                let mut names: Vec<String> = st
-                    .peer_map
-                    .values()
-                    .filter(|p| f(p.status))
-                    .map(|p| p.peername.clone())
-                    .collect();
-                names.sort_by_key(|h| h != &node);
-                names
-            };
-            let mut holders = pick(|s| s == TrackerStatus::Pinned);
-            holders.extend(pick(|s| {
-                matches!(
-                    s,
-                    TrackerStatus::Pinning | TrackerStatus::PinQueued | TrackerStatus::Queued
-                )
-            }));
-            if holders.is_empty() {
-                return Err(retrieve::no_copy_error(&st, cluster.base_url()).into());
-            }
-            for h in holders {
-                let kubo = if h == node {
-                    profile.kubo()
-                } else {
-                    ctx.profile(&h).kubo()
-                };
-                sources.push(Source { name: h, kubo });
-            }
+            (sources, total)
         }
         // The cluster API is down but the node's gateway may still serve it.
         Err(e @ (Error::Unreachable { .. } | Error::TimedOut { .. })) => {
             if !ctx.json {
                 eprintln!("{e} Trying its gateway directly.");
             }
-            sources.push(Source {
+            let own = Source {
                 name: node.clone(),
                 kubo: profile.kubo(),
-            });
+            };
+            (vec![own], None)
         }
         Err(e) => return Err(e.into()),
-    }
+    };
 
     let bar = out::bar(
         ctx.json,
