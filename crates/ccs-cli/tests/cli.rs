@@ -229,6 +229,40 @@ async fn every_command_end_to_end_against_a_real_cluster() {
         "cidv0 sha2-256 size-262144 dag-pb-leaves"
     );
 
+    // --local: the receiving node stores the blocks and the partners copy
+    // them from it after; --wait waits until every partner has pinned it, and
+    // a partner other than the receiving one serves it, verified.
+    let survey = pseudo_random(1931, 2 * 1024 * 1024 + 5);
+    let survey_file = w.join("survey 1931.tif");
+    std::fs::write(&survey_file, &survey).unwrap();
+    let r = ccs(
+        &cfg,
+        &[
+            "add",
+            "--local",
+            "--wait",
+            "--json",
+            survey_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let survey_cid = r.json()["cid"].as_str().unwrap().to_string();
+    assert_eq!(r.json()["copies"], 3, "{r:?}");
+    let survey_back = w.join("survey back.tif");
+    let r = ccs(
+        &cfg,
+        &[
+            "get",
+            "--cluster-peername",
+            "peer3",
+            &survey_cid,
+            "-o",
+            survey_back.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(std::fs::read(&survey_back).unwrap() == survey);
+
     // Human output: the CID alone on stdout (as the original printed it).
     let other = w.join("note.txt");
     std::fs::write(&other, b"a short note").unwrap();
@@ -399,13 +433,13 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert_eq!(items[0]["partners"].as_array().unwrap().len(), 3);
     let r = ccs(&cfg, &["status", "--all", "--json"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.json().as_array().unwrap().len(), 6);
+    assert_eq!(r.json().as_array().unwrap().len(), 7);
 
     // --- ls: streams the library; filters and sort.
     let r = ccs(&cfg, &["ls"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.starts_with("NAME"), "{r:?}");
-    assert_eq!(r.stdout.lines().count(), 7, "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 8, "{r:?}");
     let row = r
         .stdout
         .lines()
@@ -443,7 +477,7 @@ async fn every_command_end_to_end_against_a_real_cluster() {
             "{p}"
         );
         assert_eq!(p["kubo_version"], "0.43.1");
-        assert_eq!(p["pins"], 6);
+        assert_eq!(p["pins"], 7);
     }
     let r = ccs(&cfg, &["peers"]);
     assert!(
