@@ -6,6 +6,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod dto;
+pub mod memory;
 pub mod state;
 pub mod throttle;
 
@@ -56,10 +57,14 @@ pub fn config_path(config_dir: Option<PathBuf>) -> PathBuf {
 }
 
 pub fn run() {
+    memory::before_webview();
     let app = builder(tauri::Builder::default())
         .setup(|app| {
             let path = config_path(app.path().config_dir().ok());
             app.manage(AppState::new(path));
+            if let Some(w) = app.get_webview_window("main") {
+                memory::tune_webview(&w);
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -14,6 +14,8 @@ export const state = {
   libraryLoaded: false,
   /** False while the first load is still receiving the pinset. */
   libraryComplete: false,
+  /** True once a load has received every item's partner states. */
+  libraryStates: false,
   /** Paths chosen (picked or dropped) for the next add. */
   pending: [] as string[],
   jobs: new Jobs(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobEntry } from "./bindings";
-import { RESTORED_SHOWN, closeQuestion, fromJournal, shownOnStart } from "./jobs";
+import { type Job, RESTORED_SHOWN, TrayFold, closeQuestion, fromJournal, shownOnStart, trayHeading } from "./jobs";
 
 function entry(over: Partial<JobEntry>): JobEntry {
   return {
@@ -53,5 +53,45 @@ describe("the question before closing", () => {
     expect(closeQuestion(2, 0)).toBe("2 uploads are still running. If you close, they stop; you can start them again next time.");
     expect(closeQuestion(1, 0)).toBe("1 upload is still running. If you close, it stops; you can start it again next time.");
     expect(closeQuestion(1, 1)).toBe("1 upload and 1 retrieval are still running. If you close, they stop; you can start them again next time.");
+  });
+});
+
+function job(id: string, state: Job["state"]): Job {
+  return { id, kind: "add", title: id, state, phase: "", bytes: 0, bytesTotal: null, files: 0, filesTotal: null, startedAt: 0, message: "" };
+}
+
+describe("the jobs tray's header and folding", () => {
+  it("counts jobs, running ones and those that need attention", () => {
+    expect(trayHeading([job("a", "done")])).toBe("1 job");
+    expect(trayHeading([job("a", "running"), job("b", "done"), job("c", "done")])).toBe("3 jobs, 1 running");
+    expect(trayHeading([job("a", "interrupted"), job("b", "failed")])).toBe("2 jobs, 2 need attention");
+    expect(trayHeading([job("a", "running"), job("b", "failed")])).toBe("2 jobs, 1 running, 1 needs attention");
+  });
+
+  it("is hidden by default when no job runs, and opens when one starts", () => {
+    const f = new TrayFold(null);
+    expect(f.update([])).toBe(false);
+    expect(f.update([job("a", "done")])).toBe(false);
+    expect(f.update([job("a", "done"), job("b", "running")])).toBe(true);
+    // Stays open when it finishes (its result is there to read).
+    expect(f.update([job("a", "done"), job("b", "done")])).toBe(true);
+  });
+
+  it("opens on start for a running or interrupted job, whatever was chosen", () => {
+    expect(new TrayFold("hidden").update([job("a", "running")])).toBe(true);
+    expect(new TrayFold("hidden").update([job("a", "interrupted")])).toBe(true);
+    expect(new TrayFold("hidden").update([job("a", "done")])).toBe(false);
+    expect(new TrayFold("shown").update([job("a", "done")])).toBe(true);
+  });
+
+  it("Show and Hide are kept, and a new job opens a hidden tray", () => {
+    const f = new TrayFold(null);
+    expect(f.update([job("a", "running")])).toBe(true);
+    expect(f.toggle()).toBe("hidden");
+    expect(f.update([job("a", "running")])).toBe(false);
+    expect(f.update([job("a", "running"), job("b", "running")])).toBe(true);
+    expect(f.toggle()).toBe("hidden");
+    expect(f.toggle()).toBe("shown");
+    expect(f.update([job("a", "done"), job("b", "done")])).toBe(true);
   });
 });

@@ -193,3 +193,49 @@ export function closeQuestion(uploads: number, retrievals: number): string {
   const n = uploads + retrievals;
   return `${parts.join(" and ")} ${n === 1 ? "is" : "are"} still running. If you close, ${n === 1 ? "it stops" : "they stop"}; you can start ${n === 1 ? "it" : "them"} again next time.`;
 }
+
+/** The tray's header line: "3 jobs, 1 running", "1 job, 1 needs attention". */
+export function trayHeading(jobs: readonly Job[]): string {
+  const n = jobs.length;
+  const running = jobs.filter((j) => j.state === "running").length;
+  const attention = jobs.filter((j) => j.state === "failed" || j.state === "interrupted").length;
+  const parts = [`${n} ${n === 1 ? "job" : "jobs"}`];
+  if (running) parts.push(`${running} running`);
+  if (attention) parts.push(`${attention} ${attention === 1 ? "needs" : "need"} attention`);
+  return parts.join(", ");
+}
+
+/** Where the tray's shown or hidden choice is kept across restarts. */
+export const TRAY_KEY = "ccs.jobsTray";
+
+/**
+ * Whether the jobs tray shows its jobs or only its header line. When it first
+ * has jobs it opens if one is running or an interrupted one waits for "Start
+ * again"; otherwise it follows the person's last choice (`stored`: "shown" or
+ * "hidden"), hidden when they never chose. A job that starts opens it; Show
+ * and Hide are the person's choice, which the caller keeps.
+ */
+export class TrayFold {
+  private open: boolean | null = null;
+  private running = 0;
+
+  constructor(private stored: string | null) {}
+
+  update(jobs: readonly Job[]): boolean {
+    const running = jobs.filter((j) => j.state === "running").length;
+    if (this.open === null) {
+      if (jobs.length) this.open = running > 0 || jobs.some((j) => j.state === "interrupted") || this.stored === "shown";
+    } else if (running > this.running) {
+      this.open = true;
+    }
+    this.running = running;
+    return this.open ?? false;
+  }
+
+  /** Show or Hide: returns what to keep ("shown" or "hidden"). */
+  toggle(): string {
+    this.open = !this.open;
+    this.stored = this.open ? "shown" : "hidden";
+    return this.stored;
+  }
+}

@@ -132,11 +132,14 @@ async function start() {
   drawBadge();
   if (state.settings.connection) {
     go("library");
-    void loadLibrary();
-    // Partners may change what they hold: refresh now and then.
-    setInterval(() => {
-      if (current === "library" && state.jobs.running() === 0) void loadLibrary();
-    }, 30000);
+    // Partners may change what they hold: refresh 30 s after the last load
+    // ended (with 100,000 items a load can take that long; loads never overlap).
+    const refreshLater = () =>
+      setTimeout(() => {
+        const again = current === "library" && state.jobs.running() === 0 ? loadLibrary() : Promise.resolve();
+        void again.finally(refreshLater);
+      }, 30000);
+    void loadLibrary().finally(refreshLater);
   } else {
     go("settings");
   }

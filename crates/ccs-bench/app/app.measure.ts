@@ -5,8 +5,14 @@
 //   (which launches the app) until the first library row is drawn;
 // - library first paint: the page's own clock (performance.now(), zero at
 //   navigation start) when the first row is seen;
-// - the whole library loaded: until the item count shows every item;
-// - idle RSS: the app and its WebKit processes, after 10 s with the library open.
+// - the whole library loaded: until the item count shows every item, then
+//   until every item's partner states arrived (the second pass);
+// - idle memory: the app and its WebKit processes, 10 s after the states
+//   arrived, with the library open: RSS (VmRSS; summed over processes it counts shared libraries once per
+//   process, so the sum overstates) and PSS (Pss from /proc/PID/smaps_rollup:
+//   each shared page divided among the processes that map it, so the sum is
+//   what the processes cost together), plus a breakdown of PSS by kind of
+//   mapping (heap, libraries, ...) per process from /proc/PID/smaps.
 // Rows are polled every 20 ms, so times carry up to ~20 ms plus one WebDriver
 // round trip of error; the JSON says so.
 
@@ -36,8 +42,8 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildP
   return c;
 }
 
-/** Resident memory (KiB) of `pid` and every process below it. */
-function treeRssKib(pid: number): { own: number; total: number; processes: number } {
+/** `pid` and every process below it (children first found through /proc/PID/stat). */
+function tree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const d of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -49,24 +55,76 @@ function treeRssKib(pid: number): { own: number; total: number; processes: numbe
       // gone meanwhile
     }
   }
-  const rss = (p: number) => {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"));
-      return m ? Number(m[1]) : 0;
-    } catch {
-      return 0;
-    }
-  };
-  let total = 0;
-  let processes = 0;
+  const out: number[] = [];
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop()!;
-    total += rss(p);
-    processes++;
+    out.push(p);
     stack.push(...(children.get(p) ?? []));
   }
-  return { own: rss(pid), total, processes };
+  return out;
+}
+
+function read(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function field(text: string, name: string): number {
+  const m = new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** What a mapping of /proc/PID/smaps holds, from its name. */
+function kind(name: string): string {
+  if (name === "[heap]") return "heap (brk)";
+  if (name === "[stack]" || name.startsWith("[stack")) return "stacks";
+  if (name.startsWith("[")) return "kernel ([vdso] etc.)";
+  if (name === "") return "anonymous (malloc arenas, JS heap, caches)";
+  if (/\/memfd:|\/dev\/shm|SYSV|\/dev\/dri/.test(name)) return "shared memory (memfd, shm)";
+  if (/\.so(\.|$)|\/lib\//.test(name)) return "libraries (.so code and data)";
+  if (/\/fonts?\//.test(name) || /\.(ttf|otf|pcf)/.test(name)) return "fonts";
+  if (name.includes("icon-theme.cache") || name.includes("/icons/")) return "icons";
+  return "other files (the app binary, locale, caches)";
+}
+
+/** PSS (KiB) of one process by kind of mapping. */
+function pssByKind(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let current = "";
+  for (const line of read(`/proc/${pid}/smaps`).split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      current = kind(head[1].trim());
+      continue;
+    }
+    const m = /^Pss:\s+(\d+)/.exec(line);
+    if (m) out[current] = (out[current] ?? 0) + Number(m[1]);
+  }
+  return out;
+}
+
+/** RSS and PSS (KiB) of `pid` and every process below it, with a PSS breakdown per process. */
+function treeMemory(pid: number) {
+  const procs = tree(pid).map((p) => {
+    const status = read(`/proc/${p}/status`);
+    const rollup = read(`/proc/${p}/smaps_rollup`);
+    return {
+      pid: p,
+      name: (/^Name:\s+(.*)$/m.exec(status)?.[1] ?? "?").trim(),
+      rss_kib: field(status, "VmRSS"),
+      pss_kib: field(rollup, "Pss"),
+      pss_anon_kib: field(rollup, "Pss_Anon"),
+      pss_file_kib: field(rollup, "Pss_File"),
+      pss_shmem_kib: field(rollup, "Pss_Shmem"),
+      pss_by_kind_kib: pssByKind(p),
+    };
+  });
+  const sum = (k: "rss_kib" | "pss_kib") => procs.reduce((a, p) => a + p[k], 0);
+  return { own: procs[0], rss: sum("rss_kib"), pss: sum("pss_kib"), procs };
 }
 
 function appPid(): number {
@@ -132,19 +190,34 @@ it("measures the app", async () => {
       `the library count reaching ${items}`,
     );
     const allLoadedMs = performance.now() - t0;
+    // Then the second pass: every item's partner states (the page marks the
+    // count when the last batch of states arrived). Idle starts after it.
+    await s.waitFor<boolean>(
+      "const c = document.querySelector('#library-count'); return !!c && c.dataset.states === 'complete'",
+      [],
+      600_000,
+      "every item's partner states",
+    );
+    const allStatesMs = performance.now() - t0;
     await sleep(10_000);
-    const rss = treeRssKib(appPid());
+    const mem = treeMemory(appPid());
     results.push({
       run: r + 1,
       cold_start_to_first_row_ms: Math.round(firstRowMs),
       page_clock_first_row_ms: Math.round(pageFirstRowMs),
       all_items_listed_ms: Math.round(allLoadedMs),
+      all_states_ms: Math.round(allStatesMs),
       count_text: fullText,
-      idle_rss_app_kib: rss.own,
-      idle_rss_with_webkit_kib: rss.total,
-      processes: rss.processes,
+      idle_rss_app_kib: mem.own.rss_kib,
+      idle_rss_with_webkit_kib: mem.rss,
+      idle_pss_app_kib: mem.own.pss_kib,
+      idle_pss_with_webkit_kib: mem.pss,
+      processes: mem.procs.length,
+      per_process: mem.procs,
     });
-    console.log(JSON.stringify(results[results.length - 1]));
+    const { per_process: _, ...line } = results[results.length - 1];
+    console.log(JSON.stringify(line));
+    for (const p of mem.procs) console.log(`  ${p.name} (${p.pid}): RSS ${p.rss_kib} KiB, PSS ${p.pss_kib} KiB ${JSON.stringify(p.pss_by_kind_kib)}`);
     await s.end();
     await sleep(2000);
   }

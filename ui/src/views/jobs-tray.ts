@@ -8,7 +8,7 @@ import { api, toApiError } from "../api";
 import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
 import { damageNotices, jobLine, percent, size } from "../format";
-import { type Job, duration, fromJournal, jobTitle, rate, shownOnStart } from "../jobs";
+import { type Job, TRAY_KEY, TrayFold, duration, fromJournal, jobTitle, rate, shownOnStart, trayHeading } from "../jobs";
 import { state } from "../app";
 import { loadLibrary } from "./library";
 
@@ -128,11 +128,47 @@ function actions(j: Job): HTMLElement[] {
   return out;
 }
 
+function storedChoice(): string | null {
+  try {
+    return localStorage.getItem(TRAY_KEY);
+  } catch {
+    return null;
+  }
+}
+
+const fold = new TrayFold(storedChoice());
+
 export function renderTray(root: HTMLElement) {
   const jobs = state.jobs.all();
   root.hidden = jobs.length === 0;
+  const open = fold.update(jobs);
+  root.classList.toggle("folded", !open);
+  const toggle = h(
+    "button",
+    {
+      class: "tray-head",
+      id: "jobs-toggle",
+      "aria-expanded": String(open),
+      "aria-controls": "jobs-list",
+      title: open ? "Hide the jobs" : "Show the jobs",
+      onclick: () => {
+        const choice = fold.toggle();
+        try {
+          localStorage.setItem(TRAY_KEY, choice);
+        } catch {
+          // Not kept for next time; the tray still folds.
+        }
+        renderTray(root);
+      },
+    },
+    h("span", { class: "tray-count" }, trayHeading(jobs)),
+    h("span", { class: "tray-toggle" }, open ? "Hide" : "Show"),
+  );
+  const list = h("div", { class: "tray-list", id: "jobs-list", hidden: !open });
+  clear(root, toggle, list);
+  if (!open) return;
   clear(
-    root,
+    list,
     jobs.map((j) => {
       const pct = j.state === "done" ? 100 : percent(j.bytes, j.bytesTotal);
       const r = rate(j);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { LibraryBatch, LibraryItem } from "../bindings";
 import { state } from "../app";
-import { loadLibrary, renderLibrary } from "./library";
+import { Compactor, loadLibrary, renderLibrary } from "./library";
 
 // The backend's stream, played by each test: list_library's batches.
 let play: (onBatch: (b: LibraryBatch) => void) => Promise<number> = async () => 0;
@@ -117,5 +117,33 @@ describe("library table", () => {
     expect(state.items.length).toBe(301);
     // An item already shown keeps its state until the new one arrives, never "checking" in between.
     expect(state.items.every((i) => i.health === "pinning")).toBe(true);
+  });
+});
+
+describe("the page's compact library", () => {
+  // Each JSON batch brings its own copy of every value: copies, as here.
+  const fresh = (n: number) => JSON.parse(JSON.stringify(items(n))) as LibraryItem[];
+
+  it("keeps every item's values and shares the repeated ones", () => {
+    const c = new Compactor();
+    const raw = fresh(3);
+    raw[2].metadata = { files: "12" };
+    const out = raw.map((i) => c.item(i));
+    expect(out).toEqual(raw);
+    expect(out[0].partners).toBe(out[1].partners);
+    expect(out[0].partners[0]).toBe(out[1].partners[0]);
+    expect(out[0].metadata).toBe(out[1].metadata);
+    expect(out[2].metadata).toEqual({ files: "12" });
+    expect(Object.isFrozen(out[0].partners)).toBe(true);
+  });
+
+  it("keeps differing partner states apart, and stays bounded", () => {
+    const c = new Compactor(2);
+    const raw = fresh(4);
+    raw[1].partners[1] = { ...raw[1].partners[1], status: "pinned", timestamp: "2026-11-26T02:07:49Z" };
+    const out = raw.map((i) => c.item(i));
+    expect(out).toEqual(raw);
+    expect(out[1].partners).not.toBe(out[0].partners);
+    expect(out[1].partners[1].status).toBe("pinned");
   });
 });
