@@ -1,6 +1,8 @@
 // A minimal W3C WebDriver client (tauri-driver speaks it on port 4444): just
 // what the app's E2E needs, over fetch, no dependencies.
 
+import { execFileSync } from "node:child_process";
+
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class Session {
@@ -58,8 +60,19 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
+  /**
+   * The window as a person sees it, read from the X server with ImageMagick's
+   * `import`. WebKitWebDriver's own screenshot never returns when WebKitGTK
+   * draws without accelerated compositing, which the app turns off to save
+   * memory (src-tauri/src/memory.rs); the window itself paints normally.
+   */
   async screenshot(): Promise<Buffer> {
-    return Buffer.from((await this.cmd("GET", "/screenshot")) as string, "base64");
+    const r = (await this.cmd("GET", "/window/rect")) as { x: number; y: number; width: number; height: number };
+    const crop = `${r.width}x${r.height}+${Math.max(0, r.x)}+${Math.max(0, r.y)}`;
+    return execFileSync("import", ["-window", "root", "-crop", crop, "+repage", "png:-"], {
+      env: process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   }
 
   setRect(width: number, height: number) {
