@@ -425,11 +425,19 @@ impl PartialPath {
     }
 }
 
+impl PartialPath {
+    /// Removes whatever an attempt left at the temporary path (a file or a
+    /// folder), so another attempt starts clean.
+    pub(crate) fn clear(&self) {
+        let _ = std::fs::remove_file(&self.tmp);
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
 impl Drop for PartialPath {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
-            let _ = std::fs::remove_dir_all(&self.tmp);
+            self.clear();
         }
     }
 }

@@ -319,7 +319,7 @@ async fn retrieve_from(
         // A folder, or bytes that did not check out: the CAR path checks
         // block by block and names a damaged block exactly.
         Ok(file_stream::Outcome::NotHandled) | Err(_) => {
-            remove_partial(tmp.path());
+            tmp.clear();
             let reader = open(*root).await?;
             unpack_dag(reader, root, tmp.path(), &source_url, Some(open), |p| {
                 on_event(Event::Progress(p))
@@ -338,12 +338,6 @@ async fn retrieve_from(
         source: source.name.clone(),
         failed_sources: Vec::new(),
     })
-}
-
-/// Removes what a failed attempt left at `path` (a file or a folder).
-fn remove_partial(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    let _ = std::fs::remove_dir_all(path);
 }
 
 /// Carries a core error through `std::io::Error` so the real cause survives.
