@@ -122,8 +122,10 @@ pub fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One runtime thread: the heavy work has threads of its own (reading an
+    // upload's files, checking a download's hashes), and the daemons on the
+    // same machine need the cores more than a second worker waking the first.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -3,9 +3,19 @@
 //!
 //! Why not `reqwest::multipart::Form`: a form holds every part in a `Vec` before
 //! sending, so a folder of 100,000 files would hold 100,000 parts (and their
-//! open files) at once. Here a blocking walker thread feeds entries through a
-//! small bounded channel and each file is opened only when its turn comes, so
-//! memory stays flat whatever the folder size.
+//! open files) at once. Here one blocking thread walks the roots, opens each
+//! file only when its turn comes, and assembles the body into pieces that go
+//! to the upload through a small bounded channel, so memory stays flat
+//! whatever the folder size.
+//!
+//! Why one thread that reads straight into the pieces: the add is limited by
+//! the daemons' CPU on the same machine, so every copy and thread hand-off of
+//! ours slows it. Reading through `tokio::fs` cost a hand-off to the blocking
+//! pool and back for every read, and a copy out of its own buffer; here a
+//! piece is read into once and handed over once, and its buffer comes back
+//! for the next piece when it has been sent. Small files share a piece
+//! with their part headers, so a folder of small files is sent in a few large
+//! writes rather than three small ones per file.
 //!
 //! The layout follows boxo's `files` multipart reader (what the cluster uses):
 //! one part per entry, depth first, a folder's part before its contents, names
@@ -15,21 +25,20 @@
 //! target as the body (as `ipfs add -r` stores them).
 
 use std::ffi::OsStr;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use tokio_util::io::ReaderStream;
 
 use crate::error::{Error, Result};
 
-/// Read size for file contents: the cluster's default chunk size, so each read
-/// feeds one block.
-const READ_CHUNK: usize = 256 * 1024;
-/// How many walked entries may wait ahead of the upload.
-const WALK_AHEAD: usize = 64;
+/// Size of the body pieces handed to the upload: the cluster's default chunk
+/// size, so a large file goes over in block-sized writes.
+const BODY_PIECE: usize = 256 * 1024;
+/// How many pieces may wait ahead of the upload (1 MiB).
+const PIECES_AHEAD: usize = 4;
 
 /// What a multipart entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,64 +142,252 @@ impl MultipartUpload {
         let content_type = format!("multipart/form-data; boundary={boundary}");
         let local_failure = LocalFailure::default();
 
-        let (tx, rx) = mpsc::channel::<Result<Entry>>(WALK_AHEAD);
+        let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(PIECES_AHEAD);
+        let writer = BodyWriter::new(tx, boundary);
+        let failure = local_failure.clone();
         std::thread::Builder::new()
-            .name("ccs-ingest-walk".into())
-            .spawn(move || walk_roots(roots, tx))
+            .name("ccs-ingest-body".into())
+            .spawn(move || writer.write_body(roots, failure))
             .map_err(|e| Error::Read {
                 path: paths[0].clone(),
                 source: e,
             })?;
 
-        let stream = part_stream(rx, boundary, local_failure.clone());
+        let pieces = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|piece| (piece, rx))
+        });
         Ok(Self {
             content_type,
-            body: reqwest::Body::wrap_stream(stream),
+            body: reqwest::Body::wrap_stream(pieces),
             local_failure,
         })
     }
 }
 
-/// Walks each root depth first on a blocking thread. Stops early when the
-/// receiver is gone (the upload was cancelled or failed).
-fn walk_roots(roots: Vec<(PathBuf, String)>, tx: mpsc::Sender<Result<Entry>>) {
-    for (root, name) in roots {
-        for item in walkdir::WalkDir::new(&root).follow_links(false) {
-            let entry = item.map_err(|e| walk_error(&root, e)).and_then(|de| {
-                let rel = de.path().strip_prefix(&root).unwrap_or(Path::new(""));
-                let mut full = name.clone().into_bytes();
-                for comp in rel.components() {
-                    full.push(b'/');
-                    full.extend_from_slice(comp.as_os_str().as_encoded_bytes());
-                }
-                let ft = de.file_type();
-                let kind = if ft.is_dir() {
-                    EntryKind::Directory
-                } else if ft.is_file() {
-                    EntryKind::File
-                } else if ft.is_symlink() {
-                    let target = std::fs::read_link(de.path()).map_err(|e| Error::Read {
-                        path: de.path().to_path_buf(),
-                        source: e,
-                    })?;
-                    EntryKind::Symlink(target.as_os_str().as_encoded_bytes().to_vec())
-                } else {
-                    return Err(Error::UnsupportedFile {
-                        path: de.path().to_path_buf(),
-                    });
-                };
-                Ok(Entry {
-                    name: full,
-                    path: de.into_path(),
-                    kind,
-                })
-            });
-            let stop = entry.is_err();
-            if tx.blocking_send(entry).is_err() || stop {
-                return;
+/// Why the body stopped before its end.
+enum Stop {
+    /// The upload is gone (cancelled or failed on the network side).
+    ReceiverGone,
+    /// Something on disk went wrong; the upload must fail with it.
+    Local(Error),
+}
+
+/// Piece buffers come back here once the HTTP client has sent them, so an
+/// upload of any size cycles through a handful of buffers instead of
+/// allocating and zeroing a fresh one for every piece.
+#[derive(Clone, Default)]
+struct PiecePool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl PiecePool {
+    /// Enough for every piece that can be in flight at once.
+    const KEPT: usize = PIECES_AHEAD + 4;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.pop())
+            .unwrap_or_else(|| vec![0; BODY_PIECE])
+    }
+
+    fn give_back(&self, buf: Vec<u8>) {
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() < Self::KEPT {
+                kept.push(buf);
             }
         }
     }
+}
+
+/// A filled piece on its way out; its buffer returns to the pool when dropped.
+struct SentPiece {
+    buf: Vec<u8>,
+    len: usize,
+    pool: PiecePool,
+}
+
+impl AsRef<[u8]> for SentPiece {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for SentPiece {
+    fn drop(&mut self) {
+        self.pool.give_back(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Assembles the body on the blocking thread and hands it over piece by piece.
+struct BodyWriter {
+    tx: mpsc::Sender<std::io::Result<Bytes>>,
+    pool: PiecePool,
+    /// The piece being filled (always [`BODY_PIECE`] long); sent when full.
+    piece: Vec<u8>,
+    /// How much of `piece` holds body bytes.
+    filled: usize,
+    boundary: String,
+}
+
+impl BodyWriter {
+    fn new(tx: mpsc::Sender<std::io::Result<Bytes>>, boundary: String) -> Self {
+        let pool = PiecePool::default();
+        Self {
+            tx,
+            piece: pool.take(),
+            pool,
+            filled: 0,
+            boundary,
+        }
+    }
+
+    /// Writes every part and the closing delimiter. A local failure is
+    /// recorded and ends the body with an I/O error, which makes the HTTP
+    /// client abort the upload.
+    fn write_body(mut self, roots: Vec<(PathBuf, String)>, failure: LocalFailure) {
+        match self.write_parts(roots) {
+            Ok(()) => {}
+            Err(Stop::ReceiverGone) => {}
+            Err(Stop::Local(err)) => {
+                let msg = err.to_string();
+                failure.set(err);
+                let _ = self.tx.blocking_send(Err(std::io::Error::other(msg)));
+            }
+        }
+    }
+
+    fn write_parts(&mut self, roots: Vec<(PathBuf, String)>) -> std::result::Result<(), Stop> {
+        for (root, name) in roots {
+            for item in walkdir::WalkDir::new(&root).follow_links(false) {
+                let entry = item
+                    .map_err(|e| walk_error(&root, e))
+                    .and_then(|de| entry_of(&root, &name, de))
+                    .map_err(Stop::Local)?;
+                self.write_part(entry)?;
+            }
+        }
+        let end = format!("--{}--\r\n", self.boundary);
+        self.put(end.as_bytes())?;
+        self.send_piece()
+    }
+
+    fn write_part(&mut self, entry: Entry) -> std::result::Result<(), Stop> {
+        let ctype = match &entry.kind {
+            EntryKind::Directory => "application/x-directory",
+            EntryKind::Symlink(_) => "application/symlink",
+            EntryKind::File => "application/octet-stream",
+        };
+        let escaped: String = url::form_urlencoded::byte_serialize(&entry.name).collect();
+        let head = format!(
+            "--{}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{escaped}\"\r\nContent-Type: {ctype}\r\n\r\n",
+            self.boundary
+        );
+        match entry.kind {
+            EntryKind::File => {
+                let mut file = std::fs::File::open(&entry.path).map_err(|e| {
+                    Stop::Local(if e.kind() == std::io::ErrorKind::NotFound {
+                        Error::PathNotFound {
+                            path: entry.path.clone(),
+                        }
+                    } else {
+                        Error::Read {
+                            path: entry.path.clone(),
+                            source: e,
+                        }
+                    })
+                })?;
+                self.put(head.as_bytes())?;
+                self.put_file(&mut file, &entry.path)?;
+            }
+            EntryKind::Symlink(target) => {
+                self.put(head.as_bytes())?;
+                self.put(&target)?;
+            }
+            EntryKind::Directory => self.put(head.as_bytes())?,
+        }
+        self.put(b"\r\n")
+    }
+
+    /// Copies `bytes` into the piece, sending each piece as it fills.
+    fn put(&mut self, mut bytes: &[u8]) -> std::result::Result<(), Stop> {
+        while !bytes.is_empty() {
+            let n = (BODY_PIECE - self.filled).min(bytes.len());
+            self.piece[self.filled..self.filled + n].copy_from_slice(&bytes[..n]);
+            self.filled += n;
+            bytes = &bytes[n..];
+            if self.filled == BODY_PIECE {
+                self.send_piece()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the whole file straight into pieces.
+    fn put_file(&mut self, file: &mut std::fs::File, path: &Path) -> std::result::Result<(), Stop> {
+        loop {
+            match file.read(&mut self.piece[self.filled..]) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    self.filled += n;
+                    if self.filled == BODY_PIECE {
+                        self.send_piece()?;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Stop::Local(Error::Read {
+                        path: path.to_path_buf(),
+                        source: e,
+                    }));
+                }
+            }
+        }
+    }
+
+    fn send_piece(&mut self) -> std::result::Result<(), Stop> {
+        if self.filled == 0 {
+            return Ok(());
+        }
+        let piece = SentPiece {
+            buf: std::mem::replace(&mut self.piece, self.pool.take()),
+            len: std::mem::take(&mut self.filled),
+            pool: self.pool.clone(),
+        };
+        self.tx
+            .blocking_send(Ok(Bytes::from_owner(piece)))
+            .map_err(|_| Stop::ReceiverGone)
+    }
+}
+
+/// What a walked item becomes in the upload, named relative to its root.
+fn entry_of(root: &Path, name: &str, de: walkdir::DirEntry) -> Result<Entry> {
+    let rel = de.path().strip_prefix(root).unwrap_or(Path::new(""));
+    let mut full = name.as_bytes().to_vec();
+    for comp in rel.components() {
+        full.push(b'/');
+        full.extend_from_slice(comp.as_os_str().as_encoded_bytes());
+    }
+    let ft = de.file_type();
+    let kind = if ft.is_dir() {
+        EntryKind::Directory
+    } else if ft.is_file() {
+        EntryKind::File
+    } else if ft.is_symlink() {
+        let target = std::fs::read_link(de.path()).map_err(|e| Error::Read {
+            path: de.path().to_path_buf(),
+            source: e,
+        })?;
+        EntryKind::Symlink(target.as_os_str().as_encoded_bytes().to_vec())
+    } else {
+        return Err(Error::UnsupportedFile {
+            path: de.path().to_path_buf(),
+        });
+    };
+    Ok(Entry {
+        name: full,
+        path: de.into_path(),
+        kind,
+    })
 }
 
 fn walk_error(root: &Path, e: walkdir::Error) -> Error {
@@ -201,112 +398,6 @@ fn walk_error(root: &Path, e: walkdir::Error) -> Error {
         // walkdir's only non-I/O error is a symlink loop, which we never follow.
         None => Error::UnsupportedFile { path },
     }
-}
-
-fn part_header(boundary: &str, name: &[u8], content_type: &str) -> Bytes {
-    let escaped: String = url::form_urlencoded::byte_serialize(name).collect();
-    Bytes::from(format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{escaped}\"\r\nContent-Type: {content_type}\r\n\r\n"
-    ))
-}
-
-enum PartState {
-    NextEntry,
-    File(ReaderStream<tokio::fs::File>, PathBuf),
-    Done,
-}
-
-struct PartWriter {
-    rx: mpsc::Receiver<Result<Entry>>,
-    boundary: String,
-    failure: LocalFailure,
-    state: PartState,
-}
-
-impl PartWriter {
-    /// Records a local failure and ends the body with an I/O error, which makes
-    /// the HTTP client abort the upload.
-    fn fail(&mut self, err: Error) -> std::io::Error {
-        let msg = err.to_string();
-        self.failure.set(err);
-        self.state = PartState::Done;
-        std::io::Error::other(msg)
-    }
-
-    /// The next piece of the body: a part header, file bytes, or the final delimiter.
-    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
-        match std::mem::replace(&mut self.state, PartState::Done) {
-            PartState::Done => None,
-            PartState::File(mut reader, path) => match reader.next().await {
-                Some(Ok(chunk)) => {
-                    self.state = PartState::File(reader, path);
-                    Some(Ok(chunk))
-                }
-                Some(Err(e)) => Some(Err(self.fail(Error::Read { path, source: e }))),
-                None => {
-                    self.state = PartState::NextEntry;
-                    Some(Ok(Bytes::from_static(b"\r\n")))
-                }
-            },
-            PartState::NextEntry => match self.rx.recv().await {
-                None => Some(Ok(Bytes::from(format!("--{}--\r\n", self.boundary)))),
-                Some(Err(e)) => Some(Err(self.fail(e))),
-                Some(Ok(entry)) => Some(self.start_part(entry).await),
-            },
-        }
-    }
-
-    async fn start_part(&mut self, entry: Entry) -> std::io::Result<Bytes> {
-        let ctype = match &entry.kind {
-            EntryKind::Directory => "application/x-directory",
-            EntryKind::Symlink(_) => "application/symlink",
-            EntryKind::File => "application/octet-stream",
-        };
-        let mut head = part_header(&self.boundary, &entry.name, ctype).to_vec();
-        match entry.kind {
-            EntryKind::File => match tokio::fs::File::open(&entry.path).await {
-                Ok(f) => {
-                    let reader = ReaderStream::with_capacity(f, READ_CHUNK);
-                    self.state = PartState::File(reader, entry.path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(self.fail(Error::PathNotFound { path: entry.path }));
-                }
-                Err(e) => {
-                    let path = entry.path;
-                    return Err(self.fail(Error::Read { path, source: e }));
-                }
-            },
-            EntryKind::Symlink(target) => {
-                head.extend_from_slice(&target);
-                head.extend_from_slice(b"\r\n");
-                self.state = PartState::NextEntry;
-            }
-            EntryKind::Directory => {
-                head.extend_from_slice(b"\r\n");
-                self.state = PartState::NextEntry;
-            }
-        }
-        Ok(Bytes::from(head))
-    }
-}
-
-/// The body as a stream of byte chunks: headers, file contents, delimiters.
-fn part_stream(
-    rx: mpsc::Receiver<Result<Entry>>,
-    boundary: String,
-    failure: LocalFailure,
-) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
-    let writer = PartWriter {
-        rx,
-        boundary,
-        failure,
-        state: PartState::NextEntry,
-    };
-    futures_util::stream::unfold(writer, |mut w| async move {
-        let chunk = w.next_chunk().await?;
-        Some((chunk, w))
-    })
 }
 
 #[cfg(test)]
@@ -342,6 +433,54 @@ mod tests {
             .unwrap();
         assert!(dir_pos < sub_pos && sub_pos < file_pos);
         assert!(text.contains("application/octet-stream\r\n\r\nhello\r\n"));
+    }
+
+    /// The pieces of a body as the HTTP client receives them.
+    async fn pieces_of(paths: &[PathBuf]) -> Vec<Bytes> {
+        let up = MultipartUpload::new(paths).unwrap();
+        http_body_util::BodyDataStream::new(up.body)
+            .try_collect()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_file_larger_than_many_pieces_arrives_whole_in_full_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        // Not a multiple of the piece size, and no two pieces alike.
+        let content: Vec<u8> = (0..(3 * BODY_PIECE + 12_345) as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(&path, &content).unwrap();
+        let pieces = pieces_of(std::slice::from_ref(&path)).await;
+        let body: Vec<u8> = pieces.concat();
+        let head_end = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(&body[head_end..head_end + content.len()], &content[..]);
+        assert!(body[head_end + content.len()..].starts_with(b"\r\n--ccs-"));
+        // Every piece but the last is full: the upload writes block-sized pieces.
+        let (last, full) = pieces.split_last().unwrap();
+        assert!(full.iter().all(|p| p.len() == BODY_PIECE));
+        assert!(!last.is_empty() && last.len() <= BODY_PIECE);
+    }
+
+    #[tokio::test]
+    async fn small_files_share_pieces_with_their_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("many");
+        std::fs::create_dir(&root).unwrap();
+        for i in 0..2_000 {
+            std::fs::write(root.join(format!("f{i:04}.txt")), format!("file {i}")).unwrap();
+        }
+        let pieces = pieces_of(std::slice::from_ref(&root)).await;
+        let text = String::from_utf8_lossy(&pieces.concat()).into_owned();
+        for i in [0, 999, 1_999] {
+            let name = format!("filename=\"many%2Ff{i:04}.txt\"");
+            let at = text.find(&name).unwrap();
+            assert!(text[at..].contains(&format!("\r\n\r\nfile {i}\r\n")));
+        }
+        // About 200 bytes per file: 2,000 files fit in two pieces, not 6,000 writes.
+        assert!(pieces.len() <= 3, "{} pieces", pieces.len());
     }
 
     #[tokio::test]
