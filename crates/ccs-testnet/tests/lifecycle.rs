@@ -121,14 +121,18 @@ fn start_foreground(dir: &Path) -> (std::process::Child, Vec<u32>) {
         .args(["up", "--foreground", "--peers", "2", "--dir"])
         .arg(dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    for line in BufReader::new(stdout).lines() {
-        if line.unwrap().contains("Press Ctrl-C to stop") {
-            break;
-        }
+    let ready = BufReader::new(stdout)
+        .lines()
+        .any(|line| line.unwrap().contains("Press Ctrl-C to stop"));
+    if !ready {
+        // It ended without starting: show why.
+        let mut why = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
+        panic!("`up --foreground` ended before the network was running: {why}");
     }
     let pids = all_pids(&read_manifest(dir));
     assert_eq!(pids.len(), 4);
