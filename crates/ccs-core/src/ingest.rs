@@ -84,18 +84,7 @@ pub(crate) struct MultipartUpload {
 
 /// The name a top-level path gets inside the upload: its final component.
 pub fn upload_name(path: &Path) -> Result<String> {
-    std::fs::symlink_metadata(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::PathNotFound {
-                path: path.to_path_buf(),
-            }
-        } else {
-            Error::Read {
-                path: path.to_path_buf(),
-                source: e,
-            }
-        }
-    })?;
+    std::fs::symlink_metadata(path).map_err(|e| read_error(path, e))?;
     // "." or "dir/.." have no final component of their own: resolve them.
     let name = match path.file_name() {
         Some(n) if n != OsStr::new("..") => n.to_os_string(),
@@ -246,8 +235,7 @@ impl BodyWriter {
     /// client abort the upload.
     fn write_body(mut self, roots: Vec<(PathBuf, String)>, failure: LocalFailure) {
         match self.write_parts(roots) {
-            Ok(()) => {}
-            Err(Stop::ReceiverGone) => {}
+            Ok(()) | Err(Stop::ReceiverGone) => {}
             Err(Stop::Local(err)) => {
                 let msg = err.to_string();
                 failure.set(err);
@@ -284,18 +272,8 @@ impl BodyWriter {
         );
         match entry.kind {
             EntryKind::File => {
-                let mut file = std::fs::File::open(&entry.path).map_err(|e| {
-                    Stop::Local(if e.kind() == std::io::ErrorKind::NotFound {
-                        Error::PathNotFound {
-                            path: entry.path.clone(),
-                        }
-                    } else {
-                        Error::Read {
-                            path: entry.path.clone(),
-                            source: e,
-                        }
-                    })
-                })?;
+                let mut file = std::fs::File::open(&entry.path)
+                    .map_err(|e| Stop::Local(read_error(&entry.path, e)))?;
                 self.put(head.as_bytes())?;
                 self.put_file(&mut file, &entry.path)?;
             }
@@ -393,10 +371,20 @@ fn entry_of(root: &Path, name: &str, de: walkdir::DirEntry) -> Result<Entry> {
 fn walk_error(root: &Path, e: walkdir::Error) -> Error {
     let path = e.path().unwrap_or(root).to_path_buf();
     match e.into_io_error() {
-        Some(io) if io.kind() == std::io::ErrorKind::NotFound => Error::PathNotFound { path },
-        Some(io) => Error::Read { path, source: io },
+        Some(io) => read_error(&path, io),
         // walkdir's only non-I/O error is a symlink loop, which we never follow.
         None => Error::UnsupportedFile { path },
+    }
+}
+
+/// A failure to read `path`: "not found" gets its own error (a file can
+/// vanish between the scan and the upload), anything else is a read error.
+fn read_error(path: &Path, e: std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::PathNotFound { path }
+    } else {
+        Error::Read { path, source: e }
     }
 }
 
@@ -606,16 +594,7 @@ fn scan_capped(paths: &[PathBuf], mut on_progress: impl FnMut(&Scan), keep: usiz
                 }
                 // Readable now; the upload opens it again when its turn comes.
                 if let Err(e) = std::fs::File::open(de.path()) {
-                    note(if e.kind() == std::io::ErrorKind::NotFound {
-                        Error::PathNotFound {
-                            path: de.path().to_path_buf(),
-                        }
-                    } else {
-                        Error::Read {
-                            path: de.path().to_path_buf(),
-                            source: e,
-                        }
-                    });
+                    note(read_error(de.path(), e));
                 }
             } else if ft.is_symlink() {
                 s.symlinks += 1;

@@ -423,9 +423,7 @@ impl PartialPath {
         self.committed = true;
         Ok(())
     }
-}
 
-impl PartialPath {
     /// Removes whatever an attempt left at the temporary path (a file or a
     /// folder), so another attempt starts clean.
     pub(crate) fn clear(&self) {
