@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let result = rt.block_on(ccs_core::retrieve::unpack_car(car, &root, &out, "http://fuzz", |_| {}));
+    let result = rt.block_on(ccs_core::content::retrieve::unpack_car(car, &root, &out, "http://fuzz", |_| {}));
     if let Ok(done) = result {
         // Only the 16-byte head can be the root's content.
         assert!(done.progress.bytes <= 16, "unpacked more than the root holds: {done:?}");

@@ -4,7 +4,7 @@
 #![no_main]
 
 use bytes::Bytes;
-use ccs_core::cluster::{GlobalPinInfo, NdjsonStream};
+use ccs_core::net::cluster::{GlobalPinInfo, NdjsonStream};
 use http_body_util::StreamBody;
 use libfuzzer_sys::fuzz_target;
 

@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ccs_core::cluster::{AddOptions, AddTally, TrackerStatus};
-use ccs_core::compose::NodeFile;
-use ccs_core::journal::{Ending, JobInputs as JournalInputs, JobKind};
-use ccs_core::library::{Health, Item};
-use ccs_core::profile::write_private;
-use ccs_core::retrieve::{self, Event};
-use ccs_core::{Error, app_support, ingest, invite, keychain, provenance};
+use ccs_core::Error;
+use ccs_core::content::library::{Health, Item};
+use ccs_core::content::retrieve::{self, Event};
+use ccs_core::content::{ingest, provenance};
+use ccs_core::deploy::compose::NodeFile;
+use ccs_core::deploy::invite;
+use ccs_core::local::journal::{Ending, JobInputs as JournalInputs, JobKind};
+use ccs_core::local::keychain;
+use ccs_core::local::settings::write_private;
+use ccs_core::net::cluster::{AddOptions, AddTally, TrackerStatus};
+use ccs_core::ops::sources as app_support;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -58,7 +62,7 @@ pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
 
 async fn probe(
     input: &ConnectInput,
-) -> AppResult<(ccs_core::profile::NodeProfile, ConnectionReport)> {
+) -> AppResult<(ccs_core::local::settings::NodeProfile, ConnectionReport)> {
     let mut profile = app_support::profile_for_address(&input.address)?;
     if !input.username.is_empty() || !input.password.is_empty() {
         profile.username = Some(input.username.clone());

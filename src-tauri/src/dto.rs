@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use ccs_core::library::{Health, Item, PartnerState};
+use ccs_core::content::library::{Health, Item, PartnerState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -63,8 +63,8 @@ pub struct FileProblem {
     pub reason: String,
 }
 
-impl From<ccs_core::ingest::Problem> for FileProblem {
-    fn from(p: ccs_core::ingest::Problem) -> Self {
+impl From<ccs_core::content::ingest::Problem> for FileProblem {
+    fn from(p: ccs_core::content::ingest::Problem) -> Self {
         FileProblem {
             path: p.path,
             code: p.code,
@@ -324,8 +324,8 @@ pub struct FailedSource {
     pub message: String,
 }
 
-impl From<ccs_core::retrieve::FailedSource> for FailedSource {
-    fn from(f: ccs_core::retrieve::FailedSource) -> Self {
+impl From<ccs_core::content::retrieve::FailedSource> for FailedSource {
+    fn from(f: ccs_core::content::retrieve::FailedSource) -> Self {
         FailedSource {
             source: f.source,
             code: f.code,
@@ -406,8 +406,8 @@ pub struct JobEntry {
     pub problems: Vec<FileProblem>,
 }
 
-impl From<ccs_core::journal::JobRecord> for JobEntry {
-    fn from(r: ccs_core::journal::JobRecord) -> Self {
+impl From<ccs_core::local::journal::JobRecord> for JobEntry {
+    fn from(r: ccs_core::local::journal::JobRecord) -> Self {
         let word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
         JobEntry {
             kind: word(serde_json::to_value(r.kind).unwrap_or_default()),

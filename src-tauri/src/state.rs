@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use ccs_core::journal::Journal;
-use ccs_core::keychain;
-use ccs_core::profile::{Config, NodeProfile};
+use ccs_core::local::journal::Journal;
+use ccs_core::local::keychain;
+use ccs_core::local::settings::{Config, NodeProfile};
 use tokio::task::AbortHandle;
 
 use crate::dto::{AppError, AppResult};

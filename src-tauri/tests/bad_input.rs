@@ -129,7 +129,7 @@ fn damage_block(peer_dir: &Path, marker: &[u8]) {
     panic!("no block holds the marker in {}", peer_dir.display());
 }
 
-async fn pinset(cluster: &ccs_core::cluster::ClusterClient) -> Vec<String> {
+async fn pinset(cluster: &ccs_core::net::cluster::ClusterClient) -> Vec<String> {
     let mut v: Vec<String> = cluster
         .allocations()
         .await
@@ -146,7 +146,7 @@ async fn pinset(cluster: &ccs_core::cluster::ClusterClient) -> Vec<String> {
 
 struct Runner {
     /// Peer 1's cluster, or None once it is stopped.
-    cluster: Option<ccs_core::cluster::ClusterClient>,
+    cluster: Option<ccs_core::net::cluster::ClusterClient>,
     dirs: Vec<PathBuf>,
     secrets: Vec<String>,
     failed: Vec<String>,
@@ -278,7 +278,7 @@ async fn the_app_bad_input_catalogue() {
         |s| {
             s.peer_map
                 .values()
-                .filter(|p| p.status == ccs_core::cluster::TrackerStatus::Pinned)
+                .filter(|p| p.status == ccs_core::net::cluster::TrackerStatus::Pinned)
                 .count()
                 == 3
         },
@@ -303,7 +303,7 @@ async fn the_app_bad_input_catalogue() {
     )
     .unwrap();
     let good_text = std::fs::read_to_string(&good).unwrap();
-    let secret = ccs_core::compose::NodeFile::parse(&good_text)
+    let secret = ccs_core::deploy::compose::NodeFile::parse(&good_text)
         .unwrap()
         .secrets
         .cluster_secret;
@@ -568,7 +568,9 @@ async fn the_app_bad_input_catalogue() {
                 move |_| {
                     let text = std::fs::read_to_string(&confirmed_create).unwrap();
                     assert_eq!(
-                        ccs_core::compose::NodeFile::parse(&text).unwrap().peername,
+                        ccs_core::deploy::compose::NodeFile::parse(&text)
+                            .unwrap()
+                            .peername,
                         "other"
                     );
                     None
@@ -589,7 +591,7 @@ async fn the_app_bad_input_catalogue() {
                     assert_eq!(v["sealed"], false, "{v}");
                     let text = std::fs::read_to_string(&confirmed).unwrap();
                     assert!(
-                        ccs_core::compose::NodeFile::parse(&text).is_ok(),
+                        ccs_core::deploy::compose::NodeFile::parse(&text).is_ok(),
                         "not a node file: {text}"
                     );
                     None

@@ -61,7 +61,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     let settings = call(&w, "settings", json!({})).unwrap();
     assert_eq!(settings["connection"]["node"], "peer1");
     assert_eq!(settings["connection"]["cluster_api"], peer1.cluster_api);
-    let saved = ccs_core::profile::Config::load(&config).unwrap();
+    let saved = ccs_core::local::settings::Config::load(&config).unwrap();
     assert_eq!(saved.default_node.as_deref(), Some("peer1"));
     assert!(saved.nodes["peer1"].gateway.is_some());
     assert_eq!(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ccs_app::AppState;
 use ccs_app::commands;
 use ccs_app::dto::AddDetails;
-use ccs_core::cluster::TrackerStatus;
+use ccs_core::net::cluster::TrackerStatus;
 use ccs_tests::{pseudo_random, start_testnet, wait_status};
 use tauri::Manager;
 
@@ -51,7 +51,7 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
     // peer2 and at least one other partner hold a complete copy. (Added
     // through peer2, the testnet's peer3 may not find the blocks: its pin can
     // stay in error with "routing: not found"; one good copy is all we need.)
-    let pinned = |s: &ccs_core::cluster::GlobalPinInfo| -> Vec<String> {
+    let pinned = |s: &ccs_core::net::cluster::GlobalPinInfo| -> Vec<String> {
         s.peer_map
             .values()
             .filter(|p| p.status == TrackerStatus::Pinned)

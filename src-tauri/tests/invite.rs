@@ -39,7 +39,8 @@ fn invitations_and_new_networks_and_least_privilege() {
     assert_eq!(out["sealed"], false);
     assert!(out["checklist"].as_str().unwrap().contains("DANGER"));
     let partner =
-        ccs_core::compose::NodeFile::parse(&std::fs::read_to_string(&acme).unwrap()).unwrap();
+        ccs_core::deploy::compose::NodeFile::parse(&std::fs::read_to_string(&acme).unwrap())
+            .unwrap();
     assert_eq!(partner.peername, "acme");
     assert_eq!(partner.bootstrap.unwrap().host, "bootstrap");
 
@@ -52,9 +53,12 @@ fn invitations_and_new_networks_and_least_privilege() {
     .unwrap();
     assert_eq!(out["sealed"], true);
     let text =
-        ccs_core::invite::open(&std::fs::read(&sealed).unwrap(), "correct horse battery").unwrap();
+        ccs_core::deploy::invite::open(&std::fs::read(&sealed).unwrap(), "correct horse battery")
+            .unwrap();
     assert_eq!(
-        ccs_core::compose::NodeFile::parse(&text).unwrap().peername,
+        ccs_core::deploy::compose::NodeFile::parse(&text)
+            .unwrap()
+            .peername,
         "beta"
     );
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use ccs_app::commands;
 use ccs_app::dto::AddDetails;
-use ccs_core::journal::{JobInputs, JobKind, JobRecord, JobState};
+use ccs_core::local::journal::{JobInputs, JobKind, JobRecord, JobState};
 use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::{Value, json};
 
@@ -124,7 +124,7 @@ async fn inside() {
             "the password reached the settings file"
         );
         assert_eq!(
-            ccs_core::keychain::get("peer1").as_deref(),
+            ccs_core::local::keychain::get("peer1").as_deref(),
             Some(peer1.password.as_str())
         );
         let s = call(&w, "settings", json!({})).unwrap();

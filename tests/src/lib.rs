@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ccs_core::cluster::{ClusterClient, GlobalPinInfo};
-use ccs_core::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
+use ccs_core::net::cluster::{ClusterClient, GlobalPinInfo};
 /// Re-exported so suites without a direct ccs-testnet dependency (the app's) can stop daemons.
 pub use ccs_testnet::DaemonKind;
 use ccs_testnet::{Testnet, TestnetOptions};
@@ -125,7 +125,7 @@ fn walk(root: &Path) -> impl Iterator<Item = PathBuf> {
 /// does). Returns its path.
 pub fn write_node_file(dir: &Path, name: &str, node: &NodeFile) -> PathBuf {
     let path = dir.join(format!("{name}.yml"));
-    ccs_core::profile::write_private(&path, node.render().as_bytes()).unwrap();
+    ccs_core::local::settings::write_private(&path, node.render().as_bytes()).unwrap();
     path
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ccs_core::Credentials;
-use ccs_core::cluster::{AddOptions, ClusterClient, TrackerStatus};
+use ccs_core::net::cluster::{AddOptions, ClusterClient, TrackerStatus};
 use ccs_testnet::DaemonKind;
 use ccs_tests::{assert_same_tree, make_folder, pseudo_random, start_testnet, wait_status};
 
@@ -209,7 +209,7 @@ async fn add_killing_kubo(
     net: &ccs_tests::TempNet,
     file: &std::path::Path,
     opts: &AddOptions,
-) -> ccs_core::Result<ccs_core::cluster::AddResult> {
+) -> ccs_core::Result<ccs_core::net::cluster::AddResult> {
     let kubo_pid = net.peer(0).pids[0] as i32;
     let mut killed = false;
     let result = net

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use ccs_core::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
 
 fn compose_config_ok(text: &str) {
     let dir = tempfile::tempdir().unwrap();

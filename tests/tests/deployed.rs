@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
-use ccs_core::cluster::{AddOptions, ClusterClient};
-use ccs_core::compose::{BootstrapPeer, NodeFile};
+use ccs_core::deploy::compose::{BootstrapPeer, NodeFile};
+use ccs_core::net::cluster::{AddOptions, ClusterClient};
 use ccs_testnet::{Testnet, TestnetOptions};
 use ccs_tests::{pseudo_random, wait_status, write_node_file};
 

@@ -14,8 +14,8 @@ mod connections;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ccs_core::cluster::{AddOptions, GlobalPinInfo, TrackerStatus};
-use ccs_core::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
+use ccs_core::net::cluster::{AddOptions, GlobalPinInfo, TrackerStatus};
 use ccs_testnet::{Testnet, TestnetOptions};
 use ccs_tests::{pseudo_random, wait_status, write_node_file};
 
@@ -68,7 +68,7 @@ async fn the_bootstrap_gone_for_good_members_go_on_and_a_new_partner_joins() {
     assert!(
         boot.render().contains(&format!(
             "CLUSTER_PINRECOVERINTERVAL: {}s",
-            ccs_core::deploy::PIN_RECOVER_INTERVAL_SECS
+            ccs_core::deploy::node_config::PIN_RECOVER_INTERVAL_SECS
         )),
         "the generated file does not set the pin recovery interval"
     );

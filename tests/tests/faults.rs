@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ccs_core::cluster::{AddOptions, ClusterClient, GlobalPinInfo, TrackerStatus};
-use ccs_core::library::{Health, Item};
+use ccs_core::content::library::{Health, Item};
+use ccs_core::net::cluster::{AddOptions, ClusterClient, GlobalPinInfo, TrackerStatus};
 use ccs_testnet::{DaemonKind, Testnet};
 use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet, wait_status};
 
@@ -202,7 +202,8 @@ async fn a_partner_killed_mid_add_never_yields_a_partial_success_20_trials() {
     // CRDT rebroadcast, a pin that failed while its kubo was down is retried
     // by the periodic recovery.
     let t = Instant::now();
-    let bound = Duration::from_secs(3 * ccs_core::deploy::PIN_RECOVER_INTERVAL_SECS + 60);
+    let bound =
+        Duration::from_secs(3 * ccs_core::deploy::node_config::PIN_RECOVER_INTERVAL_SECS + 60);
     all_pinned(&api, &cids, bound).await;
     eprintln!(
         "faults: partner killed mid-add, {TRIALS} trials in {} s: {outcomes:?}; the {} added items were pinned on all 3 {:.1} s after the last trial",
@@ -265,7 +266,7 @@ async fn all_pinned(api: &ClusterClient, cids: &[String], bound: Duration) -> Du
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubo_restarted_and_a_partner_offline_then_back_recover_without_manual_steps() {
-    use ccs_core::deploy::PIN_RECOVER_INTERVAL_SECS;
+    use ccs_core::deploy::node_config::PIN_RECOVER_INTERVAL_SECS;
     let mut net = start_testnet(3).await;
     let work = tempfile::tempdir().unwrap();
     let api = net.peer(0).cluster();

@@ -1,4 +1,4 @@
-//! The verified file stream (`ccs_core::retrieve::file_stream`) against a
+//! The verified file stream (`ccs_core::content::retrieve::file_stream`) against a
 //! real kubo: every layout kubo can store a file in is read through the plain
 //! file response, checked, and written byte for byte; folders are left to the
 //! CAR path; a damaged leaf or inner block is refused.
@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use ccs_core::content::retrieve::file_stream::{Outcome, retrieve_file};
+use ccs_core::content::retrieve::{Progress, parse_cid};
 use ccs_core::error::Error;
-use ccs_core::kubo::KuboClient;
-use ccs_core::retrieve::file_stream::{Outcome, retrieve_file};
-use ccs_core::retrieve::{Progress, parse_cid};
+use ccs_core::net::kubo::KuboClient;
 use ccs_testnet::PeerInfo;
 use ccs_tests::{TempNet, pseudo_random, start_testnet};
 

@@ -488,7 +488,7 @@ impl Bench {
                 cid::Cid::new_v1(0x55, mh).to_string()
             })
             .collect();
-        let opts = ccs_core::cluster::PinOptions::default();
+        let opts = ccs_core::net::cluster::PinOptions::default();
         let mut done = 0usize;
         for chunk in cids.chunks(64) {
             let futs = chunk.iter().map(|c| cluster.pin(c, &opts));

@@ -9,13 +9,13 @@
 use std::path::PathBuf;
 
 use ccs_core::Error;
-use ccs_core::cluster::ClusterClient;
-use ccs_core::profile::{Config, NodeProfile};
+use ccs_core::local::settings::{Config, NodeProfile};
+use ccs_core::net::cluster::ClusterClient;
 
 use crate::args::Global;
 use crate::{CliError, CliResult};
 
-pub use ccs_core::keychain::SERVICE as KEYCHAIN_SERVICE;
+pub use ccs_core::local::keychain::SERVICE as KEYCHAIN_SERVICE;
 /// The REST API user name of nodes made by `create` / `clone` (`deploy::NetworkSecrets`).
 pub const DEFAULT_USERNAME: &str = "ccs-admin";
 
@@ -98,4 +98,6 @@ impl Context {
 }
 
 // The keychain lives in ccs-core so the app finds the same saved password.
-pub use ccs_core::keychain::{get as keychain_get, has as keychain_has, set as keychain_set};
+pub use ccs_core::local::keychain::{
+    get as keychain_get, has as keychain_has, set as keychain_set,
+};

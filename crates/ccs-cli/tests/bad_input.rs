@@ -151,7 +151,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-async fn pinset(cluster: &ccs_core::cluster::ClusterClient) -> Vec<String> {
+async fn pinset(cluster: &ccs_core::net::cluster::ClusterClient) -> Vec<String> {
     let mut cids: Vec<String> = cluster
         .allocations()
         .await
@@ -168,7 +168,7 @@ async fn pinset(cluster: &ccs_core::cluster::ClusterClient) -> Vec<String> {
 
 struct Runner {
     /// Peer 1's cluster API (never stopped): the pinset.
-    cluster: ccs_core::cluster::ClusterClient,
+    cluster: ccs_core::net::cluster::ClusterClient,
     cfg: PathBuf,
     /// A world-readable copy of the binary and settings for `nobody`.
     nobody_bin: PathBuf,
@@ -457,7 +457,7 @@ async fn the_bad_input_catalogue() {
     );
     assert_eq!(r.code, 0, "{r:?}");
     let good_text = std::fs::read_to_string(&good).unwrap();
-    let secret = ccs_core::compose::NodeFile::parse(&good_text)
+    let secret = ccs_core::deploy::compose::NodeFile::parse(&good_text)
         .unwrap()
         .secrets
         .cluster_secret
@@ -499,7 +499,7 @@ async fn the_bad_input_catalogue() {
     let new_yml = cf.join("new.yml");
 
     // Settings files.
-    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut bad = ccs_core::local::settings::Config::load(&cfg).unwrap();
     for n in bad.nodes.values_mut() {
         n.password = Some("wrong password 123".into());
     }
@@ -510,19 +510,19 @@ async fn the_bad_input_catalogue() {
         .local_addr()
         .unwrap()
         .port();
-    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut bad = ccs_core::local::settings::Config::load(&cfg).unwrap();
     bad.nodes.get_mut("peer1").unwrap().cluster_api = format!("http://127.0.0.1:{closed_port}");
     let wrong_port = w.join("wrong-port.toml");
     bad.save(&wrong_port).unwrap();
-    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut bad = ccs_core::local::settings::Config::load(&cfg).unwrap();
     bad.nodes.get_mut("peer1").unwrap().cluster_api = net.peer(0).gateway.clone();
     let gateway_port = w.join("gateway-port.toml");
     bad.save(&gateway_port).unwrap();
-    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut bad = ccs_core::local::settings::Config::load(&cfg).unwrap();
     bad.nodes.get_mut("peer2").unwrap().gateway = Some(format!("http://127.0.0.1:{closed_port}"));
     let gateway_closed = w.join("gateway-closed.toml");
     bad.save(&gateway_closed).unwrap();
-    let mut bad = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut bad = ccs_core::local::settings::Config::load(&cfg).unwrap();
     bad.nodes.get_mut("peer1").unwrap().cluster_api =
         format!("http://127.0.0.1:{}", net.peer(0).ports.kubo_swarm);
     let swarm_port = w.join("swarm-port.toml");

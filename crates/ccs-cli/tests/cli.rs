@@ -600,9 +600,10 @@ async fn every_command_end_to_end_against_a_real_cluster() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let b = ccs_core::compose::NodeFile::parse(&std::fs::read_to_string(&boot).unwrap()).unwrap();
-    let p =
-        ccs_core::compose::NodeFile::parse(&std::fs::read_to_string(&partner).unwrap()).unwrap();
+    let b = ccs_core::deploy::compose::NodeFile::parse(&std::fs::read_to_string(&boot).unwrap())
+        .unwrap();
+    let p = ccs_core::deploy::compose::NodeFile::parse(&std::fs::read_to_string(&partner).unwrap())
+        .unwrap();
     assert_eq!(p.peername, "acme");
     assert_eq!(p.secrets, b.secrets);
     assert_eq!(
@@ -614,7 +615,7 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     // Without --output the file goes to standard output.
     let r = ccs(&cfg, &["create", "--cluster-peername", "solo"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(ccs_core::compose::NodeFile::parse(&r.stdout).is_ok());
+    assert!(ccs_core::deploy::compose::NodeFile::parse(&r.stdout).is_ok());
 }
 
 /// A gateway that serves what a real one serves, with one byte flipped in
@@ -678,7 +679,7 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
     let cid = r.stdout.trim().to_string();
 
     // A partner that sends a corrupted copy: refused, the next one used.
-    let mut config = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut config = ccs_core::local::settings::Config::load(&cfg).unwrap();
     let real = config.nodes["peer1"].gateway.clone().unwrap();
     config.nodes.get_mut("peer1").unwrap().gateway = Some(tampering_gateway(real));
     let bad_cfg = w.join("tampered.toml");
@@ -706,7 +707,7 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
 
     // A partner's gateway down while the cluster still lists it as a holder.
     // Credentials from the environment alone; the generated user name is the default.
-    let mut c3 = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut c3 = ccs_core::local::settings::Config::load(&cfg).unwrap();
     let pw = c3.nodes.get_mut("peer1").unwrap().password.take().unwrap();
     c3.nodes.get_mut("peer1").unwrap().username = None;
     let env_only = w.join("env-only.toml");
@@ -730,7 +731,7 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
         .local_addr()
         .unwrap()
         .port();
-    let mut c = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut c = ccs_core::local::settings::Config::load(&cfg).unwrap();
     c.nodes.get_mut("peer1").unwrap().gateway = Some(format!("http://127.0.0.1:{port}"));
     let gw_down = w.join("gateway-down.toml");
     c.save(&gw_down).unwrap();
@@ -890,7 +891,7 @@ async fn get_falls_back_and_every_error_is_one_sentence_with_its_exit_code() {
         .local_addr()
         .unwrap()
         .port();
-    let mut c2 = ccs_core::profile::Config::load(&cfg).unwrap();
+    let mut c2 = ccs_core::local::settings::Config::load(&cfg).unwrap();
     c2.nodes.get_mut("peer1").unwrap().cluster_api = format!("http://127.0.0.1:{port}");
     let dead = w.join("dead.toml");
     c2.save(&dead).unwrap();

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use ccs_core::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
 
 const BIN: &str = env!("CARGO_BIN_EXE_community-cloud-storage");
 

@@ -56,7 +56,7 @@ pub enum Error {
     BadResponse {
         url: String,
         detail: String,
-        expected: &'static crate::versions::Daemon,
+        expected: &'static crate::deploy::versions::Daemon,
     },
 
     #[error("\"{}\" does not exist. Check the path and try again.", path.display())]
@@ -121,7 +121,7 @@ pub enum Error {
     ScanProblems {
         count: u64,
         first: Box<Error>,
-        problems: Vec<crate::ingest::Problem>,
+        problems: Vec<crate::content::ingest::Problem>,
     },
 }
 

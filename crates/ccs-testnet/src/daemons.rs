@@ -2,7 +2,7 @@
 //! checkout, and finding them again.
 //!
 //! Each daemon is built with `go install` inside a small wrapper module that
-//! requires the pinned version (from `ccs_core::versions`). Why a wrapper and
+//! requires the pinned version (from `ccs_core::deploy::versions`). Why a wrapper and
 //! not `go install MODULE/cmd/X@VERSION`: that form refuses kubo v0.43.1, whose
 //! go.mod has a `replace` of go-libp2p by a pre-release fork that the module
 //! proxy does not serve. The fork only raised go-libp2p's quic-go and
@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ccs_core::versions::{self, Daemon};
+use ccs_core::deploy::versions::{self, Daemon};
 
 use crate::TestnetError;
 

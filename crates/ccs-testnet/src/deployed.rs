@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ccs_core::compose::{NodeFile, compose_unescape};
+use ccs_core::deploy::compose::{NodeFile, compose_unescape};
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
@@ -42,7 +42,7 @@ impl ComposeHost {
             .map_err(|e| TestnetError::io("read a compose file", path, e))?;
         let node = NodeFile::parse(&text)?;
         // Files written by another process (the CLI under test) are audited too.
-        ccs_core::deploy::audit_secrets(&[
+        ccs_core::deploy::node_config::audit_secrets(&[
             &node.secrets.cluster_secret,
             &node.secrets.swarm_key,
             &node.secrets.rest_api.password,

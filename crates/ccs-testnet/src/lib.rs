@@ -1,6 +1,6 @@
 //! A real private community network on this machine: N peers, each a kubo node
 //! and an IPFS Cluster peer with its own data folder and loopback ports,
-//! configured with the same privacy settings (`ccs_core::deploy`) that the
+//! configured with the same privacy settings (`ccs_core::deploy::node_config`) that the
 //! compose generator writes.
 //!
 //! [`Testnet::start`] returns only when every cluster peer sees all the others
@@ -21,10 +21,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ccs_core::cluster::ClusterClient;
-use ccs_core::deploy::{self, ClusterPeerSettings, KuboListen, KuboPeer, NetworkSecrets};
-use ccs_core::kubo::KuboClient;
-use ccs_core::profile::{Config, NodeProfile};
+use ccs_core::deploy::node_config::{
+    self, ClusterPeerSettings, KuboListen, KuboPeer, NetworkSecrets,
+};
+use ccs_core::local::settings::{Config, NodeProfile};
+use ccs_core::net::cluster::ClusterClient;
+use ccs_core::net::kubo::KuboClient;
 use serde::{Deserialize, Serialize};
 
 pub use daemons::DaemonBins;
@@ -501,7 +503,7 @@ impl Testnet {
                 std::fs::create_dir_all(&d)
                     .map_err(|e| TestnetError::io("create a host folder", &d, e))?;
             }
-            use ccs_core::compose as c;
+            use ccs_core::deploy::compose as c;
             let ports = PeerPorts {
                 kubo_swarm: c::KUBO_SWARM_PORT,
                 kubo_api: c::KUBO_API_PORT,
@@ -701,7 +703,7 @@ impl Testnet {
         let json = serde_json::to_vec_pretty(&self.manifest())
             .map_err(|e| TestnetError::Invalid(e.to_string()))?;
         // Holds credentials: owner-only, like every file with secrets.
-        ccs_core::profile::write_private(&self.opts.dir.join(MANIFEST), &json)?;
+        ccs_core::local::settings::write_private(&self.opts.dir.join(MANIFEST), &json)?;
         Ok(())
     }
 
@@ -738,7 +740,7 @@ impl Testnet {
                     .map_err(|e| TestnetError::io("create a peer folder", &d, e))?;
             }
             self.run(&peer, DaemonKind::Kubo, &["init", "--empty-repo"])?;
-            ccs_core::profile::write_private(
+            ccs_core::local::settings::write_private(
                 &peer.kubo_dir().join("swarm.key"),
                 self.secrets.swarm_key_file().as_bytes(),
             )?;
@@ -756,12 +758,12 @@ impl Testnet {
                 })?;
             peer.cluster_peer_id = identity["id"].as_str().unwrap_or_default().to_string();
             // The daemons made these two keys: record them for the suite's
-            // secrets audit (see `ccs_core::deploy::audit_secrets`).
+            // secrets audit (see `ccs_core::deploy::node_config::audit_secrets`).
             let kubo_config: serde_json::Value = std::fs::read(peer.kubo_dir().join("config"))
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok())
                 .unwrap_or_default();
-            deploy::audit_secrets(&[
+            node_config::audit_secrets(&[
                 kubo_config["Identity"]["PrivKey"]
                     .as_str()
                     .unwrap_or_default(),
@@ -795,7 +797,7 @@ impl Testnet {
                     addrs: Self::kubo_listen(m).swarm,
                 })
                 .collect();
-            for step in deploy::kubo_config(&Self::kubo_listen(p), &members, &[]) {
+            for step in node_config::kubo_config(&Self::kubo_listen(p), &members, &[]) {
                 let value = step.value.to_string();
                 self.run(p, DaemonKind::Kubo, &["config", "--json", step.key, &value])?;
             }
@@ -845,7 +847,7 @@ impl Testnet {
             DaemonKind::Kubo => {
                 let mut c = Command::new(&self.bins.ipfs);
                 c.env("IPFS_PATH", p.kubo_dir());
-                for (k, v) in deploy::KUBO_ENV {
+                for (k, v) in node_config::KUBO_ENV {
                     c.env(k, v);
                 }
                 c
@@ -1041,7 +1043,7 @@ impl Testnet {
                     let answering = st
                         .peer_map
                         .values()
-                        .filter(|s| s.status != ccs_core::cluster::TrackerStatus::ClusterError)
+                        .filter(|s| s.status != ccs_core::net::cluster::TrackerStatus::ClusterError)
                         .count();
                     if answering < n {
                         return Err(format!(

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ccs_core::profile::Config;
+use ccs_core::local::settings::Config;
 use ccs_testnet::Manifest;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ccs-testnet");

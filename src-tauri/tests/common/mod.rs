@@ -10,7 +10,7 @@ use ccs_app::AppState;
 use ccs_app::dto::{
     AddDetails, AddOutcome, AddProgress, AppResult, RetrieveOutcome, RetrieveProgress,
 };
-use ccs_core::profile::Config;
+use ccs_core::local::settings::Config;
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, Channel, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ccs_core::Error;
-use ccs_core::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
-use ccs_core::library::{Health, Item};
+use ccs_core::content::library::{Health, Item};
+use ccs_core::net::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cancellable;
-use ccs_core::journal::{Ending, JobInputs, JobKind, Journal};
+use ccs_core::local::journal::{Ending, JobInputs, JobKind, Journal};
 
 use crate::args::AddArgs;
 use crate::context::Context;
@@ -172,7 +172,7 @@ fn start_job(
 ) -> Option<String> {
     let mut metadata = metadata.clone();
     let inputs = JobInputs {
-        paths: ccs_core::provenance::absolute_paths(&a.paths),
+        paths: ccs_core::content::provenance::absolute_paths(&a.paths),
         title: a.name.clone().unwrap_or_default(),
         collection: metadata.remove("collection").unwrap_or_default(),
         description: metadata.remove("description").unwrap_or_default(),
@@ -194,9 +194,9 @@ fn start_job(
 type Stored = (
     String,
     ClusterClient,
-    ccs_core::ingest::Scan,
+    ccs_core::content::ingest::Scan,
     AddOptions,
-    ccs_core::cluster::AddResult,
+    ccs_core::net::cluster::AddResult,
 );
 
 /// Pre-scan (every problem listed; nothing is sent when there is one), then
@@ -213,7 +213,7 @@ async fn scan_and_upload(
     let paths = a.paths.clone();
     let sp = spinner.clone();
     let scan = tokio::task::spawn_blocking(move || {
-        ccs_core::ingest::scan(&paths, |s| sp.set_message(format!("{} files", s.files)))
+        ccs_core::content::ingest::scan(&paths, |s| sp.set_message(format!("{} files", s.files)))
     })
     .await
     .map_err(|e| {
@@ -233,7 +233,7 @@ async fn scan_and_upload(
             let names: Result<Vec<String>, Error> = a
                 .paths
                 .iter()
-                .map(|p| ccs_core::ingest::upload_name(p))
+                .map(|p| ccs_core::content::ingest::upload_name(p))
                 .collect();
             let mut n = names?.join(", ");
             if n.chars().count() > 120 {
@@ -245,7 +245,7 @@ async fn scan_and_upload(
     options.pin.replication_min = a.replication_min;
     options.pin.replication_max = a.replication_max;
     options.pin.metadata = metadata;
-    ccs_core::provenance::record(&mut options, &a.paths, &scan, CLIENT);
+    ccs_core::content::provenance::record(&mut options, &a.paths, &scan, CLIENT);
 
     if !ctx.json {
         eprintln!(

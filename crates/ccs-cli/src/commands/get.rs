@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::app_support;
-use ccs_core::retrieve::{self, Event, Source};
+use ccs_core::content::retrieve::{self, Event, Source};
+use ccs_core::ops::sources;
 
 use super::cancellable;
 use crate::context::Context;
@@ -31,13 +31,13 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
     // first, then partners still receiving one; the named node first in each).
     let (sources, total): (Vec<Source>, Option<u64>) = match cluster.status(cid).await {
         Ok(st) => {
-            let sources = app_support::retrieval_sources(&st, &ctx.config, &node);
+            let sources = sources::retrieval_sources(&st, &ctx.config, &node);
             if sources.is_empty() {
                 return Err(retrieve::no_copy_error(&st, cluster.base_url()).into());
             }
             let total = st
                 .metadata
-                .get(ccs_core::provenance::BYTES)
+                .get(ccs_core::content::provenance::BYTES)
                 .and_then(|v| v.parse().ok());
             (sources, total)
         }

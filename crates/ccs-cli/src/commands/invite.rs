@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::compose::NodeFile;
-use ccs_core::invite;
+use ccs_core::deploy::compose::NodeFile;
+use ccs_core::deploy::invite;
 
 use crate::args::{InviteArgs, InviteCommand};
 use crate::{CliError, CliResult};
@@ -48,7 +48,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
     } else {
         text
     };
-    ccs_core::profile::write_private(output, contents.as_bytes())?;
+    ccs_core::local::settings::write_private(output, contents.as_bytes())?;
     let file_name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -71,7 +71,7 @@ fn open(file: &Path, output: Option<&Path>) -> CliResult {
     let text = invite::open(&sealed, &passphrase(false)?)?;
     match output {
         Some(path) => {
-            ccs_core::profile::write_private(path, text.as_bytes())?;
+            ccs_core::local::settings::write_private(path, text.as_bytes())?;
             eprintln!(
                 "Wrote {}. It holds the network's secrets: keep it private.",
                 path.display()

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use ccs_core::Error;
-use ccs_core::library::{Health, Item};
+use ccs_core::content::library::{Health, Item};
 
 use super::{cancellable, check_cid};
 use crate::args::{LsArgs, SortKey, StateFilter};

@@ -2,7 +2,7 @@
 //! and the app's), from the shared job journal. A job whose program stopped
 //! while it ran shows as interrupted, with the command that starts it again.
 
-use ccs_core::journal::{JobKind, JobRecord, JobState, Journal};
+use ccs_core::local::journal::{JobKind, JobRecord, JobState, Journal};
 
 use crate::CliResult;
 use crate::out;
@@ -136,7 +136,7 @@ pub fn run(json: bool) -> CliResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ccs_core::journal::JobInputs;
+    use ccs_core::local::journal::JobInputs;
 
     #[test]
     fn the_command_again_quotes_what_needs_quoting() {

@@ -68,7 +68,7 @@ pub async fn cancellable<T>(fut: impl Future<Output = Result<T, ccs_core::Error>
 
 /// Refuses text that is not a CID, before any request.
 pub fn check_cid(cid: &str) -> CliResult {
-    ccs_core::retrieve::parse_cid(cid).map_err(|_| CliError::Plain {
+    ccs_core::content::retrieve::parse_cid(cid).map_err(|_| CliError::Plain {
         code: "invalid_input",
         exit: 2,
         message: format!(

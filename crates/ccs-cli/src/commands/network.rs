@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use ccs_core::Error;
-use ccs_core::cluster::TrackerStatus;
-use ccs_core::library::{Health, Item};
+use ccs_core::content::library::{Health, Item};
+use ccs_core::net::cluster::TrackerStatus;
 use serde::Serialize;
 
 use super::cancellable;
@@ -43,13 +43,13 @@ fn humantime_like(t: std::time::SystemTime) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    ccs_core::provenance::format_unix(secs)
+    ccs_core::content::provenance::format_unix(secs)
 }
 
 /// Names of peers that cannot answer themselves, from the first pin status
 /// that mentions them (stops reading as soon as all are named).
 async fn names_of(
-    cluster: &ccs_core::cluster::ClusterClient,
+    cluster: &ccs_core::net::cluster::ClusterClient,
     ids: &[String],
 ) -> HashMap<String, String> {
     let mut names = HashMap::new();

@@ -4,8 +4,8 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::compose::NodeFile;
-use ccs_core::profile::NodeProfile;
+use ccs_core::deploy::compose::NodeFile;
+use ccs_core::local::settings::NodeProfile;
 use clap::CommandFactory;
 
 use crate::args::{Cli, ConfigAction};
@@ -26,7 +26,7 @@ fn write_compose(node: &NodeFile, output: Option<&Path>) -> CliResult {
     let text = node.render();
     match output {
         Some(path) => {
-            ccs_core::profile::write_private(path, text.as_bytes())?;
+            ccs_core::local::settings::write_private(path, text.as_bytes())?;
             eprintln!(
                 "Wrote {} for \"{}\". It contains the network's secrets: share it only over a private channel.",
                 path.display(),
@@ -208,7 +208,7 @@ fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> Cl
             match *field {
                 "cluster-api" => {
                     let v = need_value(value)?;
-                    ccs_core::cluster::ClusterClient::new(&v, None)?;
+                    ccs_core::net::cluster::ClusterClient::new(&v, None)?;
                     node.cluster_api = v;
                 }
                 "gateway" => {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::http::Credentials;
-use crate::identity::NodeIdentity;
+use crate::deploy::identity::NodeIdentity;
+use crate::net::http::Credentials;
 
 /// The shell variable that holds a deployed node's tailnet address, found at
 /// start from the tailnet interface. Addresses that contain it are expanded by

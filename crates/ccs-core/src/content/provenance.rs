@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::cluster::AddOptions;
-use crate::ingest::Scan;
+use crate::content::ingest::Scan;
+use crate::net::cluster::AddOptions;
 
 /// Metadata keys written by [`record`]. Stable: the library and the app read them.
 pub const ADDED_BY: &str = "added-by";

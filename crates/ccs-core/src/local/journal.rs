@@ -15,9 +15,9 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::ingest::Problem;
 use crate::error::{Error, Result};
-use crate::ingest::Problem;
-use crate::profile::write_private;
+use crate::local::settings::write_private;
 
 /// The environment variable naming the journal folder (tests).
 pub const DIR_ENV: &str = "CCS_JOURNAL_DIR";
@@ -220,7 +220,7 @@ impl Journal {
                     JobKind::Retrieve => "retrieve",
                 },
                 std::process::id(),
-                hex::encode(crate::deploy::random_bytes::<4>())
+                hex::encode(crate::deploy::node_config::random_bytes::<4>())
             ),
         };
         let rec = JobRecord {

@@ -6,7 +6,7 @@ use std::net::ToSocketAddrs;
 
 use age::secrecy::SecretString;
 
-use crate::compose::{CLUSTER_API_PORT, NodeFile};
+use crate::deploy::compose::{CLUSTER_API_PORT, NodeFile};
 use crate::error::{Error, Result};
 
 /// The first line of an armored age file.

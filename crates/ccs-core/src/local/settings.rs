@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::ClusterClient;
 use crate::error::{Error, Result};
-use crate::http::Credentials;
-use crate::kubo::KuboClient;
+use crate::net::cluster::ClusterClient;
+use crate::net::http::Credentials;
+use crate::net::kubo::KuboClient;
 
 /// Default ports of a member node, used when a name is not in the node table.
 pub const DEFAULT_CLUSTER_API_PORT: u16 = 9094;

@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::http::root_cause;
+use crate::net::http::root_cause;
 
 /// The trailer IPFS Cluster (and kubo) use to report an error after the body started.
 pub const STREAM_ERROR_TRAILER: &str = "X-Stream-Error";
@@ -78,7 +78,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 return Some(Err(self.fail(Error::BadResponse {
                     url: self.url.clone(),
                     detail: "a response line was larger than 16 MiB".into(),
-                    expected: &crate::versions::IPFS_CLUSTER,
+                    expected: &crate::deploy::versions::IPFS_CLUSTER,
                 })));
             }
             let Some(body) = self.body.as_mut() else {
@@ -164,7 +164,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             self.fail(Error::BadResponse {
                 url: self.url.clone(),
                 detail: format!("unreadable line: {e}"),
-                expected: &crate::versions::IPFS_CLUSTER,
+                expected: &crate::deploy::versions::IPFS_CLUSTER,
             })
         })
     }
@@ -180,7 +180,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::GlobalPinInfo;
+    use crate::net::cluster::GlobalPinInfo;
 
     fn response(frames: Vec<http_body::Frame<bytes::Bytes>>) -> reqwest::Response {
         let frames: Vec<Result<_, std::io::Error>> = frames.into_iter().map(Ok).collect();

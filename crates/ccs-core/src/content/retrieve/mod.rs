@@ -21,7 +21,7 @@ use multihash_codetable::{Code, MultihashDigest};
 use tokio::io::{AsyncRead, AsyncWriteExt, BufReader, BufWriter};
 
 use crate::error::{Error, Result};
-use crate::kubo::{GatewayFormat, KuboClient, PartialPath, write_err};
+use crate::net::kubo::{GatewayFormat, KuboClient, PartialPath, write_err};
 
 pub mod file_stream;
 
@@ -142,8 +142,8 @@ pub enum Event<'a> {
 /// or removed), else `unavailable` with each partner's state (stored, but
 /// every copy is in error or its daemon is down), so nobody is told to check
 /// their typing for an item that exists.
-pub fn no_copy_error(status: &crate::cluster::GlobalPinInfo, cluster_url: &str) -> Error {
-    use crate::cluster::TrackerStatus;
+pub fn no_copy_error(status: &crate::net::cluster::GlobalPinInfo, cluster_url: &str) -> Error {
+    use crate::net::cluster::TrackerStatus;
     let mut states: Vec<String> = status
         .peer_map
         .values()

@@ -2,7 +2,7 @@
 //!
 //! Every call authenticates with basic auth when credentials are given. Small
 //! calls carry a total timeout; uploads and streams only connect and idle
-//! timeouts (see [`crate::http`]). Streamed endpoints return an
+//! timeouts (see [`crate::net::http`]). Streamed endpoints return an
 //! [`NdjsonStream`] that turns the `X-Stream-Error` trailer into an error.
 
 pub mod models;
@@ -17,10 +17,10 @@ use serde::de::DeserializeOwned;
 pub use models::*;
 pub use stream::NdjsonStream;
 
+use crate::content::ingest::MultipartUpload;
+use crate::deploy::versions::IPFS_CLUSTER;
 use crate::error::{Error, Result};
-use crate::http::{Credentials, SHORT_CALL_TIMEOUT, build_client, transport_error};
-use crate::ingest::MultipartUpload;
-use crate::versions::IPFS_CLUSTER;
+use crate::net::http::{Credentials, SHORT_CALL_TIMEOUT, build_client, transport_error};
 
 /// Where a pin should live and what to call it. Sent as query parameters on
 /// `POST /pins/{cid}` and `POST /add`.

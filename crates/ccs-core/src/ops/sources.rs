@@ -1,10 +1,10 @@
 //! Small helpers the desktop app needs on top of the other modules: turning
 //! what a person types into a node profile, and choosing where to retrieve from.
 
-use crate::cluster::{GlobalPinInfo, TrackerStatus};
+use crate::content::retrieve::Source;
 use crate::error::{Error, Result};
-use crate::profile::{Config, DEFAULT_CLUSTER_API_PORT, DEFAULT_GATEWAY_PORT, NodeProfile};
-use crate::retrieve::Source;
+use crate::local::settings::{Config, DEFAULT_CLUSTER_API_PORT, DEFAULT_GATEWAY_PORT, NodeProfile};
+use crate::net::cluster::{GlobalPinInfo, TrackerStatus};
 
 /// A node profile from a tailnet host name (`acme`, `acme:9094`) or a cluster
 /// API URL (`http://100.64.0.7:9094`). The gateway is assumed on the same host,
@@ -56,7 +56,7 @@ pub fn profile_for_address(address: &str) -> Result<NodeProfile> {
 /// verified anyway); within each, the connected `node` first. Each is resolved
 /// through the settings' node table (else `http://NAME:8080` for its gateway).
 /// Empty when no partner holds or is receiving a copy: see
-/// [`crate::retrieve::no_copy_error`].
+/// [`crate::content::retrieve::no_copy_error`].
 pub fn retrieval_sources(status: &GlobalPinInfo, config: &Config, node: &str) -> Vec<Source> {
     let holders = |wanted: fn(TrackerStatus) -> bool| {
         let mut names: Vec<&str> = status

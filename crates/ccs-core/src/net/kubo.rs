@@ -13,9 +13,9 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
+use crate::deploy::versions::KUBO;
 use crate::error::{Error, Result};
-use crate::http::{SHORT_CALL_TIMEOUT, build_client, root_cause, transport_error};
-use crate::versions::KUBO;
+use crate::net::http::{SHORT_CALL_TIMEOUT, build_client, root_cause, transport_error};
 
 /// `POST /api/v0/id`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -383,7 +383,7 @@ impl PartialPath {
         tmp_name.push(name);
         tmp_name.push(format!(
             ".partial-{}",
-            hex::encode(crate::deploy::random_bytes::<4>())
+            hex::encode(crate::deploy::node_config::random_bytes::<4>())
         ));
         let tmp = dest.with_file_name(tmp_name);
         Ok(Self {

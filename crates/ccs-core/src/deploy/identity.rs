@@ -40,7 +40,7 @@ impl NodeIdentity {
             peer_id: key.public().to_peer_id().to_base58(),
             private_key: BASE64.encode(bytes),
         };
-        crate::deploy::audit_secrets(&[&id.private_key]);
+        crate::deploy::node_config::audit_secrets(&[&id.private_key]);
         id
     }
 

@@ -127,7 +127,10 @@ impl MultipartUpload {
             roots.push((p.clone(), name));
         }
 
-        let boundary = format!("ccs-{}", hex::encode(crate::deploy::random_bytes::<16>()));
+        let boundary = format!(
+            "ccs-{}",
+            hex::encode(crate::deploy::node_config::random_bytes::<16>())
+        );
         let content_type = format!("multipart/form-data; boundary={boundary}");
         let local_failure = LocalFailure::default();
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cluster::{GlobalPinInfo, Pin, TrackerStatus};
-use crate::provenance::Provenance;
+use crate::content::provenance::Provenance;
+use crate::net::cluster::{GlobalPinInfo, Pin, TrackerStatus};
 
 /// One partner's state for one item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,7 +3,7 @@
 //! back from one by meaning (services found by image, settings by variable
 //! name; never by list position).
 //!
-//! What makes the node private comes from [`crate::deploy`], the same settings
+//! What makes the node private comes from [`crate::deploy::node_config`], the same settings
 //! the testnet runs. Each service's start script applies them on every start,
 //! so a node can never drift public. Anything the operator added to a file
 //! (extra environment, volumes, ports, labels, services) is carried through
@@ -14,13 +14,13 @@ use std::net::IpAddr;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::deploy::{
+use crate::deploy::identity::{NodeIdentity, is_peer_id};
+use crate::deploy::node_config::{
     self, ClusterPeerSettings, KuboListen, KuboPeer, NetworkSecrets, TAILNET_ADDR_VAR,
 };
+use crate::deploy::versions::{IPFS_CLUSTER, KUBO};
 use crate::error::{Error, Result};
-use crate::http::Credentials;
-use crate::identity::{NodeIdentity, is_peer_id};
-use crate::versions::{IPFS_CLUSTER, KUBO};
+use crate::net::http::Credentials;
 
 /// Ports of a deployed node (host networking, so fixed and well known).
 pub const KUBO_SWARM_PORT: u16 = 4001;
@@ -188,7 +188,7 @@ impl NodeFile {
         format!("http://{host}:{CLUSTER_API_PORT}")
     }
 
-    fn kubo_steps(&self) -> Vec<deploy::KuboConfigStep> {
+    fn kubo_steps(&self) -> Vec<node_config::KuboConfigStep> {
         let addr = TAILNET_ADDR_VAR;
         let listen = KuboListen {
             swarm: vec![format!("/ip4/{addr}/tcp/{KUBO_SWARM_PORT}")],
@@ -204,7 +204,7 @@ impl NodeFile {
                 addrs: vec![b.kubo_addr()],
             })
             .collect();
-        deploy::kubo_config(&listen, &members, &[])
+        node_config::kubo_config(&listen, &members, &[])
     }
 
     fn cluster_settings(&self) -> ClusterPeerSettings {
@@ -226,7 +226,7 @@ impl NodeFile {
     }
 
     fn kubo_env(&self) -> BTreeMap<String, String> {
-        let mut env: BTreeMap<String, String> = deploy::KUBO_ENV
+        let mut env: BTreeMap<String, String> = node_config::KUBO_ENV
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();

@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 
 use super::{DAG_PB, IDENTITY, PbLink, PbNode, Progress, RAW, UNIXFS_FILE, UNIXFS_RAW, UnixFsData};
 use crate::error::{Error, Result};
-use crate::kubo::{GatewayFormat, KuboClient, write_err};
+use crate::net::kubo::{GatewayFormat, KuboClient, write_err};
 
 /// The multihash code of SHA-256, the only hash hashed in passing here.
 const SHA2_256: u64 = 0x12;

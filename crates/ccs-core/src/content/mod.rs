@@ -1,0 +1,7 @@
+//! Content: the upload body streamed from disk, the provenance recorded with
+//! it, verified retrieval, and the pinset as a person sees it.
+
+pub mod ingest;
+pub mod library;
+pub mod provenance;
+pub mod retrieve;

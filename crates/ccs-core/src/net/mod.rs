@@ -1,0 +1,6 @@
+//! The HTTP clients: IPFS Cluster's REST API and kubo's gateway (and the little
+//! of its RPC a node exposes to itself).
+
+pub mod cluster;
+pub mod http;
+pub mod kubo;
