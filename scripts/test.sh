@@ -14,6 +14,7 @@ ensure_daemons
 say "the app's frontend: npm packages, type check, unit tests, build"
 ensure_node
 npx tsc --noEmit -p ui
+npx biome check ui crates/ccs-bench/app
 npx vitest run --config ui/vite.config.ts --reporter=dot
 build_ui
 say "checking formatting and lints"

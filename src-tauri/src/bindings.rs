@@ -6,8 +6,7 @@ use ts_rs::TS;
 
 use crate::dto::*;
 
-pub const HEADER: &str =
-    "// Generated from src-tauri/src/dto.rs by src-tauri/src/bindings.rs. Do not edit.\n";
+pub const HEADER: &str = "// Generated from src-tauri/src/dto.rs (and the ccs-core types it names) by src-tauri/src/bindings.rs. Do not edit.\n";
 
 /// The whole file.
 pub fn typescript() -> String {
@@ -18,6 +17,12 @@ pub fn typescript() -> String {
         ConnectionInfo::decl(),
         ConnectInput::decl(),
         ConnectionReport::decl(),
+        ErrorCode::decl(),
+        PasswordStorage::decl(),
+        TrackerStatus::decl(),
+        ContentKind::decl(),
+        JobKind::decl(),
+        JobState::decl(),
         ItemHealth::decl(),
         PartnerStatus::decl(),
         LibraryItem::decl(),

@@ -8,11 +8,21 @@ use ccs_core::content::library::{Health, Item, PartnerState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use ccs_core::ErrorCode;
+pub use ccs_core::content::ingest::Problem as FileProblem;
+pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
+pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
+pub use ccs_core::net::cluster::TrackerStatus;
+pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
+pub use ccs_core::ops::library::LibraryPhase;
+pub use ccs_core::ops::partners::Partner;
+pub use ccs_core::ops::session::PasswordStorage;
+
 /// Every failure the frontend sees: a stable code and one plain sentence;
 /// an add that found unstorable files also lists each one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -21,54 +31,24 @@ pub struct AppError {
 
 impl From<ccs_core::Error> for AppError {
     fn from(e: ccs_core::Error) -> Self {
-        let p = e.to_payload();
         let problems = match &e {
-            ccs_core::Error::ScanProblems { problems, .. } => {
-                Some(problems.iter().cloned().map(Into::into).collect())
-            }
+            ccs_core::Error::ScanProblems { problems, .. } => Some(problems.clone()),
             _ => None,
         };
         AppError {
-            code: p.code.to_string(),
-            message: p.message,
+            code: e.code(),
+            message: e.to_string(),
             problems,
         }
     }
 }
 
 impl AppError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError {
-            code: code.into(),
+            code,
             message: message.into(),
             problems: None,
-        }
-    }
-
-    pub fn not_connected() -> Self {
-        AppError::new(
-            "not_connected",
-            "This computer is not connected to a community network yet. Open Settings and connect to a member's node.",
-        )
-    }
-}
-
-/// One file or folder an add could not store, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct FileProblem {
-    pub path: String,
-    /// The error code it has on its own (`read_failed`, `unsupported_file`, ...).
-    pub code: String,
-    /// A few plain words: "cannot be read (permission denied)".
-    pub reason: String,
-}
-
-impl From<ccs_core::content::ingest::Problem> for FileProblem {
-    fn from(p: ccs_core::content::ingest::Problem) -> Self {
-        FileProblem {
-            path: p.path,
-            code: p.code,
-            reason: p.reason,
         }
     }
 }
@@ -82,8 +62,8 @@ pub struct Settings {
     /// Who this computer records as "added by" (user@host).
     pub me: String,
     pub config_path: String,
-    /// Where the connection's password is kept: `keychain`, `file` or `none`.
-    pub password_storage: String,
+    /// Where the connection's password is kept.
+    pub password_storage: PasswordStorage,
     /// True when `CCS_NO_KEYCHAIN` turns the keychain off.
     pub keychain_off: bool,
 }
@@ -94,26 +74,6 @@ pub struct ConnectionInfo {
     pub node: String,
     pub cluster_api: String,
     pub username: Option<String>,
-}
-
-/// What a person types to connect.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct ConnectInput {
-    /// A tailnet host name (`acme-nas`) or the cluster API URL.
-    pub address: String,
-    pub username: String,
-    pub password: String,
-}
-
-/// The verdict of "Test connection".
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ConnectionReport {
-    pub node: String,
-    pub cluster_api: String,
-    pub version: String,
-    /// Members this node sees, itself included.
-    #[ts(type = "number")]
-    pub members: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -147,7 +107,7 @@ impl From<Health> for ItemHealth {
 pub struct PartnerStatus {
     pub peer_id: String,
     pub peername: String,
-    pub status: String,
+    pub status: TrackerStatus,
     pub error: String,
     pub timestamp: String,
 }
@@ -157,7 +117,7 @@ impl From<PartnerState> for PartnerStatus {
         PartnerStatus {
             peer_id: p.peer_id,
             peername: p.peername,
-            status: p.status.as_str().to_string(),
+            status: p.status,
             error: p.error,
             timestamp: p.timestamp,
         }
@@ -199,16 +159,6 @@ impl From<Item> for LibraryItem {
     }
 }
 
-/// Which pass of [`crate::commands::list_library`] a batch belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum LibraryPhase {
-    /// Every stored item, from the pinset (fast; states still "checking").
-    Pinset,
-    /// The same items again with every partner's state.
-    Status,
-}
-
 /// Part of the library, sent while it loads so the first rows show at once.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct LibraryBatch {
@@ -216,22 +166,6 @@ pub struct LibraryBatch {
     pub items: Vec<LibraryItem>,
     /// The last batch of its phase.
     pub last: bool,
-}
-
-/// One member of the network as the Partners screen shows it.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct Partner {
-    pub peer_id: String,
-    pub name: String,
-    /// Empty when the partner answered; else why it could not be reached.
-    pub error: String,
-    pub version: String,
-    #[ts(type = "number | null")]
-    pub free_space: Option<u64>,
-    /// Items this partner holds a complete copy of.
-    #[ts(type = "number")]
-    pub pinned: u64,
-    pub alerts: Vec<String>,
 }
 
 /// Optional description stored next to the automatic provenance.
@@ -242,9 +176,10 @@ pub struct AddDetails {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AddPhase {
+    #[default]
     Scanning,
     Uploading,
     Done,
@@ -252,9 +187,11 @@ pub enum AddPhase {
 
 /// Progress of one add job, sent over its channel (throttled; the first and
 /// the last update are always sent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AddProgress {
     pub phase: AddPhase,
+    /// The item's name, known once the scan is done (empty before).
+    pub name: String,
     #[ts(type = "number")]
     pub files: u64,
     #[ts(type = "number")]
@@ -275,8 +212,19 @@ pub struct AddOutcome {
     pub bytes: u64,
 }
 
+impl From<ccs_core::ops::add::AddOutcome> for AddOutcome {
+    fn from(o: ccs_core::ops::add::AddOutcome) -> Self {
+        AddOutcome {
+            cid: o.cid,
+            name: o.name,
+            files: o.files,
+            bytes: o.bytes,
+        }
+    }
+}
+
 /// Progress of one retrieval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RetrieveProgress {
     /// The partner being read from.
     pub source: String,
@@ -292,8 +240,7 @@ pub struct RetrieveProgress {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RetrieveOutcome {
     pub path: String,
-    /// `file`, `folder` or `symlink`.
-    pub kind: String,
+    pub kind: ContentKind,
     #[ts(type = "number")]
     pub bytes: u64,
     #[ts(type = "number")]
@@ -310,27 +257,17 @@ pub struct RetrieveOutcome {
     pub failed_sources: Option<Vec<FailedSource>>,
 }
 
-/// A partner whose copy could not be used during a retrieval, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct FailedSource {
-    /// The partner's name.
-    pub source: String,
-    /// The error's code (`verification_failed` for a damaged copy).
-    pub code: String,
-    /// True when its copy does not match the content ID (damaged); false when
-    /// it was only unreachable or broke off.
-    pub damaged: bool,
-    /// What went wrong, one plain sentence.
-    pub message: String,
-}
-
-impl From<ccs_core::content::retrieve::FailedSource> for FailedSource {
-    fn from(f: ccs_core::content::retrieve::FailedSource) -> Self {
-        FailedSource {
-            source: f.source,
-            code: f.code,
-            damaged: f.damaged,
-            message: f.message,
+impl From<ccs_core::ops::retrieve::RetrieveOutcome> for RetrieveOutcome {
+    fn from(o: ccs_core::ops::retrieve::RetrieveOutcome) -> Self {
+        let got = o.retrieved;
+        RetrieveOutcome {
+            path: got.path.display().to_string(),
+            kind: got.kind,
+            bytes: got.bytes,
+            files: got.files,
+            blocks: got.blocks,
+            source: got.source,
+            failed_sources: (!got.failed_sources.is_empty()).then_some(got.failed_sources),
         }
     }
 }
@@ -362,6 +299,20 @@ pub struct InviteOutcome {
     pub checklist: String,
 }
 
+impl From<ccs_core::ops::network::InviteOutcome> for InviteOutcome {
+    fn from(o: ccs_core::ops::network::InviteOutcome) -> Self {
+        InviteOutcome {
+            path: o
+                .written
+                .path
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            sealed: o.sealed,
+            checklist: o.checklist,
+        }
+    }
+}
+
 /// What a native picker should choose.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -372,27 +323,14 @@ pub enum PickRequest {
     Save { default_name: String },
 }
 
-/// What a job was asked to do (enough to start it again).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct JobInputs {
-    pub paths: Vec<String>,
-    pub title: String,
-    pub collection: String,
-    pub description: String,
-    pub cid: String,
-    pub destination: String,
-}
-
 /// One job of the journal (this app's or the command line's, this run's or
 /// an earlier one's).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct JobEntry {
     pub id: String,
-    /// `add` or `retrieve`.
-    pub kind: String,
-    /// `running`, `done`, `failed`, `cancelled`, or `interrupted` (its
-    /// program stopped while it ran; nothing was stored or saved).
-    pub state: String,
+    pub kind: JobKind,
+    /// `interrupted`: its program stopped while it ran; nothing was stored or saved.
+    pub state: JobState,
     /// True when this app run started it (so Cancel reaches it).
     pub this_run: bool,
     /// The program that ran it (`ccs-app/…`, `community-cloud-storage/…`).
@@ -408,26 +346,18 @@ pub struct JobEntry {
 
 impl From<ccs_core::local::journal::JobRecord> for JobEntry {
     fn from(r: ccs_core::local::journal::JobRecord) -> Self {
-        let word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
         JobEntry {
-            kind: word(serde_json::to_value(r.kind).unwrap_or_default()),
-            state: word(serde_json::to_value(r.state).unwrap_or_default()),
+            kind: r.kind,
+            state: r.state,
             this_run: r.pid == std::process::id(),
             id: r.id,
             client: r.client,
-            inputs: JobInputs {
-                paths: r.inputs.paths,
-                title: r.inputs.title,
-                collection: r.inputs.collection,
-                description: r.inputs.description,
-                cid: r.inputs.cid,
-                destination: r.inputs.destination,
-            },
+            inputs: r.inputs,
             started_at: r.started_at,
             ended_at: r.ended_at,
             result: r.result,
             message: r.message,
-            problems: r.problems.into_iter().map(Into::into).collect(),
+            problems: r.problems,
         }
     }
 }

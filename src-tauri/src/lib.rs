@@ -10,8 +10,6 @@ pub mod memory;
 pub mod state;
 pub mod throttle;
 
-use std::path::PathBuf;
-
 use tauri::{Manager, Runtime};
 
 pub use state::AppState;
@@ -44,24 +42,13 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         ])
 }
 
-/// The settings file: `$CCS_CONFIG`, else the one the command line uses
-/// (`<config dir>/community-cloud-storage/config.toml`).
-pub fn config_path(config_dir: Option<PathBuf>) -> PathBuf {
-    match std::env::var_os("CCS_CONFIG") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => config_dir
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("community-cloud-storage")
-            .join("config.toml"),
-    }
-}
-
 pub fn run() {
     memory::before_webview();
     let app = builder(tauri::Builder::default())
         .setup(|app| {
-            let path = config_path(app.path().config_dir().ok());
-            app.manage(AppState::new(path));
+            app.manage(AppState::new(
+                ccs_core::ops::session::default_settings_path(),
+            ));
             if let Some(w) = app.get_webview_window("main") {
                 memory::tune_webview(&w);
             }

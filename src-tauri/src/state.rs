@@ -1,23 +1,25 @@
-//! The app's state: where the settings live and the running jobs (for Cancel).
+//! The app's state: where the settings live, the keychain's passwords read so
+//! far, and the running jobs (for Cancel).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use ccs_core::local::journal::Journal;
-use ccs_core::local::keychain;
-use ccs_core::local::settings::{Config, NodeProfile};
-use tokio::task::AbortHandle;
+use ccs_core::ops::session::KeychainCache;
+use ccs_core::ops::{Cancel, Session};
 
-use crate::dto::{AppError, AppResult};
+use crate::dto::AppResult;
+
+/// Recorded as `client` in each item's provenance and in the job journal.
+pub const CLIENT: &str = concat!("ccs-app/", env!("CARGO_PKG_VERSION"));
 
 pub struct AppState {
     pub config_path: PathBuf,
     /// Every add and retrieval, shared with the command line.
-    pub journal: Journal,
-    jobs: Mutex<HashMap<String, AbortHandle>>,
-    /// The keychain's password per node, read once (the keychain may ask).
-    passwords: Mutex<HashMap<String, Option<String>>>,
+    pub journal_dir: PathBuf,
+    pub keychain: KeychainCache,
+    jobs: Mutex<HashMap<String, Cancel>>,
 }
 
 impl AppState {
@@ -30,84 +32,44 @@ impl AppState {
     pub fn with_journal(config_path: PathBuf, journal_dir: PathBuf) -> Self {
         Self {
             config_path,
-            journal: Journal::new(journal_dir),
+            journal_dir,
+            keychain: KeychainCache::default(),
             jobs: Mutex::new(HashMap::new()),
-            passwords: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The password of `node` in the OS keychain, if any (read once per run).
-    pub fn keychain_password(&self, node: &str) -> Option<String> {
-        let mut cache = self.passwords.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .entry(node.to_string())
-            .or_insert_with(|| keychain::get(node))
-            .clone()
+    /// This computer's settings as they are now (re-read each time: the
+    /// command line may have changed them).
+    pub fn session(&self) -> AppResult<Session> {
+        let mut s = Session::load(&self.config_path, false, CLIENT)?;
+        s.journal_dir = self.journal_dir.clone();
+        s.keychain = self.keychain.clone();
+        Ok(s)
     }
 
-    /// Saves `password` for `node` in the OS keychain; `Err` says why not.
-    pub fn keychain_store(&self, node: &str, password: &str) -> Result<(), String> {
-        keychain::set(node, password)?;
-        let mut cache = self.passwords.lock().unwrap_or_else(|p| p.into_inner());
-        cache.insert(node.to_string(), Some(password.to_string()));
-        Ok(())
+    /// A cancellation token for the job `id` (the frontend's id), until [`Self::end_job`].
+    pub fn start_job(&self, id: &str) -> Cancel {
+        let cancel = Cancel::new();
+        self.lock().insert(id.to_string(), cancel.clone());
+        cancel
     }
 
-    /// The settings file; a missing file means "not set up yet".
-    pub fn config(&self) -> AppResult<Config> {
-        if !self.config_path.exists() {
-            return Ok(Config::default());
-        }
-        Ok(Config::load(&self.config_path)?)
-    }
-
-    /// The node this computer talks to, with its name.
-    pub fn node(&self) -> AppResult<(Config, String, NodeProfile)> {
-        let config = self.config()?;
-        let name = config
-            .default_node
-            .clone()
-            .ok_or_else(AppError::not_connected)?;
-        let mut profile = config.node(&name);
-        // Not in the settings file: the keychain (where Settings saves it).
-        if profile.password.is_none() {
-            profile.password = self.keychain_password(&name);
-        }
-        Ok((config, name, profile))
-    }
-
-    /// Runs `work` as a cancellable job named `id` (the frontend's id).
-    pub async fn job<T: Send + 'static>(
-        &self,
-        id: &str,
-        work: impl Future<Output = AppResult<T>> + Send + 'static,
-    ) -> AppResult<T> {
-        let task = tokio::spawn(work);
-        self.lock().insert(id.to_string(), task.abort_handle());
-        let out = task.await;
+    pub fn end_job(&self, id: &str) {
         self.lock().remove(id);
-        match out {
-            Ok(r) => r,
-            Err(e) if e.is_cancelled() => Err(ccs_core::Error::Cancelled.into()),
-            Err(e) => Err(AppError::new(
-                "internal",
-                format!("The job stopped unexpectedly ({e}). Try again."),
-            )),
-        }
     }
 
     /// Cancels a running job; false when there is none by that id.
     pub fn cancel(&self, id: &str) -> bool {
         match self.lock().remove(id) {
-            Some(h) => {
-                h.abort();
+            Some(c) => {
+                c.cancel();
                 true
             }
             None => false,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, AbortHandle>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cancel>> {
         // A panic while holding this lock cannot leave the map inconsistent.
         self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }

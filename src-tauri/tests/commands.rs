@@ -169,7 +169,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     let (got, updates) = retrieve(&app, "job-2", &added.cid, &dest).await;
     let got = got.unwrap();
     assert_same_tree(&folder, &dest);
-    assert_eq!(got.kind, "folder");
+    assert_eq!(got.kind, ccs_app::dto::ContentKind::Folder);
     assert_eq!(got.source, "peer1");
     let last = updates.last().cloned().unwrap();
     assert!(last.done);

@@ -138,9 +138,9 @@ async fn a_damaged_copy_on_the_connected_partner_is_named_in_the_outcome() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // The journal records the job as done, with the saved path.
-    let jobs = commands::list_jobs(state.clone());
+    let jobs = commands::list_jobs(state.clone()).unwrap();
     let job = jobs.iter().find(|j| j.id == "damaged").unwrap();
-    assert_eq!(job.state, "done");
+    assert_eq!(job.state, ccs_app::dto::JobState::Done);
     assert_eq!(
         job.result.as_deref(),
         Some(dest.display().to_string().as_str())

@@ -255,7 +255,10 @@ async fn an_add_whose_kubo_dies_mid_upload_fails_or_is_complete_elsewhere() {
         .await
         .expect_err("an add whose only kubo died must not return a CID");
     assert!(
-        matches!(err.code(), "stream_failed" | "interrupted" | "node_error"),
+        matches!(
+            err.code().as_str(),
+            "stream_failed" | "interrupted" | "node_error"
+        ),
         "unexpected error class {}: {err}",
         err.code()
     );
@@ -280,7 +283,10 @@ async fn an_add_whose_kubo_dies_mid_upload_fails_or_is_complete_elsewhere() {
         }
         Err(e) => {
             assert!(
-                matches!(e.code(), "stream_failed" | "interrupted" | "node_error"),
+                matches!(
+                    e.code().as_str(),
+                    "stream_failed" | "interrupted" | "node_error"
+                ),
                 "{e}"
             );
         }

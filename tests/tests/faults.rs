@@ -180,7 +180,7 @@ async fn a_partner_killed_mid_add_never_yields_a_partial_success_20_trials() {
             Err(e) => {
                 let msg = e.to_string();
                 assert!(
-                    ADD_FAILURES.contains(&e.code()),
+                    ADD_FAILURES.contains(&e.code().as_str()),
                     "{what}: unexpected error class {}: {msg}",
                     e.code()
                 );

@@ -67,7 +67,7 @@ async function shot(name: string) {
 
 /** The "picked" paths for the next native dialog. */
 function willPick(...paths: string[]) {
-  fs.writeFileSync(pickFile, paths.join("\n") + "\n");
+  fs.writeFileSync(pickFile, `${paths.join("\n")}\n`);
 }
 
 function makeFolder(root: string, files: number): void {
@@ -143,12 +143,30 @@ beforeAll(async () => {
   fs.mkdirSync(home);
   const session = spawn(
     "dbus-run-session",
-    ["--", "sh", "-c", "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; " +
+    [
+      "--",
+      "sh",
+      "-c",
+      "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; " +
         // Wait until it owns the Secret Service name: otherwise D-Bus may start a second, locked keyring.
         "for _ in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; " +
-        'exec "$@"', "sh", "tauri-driver", "--port", String(port)],
+        'exec "$@"',
+      "sh",
+      "tauri-driver",
+      "--port",
+      String(port),
+    ],
     {
-      env: { ...process.env, ...env, HOME: home, CCS_CONFIG: config, CCS_TEST_PICK_FILE: pickFile, CCS_JOURNAL_DIR: journalDir, CCS_TEST_REVEAL_LOG: revealLog, CCS_NO_KEYCHAIN: "" },
+      env: {
+        ...process.env,
+        ...env,
+        HOME: home,
+        CCS_CONFIG: config,
+        CCS_TEST_PICK_FILE: pickFile,
+        CCS_JOURNAL_DIR: journalDir,
+        CCS_TEST_REVEAL_LOG: revealLog,
+        CCS_NO_KEYCHAIN: "",
+      },
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
     },
@@ -250,16 +268,19 @@ describe("the desktop app against a real testnet", () => {
   it("lists the item with every partner holding a copy", async () => {
     await click("#nav-library");
     await s.waitFor(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
       "document.querySelector('#library-refresh')?.click(); const r = document.querySelector(`[data-cid='${arguments[0]}'] .pill`); return r && r.dataset.copies === '3/3'",
       [cid],
       120_000,
       "3 of 3 copies",
     );
     const chips = await s.execute(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
       "return [...document.querySelectorAll(`[data-cid='${arguments[0]}'] .chip`)].map(c => c.dataset.status)",
       [cid],
     );
     expect(chips).toEqual(["pinned", "pinned", "pinned"]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
     const row = await s.execute("return document.querySelector(`[data-cid='${arguments[0]}']`).textContent", [cid]);
     expect(row).toContain("Parish scans 1890");
     expect(row).toContain("3 of 3 copies");
@@ -269,7 +290,9 @@ describe("the desktop app against a real testnet", () => {
   it("opens the detail and saves the item to disk, byte-identical", async () => {
     await click(`[data-cid='${cid}']`);
     expect(await (await s.find("#detail-cid")).text()).toBe(cid);
-    const stored = await s.execute("return [...document.querySelectorAll('#detail .partner-list .chip')].map(c => c.textContent)");
+    const stored = await s.execute(
+      "return [...document.querySelectorAll('#detail .partner-list .chip')].map(c => c.textContent)",
+    );
     expect(stored).toEqual(["Stored", "Stored", "Stored"]);
     await shot("07-detail");
     const dest = path.join(work, "restored");
@@ -352,7 +375,9 @@ describe("the desktop app against a real testnet", () => {
     const failed = await s.find(".job[data-state='failed']");
     expect(await failed.text()).toContain("2 of the chosen files");
     await click(".job[data-state='failed'] .job-problems summary");
-    const listed = (await s.execute("return [...document.querySelectorAll('.job[data-state=\"failed\"] .job-problems li')].map(l => l.textContent)")) as string[];
+    const listed = (await s.execute(
+      "return [...document.querySelectorAll('.job[data-state=\"failed\"] .job-problems li')].map(l => l.textContent)",
+    )) as string[];
     expect(listed).toHaveLength(2);
     expect(listed.join()).toContain("pipe one");
     expect(listed.join()).toContain("pipe two");
@@ -373,7 +398,14 @@ describe("the desktop app against a real testnet", () => {
         id: "add-earlier",
         kind: "add",
         client: "ccs-app/0.1.0",
-        inputs: { paths: [again], title: "Council minutes 1950", collection: "Council", description: "", cid: "", destination: "" },
+        inputs: {
+          paths: [again],
+          title: "Council minutes 1950",
+          collection: "Council",
+          description: "",
+          cid: "",
+          destination: "",
+        },
         pid: dead.pid,
         started_at: new Date(Date.now() - 3_600_000).toISOString(),
         state: "running",
@@ -447,6 +479,7 @@ describe("the desktop app against a real testnet", () => {
     await shot("12-remove-confirm");
     await click("#confirm-ok");
     await s.waitFor(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
       "document.querySelector('#library-refresh')?.click(); return !document.querySelector(`[data-cid='${arguments[0]}']`)",
       [cid],
       60_000,

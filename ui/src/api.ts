@@ -11,10 +11,11 @@ import type {
   AppError,
   ConnectInput,
   ConnectionReport,
+  ErrorCode,
   FileProblem,
   InviteInput,
-  JobEntry,
   InviteOutcome,
+  JobEntry,
   LibraryBatch,
   LibraryItem,
   Partner,
@@ -26,7 +27,7 @@ import type {
 
 /** What every failed call throws: the backend's `{code, message}`. */
 export class ApiError extends Error implements AppError {
-  code: string;
+  code: ErrorCode;
   /** An add that found unstorable files: each one. */
   problems?: FileProblem[];
   constructor(e: AppError) {
@@ -40,7 +41,8 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
     const problems = "problems" in e && Array.isArray(e.problems) ? (e.problems as FileProblem[]) : undefined;
-    return new ApiError({ code: String(e.code), message: String(e.message), problems });
+    // The backend's errors carry an ErrorCode (generated from the Rust enum).
+    return new ApiError({ code: String(e.code) as ErrorCode, message: String(e.message), problems });
   }
   return new ApiError({ code: "internal", message: `Something went wrong inside the app (${String(e)}). Try again.` });
 }

@@ -1,21 +1,18 @@
 // Shared app state and small UI helpers used by every screen.
 
-import { ApiError, toApiError } from "./api";
+import { toApiError } from "./api";
 import type { LibraryItem, Settings } from "./bindings";
 import { h } from "./dom";
 import { Jobs } from "./jobs";
+import type { LibraryLoad } from "./views/library";
 
 export type Place = "library" | "add" | "partners" | "invite" | "settings";
 
 export const state = {
   settings: null as Settings | null,
   items: [] as LibraryItem[],
-  libraryError: null as ApiError | null,
-  libraryLoaded: false,
-  /** False while the first load is still receiving the pinset. */
-  libraryComplete: false,
-  /** True once a load has received every item's partner states. */
-  libraryStates: false,
+  /** Where the library's load is (see `LibraryLoad`). */
+  library: { kind: "idle" } as LibraryLoad,
   /** Paths chosen (picked or dropped) for the next add. */
   pending: [] as string[],
   jobs: new Jobs(),
@@ -57,7 +54,13 @@ export function errorBox(e: unknown, retry?: () => void): HTMLElement {
     "div",
     { class: "notice bad", role: "alert" },
     h("p", {}, err.message),
-    steps.length ? h("ul", {}, steps.map((s) => h("li", {}, s))) : null,
+    steps.length
+      ? h(
+          "ul",
+          {},
+          steps.map((s) => h("li", {}, s)),
+        )
+      : null,
     h("details", {}, h("summary", {}, "Show details"), h("code", {}, `code: ${err.code}`)),
     retry ? h("button", { class: "secondary", onclick: retry }, "Try again") : null,
   );

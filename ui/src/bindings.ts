@@ -1,12 +1,13 @@
-// Generated from src-tauri/src/dto.rs by src-tauri/src/bindings.rs. Do not edit.
+// Generated from src-tauri/src/dto.rs (and the ccs-core types it names) by src-tauri/src/bindings.rs. Do not edit.
 
-export type AppError = { code: string, message: string, problems?: Array<FileProblem>, };
+export type AppError = { code: ErrorCode, message: string, problems?: Array<FileProblem>, };
 
 export type FileProblem = { path: string, 
 /**
- * The error code it has on its own (`read_failed`, `unsupported_file`, ...).
+ * The code the same failure has on its own (`path_not_found`,
+ * `read_failed`, `unsupported_file`).
  */
-code: string, 
+code: ErrorCode, 
 /**
  * A few plain words: "cannot be read (permission denied)".
  */
@@ -18,9 +19,9 @@ export type Settings = { connection: ConnectionInfo | null,
  */
 me: string, config_path: string, 
 /**
- * Where the connection's password is kept: `keychain`, `file` or `none`.
+ * Where the connection's password is kept.
  */
-password_storage: string, 
+password_storage: PasswordStorage, 
 /**
  * True when `CCS_NO_KEYCHAIN` turns the keychain off.
  */
@@ -38,15 +39,31 @@ export type ConnectInput = {
  */
 address: string, username: string, password: string, };
 
-export type ConnectionReport = { node: string, cluster_api: string, version: string, 
+export type ConnectionReport = { 
+/**
+ * The node's name in the settings (its cluster peer name when new).
+ */
+node: string, cluster_api: string, version: string, 
 /**
  * Members this node sees, itself included.
  */
 members: number, };
 
+export type ErrorCode = "unreachable" | "timed_out" | "unauthorized" | "not_found" | "node_error" | "stream_failed" | "interrupted" | "bad_response" | "path_not_found" | "read_failed" | "write_failed" | "unsupported_file" | "invalid_input" | "config" | "cancelled" | "wrong_passphrase" | "verification_failed" | "already_exists" | "unavailable" | "not_connected" | "incomplete" | "usage" | "unhealthy" | "open_failed" | "internal";
+
+export type PasswordStorage = "keychain" | "file" | "none";
+
+export type TrackerStatus = "undefined" | "cluster_error" | "pin_error" | "unpin_error" | "error" | "pinned" | "pinning" | "unpinning" | "unpinned" | "remote" | "pin_queued" | "unpin_queued" | "queued" | "sharded" | "unexpectedly_unpinned" | "unknown";
+
+export type ContentKind = "file" | "folder" | "symlink";
+
+export type JobKind = "add" | "retrieve";
+
+export type JobState = "running" | "done" | "failed" | "cancelled" | "interrupted";
+
 export type ItemHealth = "ok" | "pinning" | "under_replicated" | "error" | "absent" | "checking";
 
-export type PartnerStatus = { peer_id: string, peername: string, status: string, error: string, timestamp: string, };
+export type PartnerStatus = { peer_id: string, peername: string, status: TrackerStatus, error: string, timestamp: string, };
 
 export type LibraryItem = { cid: string, name: string, size: number | null, added_at: string | null, added_by: string | null, copies: number, target: number, health: ItemHealth, partners: Array<PartnerStatus>, metadata: { [key in string]?: string }, };
 
@@ -58,21 +75,37 @@ export type LibraryBatch = { phase: LibraryPhase, items: Array<LibraryItem>,
  */
 last: boolean, };
 
-export type Partner = { peer_id: string, name: string, 
+export type Partner = { 
 /**
- * Empty when the partner answered; else why it could not be reached.
+ * Its name; an offline partner's is recovered from the pin states.
  */
-error: string, version: string, free_space: number | null, 
+name: string, cluster_peer_id: string, online: boolean, 
 /**
- * Items this partner holds a complete copy of.
+ * RFC 3339, when offline and known (its last metric).
  */
-pinned: number, alerts: Array<string>, };
+last_seen: string | null, 
+/**
+ * Why it could not be reached, when offline.
+ */
+error: string | null, cluster_version: string | null, kubo_version: string | null, free_space: number | null, 
+/**
+ * Items it holds a complete copy of.
+ */
+pins: number, 
+/**
+ * Its alerts, each "metric (when)".
+ */
+alerts: Array<string>, };
 
 export type AddDetails = { title: string, collection: string, description: string, };
 
 export type AddPhase = "scanning" | "uploading" | "done";
 
-export type AddProgress = { phase: AddPhase, files: number, bytes: number, files_total: number, bytes_total: number, };
+export type AddProgress = { phase: AddPhase, 
+/**
+ * The item's name, known once the scan is done (empty before).
+ */
+name: string, files: number, bytes: number, files_total: number, bytes_total: number, };
 
 export type AddOutcome = { cid: string, name: string, files: number, bytes: number, };
 
@@ -82,11 +115,7 @@ export type RetrieveProgress = {
  */
 source: string, bytes: number, files: number, bytes_total: number | null, done: boolean, };
 
-export type RetrieveOutcome = { path: string, 
-/**
- * `file`, `folder` or `symlink`.
- */
-kind: string, bytes: number, files: number, blocks: number, 
+export type RetrieveOutcome = { path: string, kind: ContentKind, bytes: number, files: number, blocks: number, 
 /**
  * The partner that sent the copy; every block was checked against its CID.
  */
@@ -104,12 +133,12 @@ export type FailedSource = {
  */
 source: string, 
 /**
- * The error's code (`verification_failed` for a damaged copy).
+ * The error's stable code (`verification_failed` for a damaged copy).
  */
-code: string, 
+code: ErrorCode, 
 /**
- * True when its copy does not match the content ID (damaged); false when
- * it was only unreachable or broke off.
+ * True when the partner sent blocks that do not match their content IDs:
+ * its copy is damaged. False when it was only unreachable or broke off.
  */
 damaged: boolean, 
 /**
@@ -147,18 +176,30 @@ export type InviteOutcome = { path: string, sealed: boolean, checklist: string, 
 
 export type PickRequest = { "kind": "files" } | { "kind": "folder" } | { "kind": "open_file" } | { "kind": "save", default_name: string, };
 
-export type JobInputs = { paths: Array<string>, title: string, collection: string, description: string, cid: string, destination: string, };
+export type JobInputs = { 
+/**
+ * The item's name as the library shows it (add: known once the scan is
+ * done; retrieve: the saved file or folder's name).
+ */
+name: string, 
+/**
+ * Add: the chosen files and folders (absolute).
+ */
+paths: Array<string>, title: string, collection: string, description: string, 
+/**
+ * Add: any other metadata given (command line `--metadata`).
+ */
+metadata: { [key in string]?: string }, 
+/**
+ * Retrieve: the item and where it goes.
+ */
+cid: string, destination: string, };
 
-export type JobEntry = { id: string, 
+export type JobEntry = { id: string, kind: JobKind, 
 /**
- * `add` or `retrieve`.
+ * `interrupted`: its program stopped while it ran; nothing was stored or saved.
  */
-kind: string, 
-/**
- * `running`, `done`, `failed`, `cancelled`, or `interrupted` (its
- * program stopped while it ran; nothing was stored or saved).
- */
-state: string, 
+state: JobState, 
 /**
  * True when this app run started it (so Cancel reaches it).
  */

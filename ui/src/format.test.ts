@@ -23,11 +23,18 @@ describe("format", () => {
       damageNotices({
         source: "peer3",
         failed_sources: [
-          { source: "peer1", code: "unreachable", damaged: false, message: "The storage node at x could not be reached." },
+          {
+            source: "peer1",
+            code: "unreachable",
+            damaged: false,
+            message: "The storage node at x could not be reached.",
+          },
           { source: "peer2", code: "verification_failed", damaged: true, message: "The copy does not match." },
         ],
       }),
-    ).toEqual(["peer2's copy is damaged; it was saved from peer3 instead. Ask the person who runs peer2 to check that node."]);
+    ).toEqual([
+      "peer2's copy is damaged; it was saved from peer3 instead. Ask the person who runs peer2 to check that node.",
+    ]);
   });
 
   it("sizes use decimal units", () => {
@@ -81,8 +88,24 @@ describe("format", () => {
 describe("library view", () => {
   const items = [
     item({ cid: "Qa", name: "Parish records", size: 10, added_at: "2026-01-01T00:00:00Z", added_by: "ann@pc" }),
-    item({ cid: "Qb", name: "audio tapes", size: 30, added_at: "2026-01-03T00:00:00Z", added_by: "bob@pc", copies: 1, health: "under_replicated" }),
-    item({ cid: "Qc", name: "Maps", size: 20, added_at: "2026-01-02T00:00:00Z", added_by: "ann@pc", health: "error", metadata: { collection: "Town hall" } }),
+    item({
+      cid: "Qb",
+      name: "audio tapes",
+      size: 30,
+      added_at: "2026-01-03T00:00:00Z",
+      added_by: "bob@pc",
+      copies: 1,
+      health: "under_replicated",
+    }),
+    item({
+      cid: "Qc",
+      name: "Maps",
+      size: 20,
+      added_at: "2026-01-02T00:00:00Z",
+      added_by: "ann@pc",
+      health: "error",
+      metadata: { collection: "Town hall" },
+    }),
   ];
   const base = { search: "", filter: "all" as const, sort: "added_at" as const, descending: true, me: "ann@pc" };
 

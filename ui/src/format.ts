@@ -162,7 +162,10 @@ export function jobLine(bytes: number, bytesTotal: number | null, files: number,
 export function damageNotices(out: Pick<RetrieveOutcome, "source" | "failed_sources">): string[] {
   return (out.failed_sources ?? [])
     .filter((f) => f.damaged)
-    .map((f) => `${f.source}'s copy is damaged; it was saved from ${out.source} instead. Ask the person who runs ${f.source} to check that node.`);
+    .map(
+      (f) =>
+        `${f.source}'s copy is damaged; it was saved from ${out.source} instead. Ask the person who runs ${f.source} to check that node.`,
+    );
 }
 
 /** 0..100, never NaN. */

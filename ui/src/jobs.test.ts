@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobEntry } from "./bindings";
-import { type Job, RESTORED_SHOWN, TrayFold, closeQuestion, fromJournal, shownOnStart, trayHeading } from "./jobs";
+import { closeQuestion, fromJournal, type Job, RESTORED_SHOWN, shownOnStart, TrayFold, trayHeading } from "./jobs";
 
 function entry(over: Partial<JobEntry>): JobEntry {
   return {
@@ -9,7 +9,16 @@ function entry(over: Partial<JobEntry>): JobEntry {
     state: "done",
     this_run: false,
     client: "ccs-app/0.1.0",
-    inputs: { paths: ["/scans/Letters 1901"], title: "", collection: "Parish", description: "", cid: "", destination: "" },
+    inputs: {
+      name: "Letters 1901",
+      metadata: {},
+      paths: ["/scans/Letters 1901"],
+      title: "",
+      collection: "Parish",
+      description: "",
+      cid: "",
+      destination: "",
+    },
     started_at: "2026-11-25T10:00:00.000Z",
     ended_at: null,
     result: null,
@@ -25,7 +34,10 @@ describe("jobs from the journal", () => {
     expect(j.state).toBe("interrupted");
     expect(j.title).toBe("Letters 1901");
     expect(j.message).toContain("nothing was stored");
-    expect(j.again).toEqual({ paths: ["/scans/Letters 1901"], details: { title: "", collection: "Parish", description: "" } });
+    expect(j.again).toEqual({
+      paths: ["/scans/Letters 1901"],
+      details: { title: "", collection: "Parish", description: "" },
+    });
   });
 
   it("a running job of another program is not this app's to cancel or count", () => {
@@ -35,7 +47,13 @@ describe("jobs from the journal", () => {
   });
 
   it("a finished retrieval names where it went", () => {
-    const j = fromJournal(entry({ kind: "retrieve", inputs: { ...entry({}).inputs, destination: "/home/a/Letters" }, result: "/home/a/Letters" }));
+    const j = fromJournal(
+      entry({
+        kind: "retrieve",
+        inputs: { ...entry({}).inputs, destination: "/home/a/Letters" },
+        result: "/home/a/Letters",
+      }),
+    );
     expect(j.title).toBe('Saving "Letters"');
     expect(j.message).toBe("Saved to /home/a/Letters");
   });
@@ -50,14 +68,32 @@ describe("jobs from the journal", () => {
 
 describe("the question before closing", () => {
   it("counts uploads and retrievals in words", () => {
-    expect(closeQuestion(2, 0)).toBe("2 uploads are still running. If you close, they stop; you can start them again next time.");
-    expect(closeQuestion(1, 0)).toBe("1 upload is still running. If you close, it stops; you can start it again next time.");
-    expect(closeQuestion(1, 1)).toBe("1 upload and 1 retrieval are still running. If you close, they stop; you can start them again next time.");
+    expect(closeQuestion(2, 0)).toBe(
+      "2 uploads are still running. If you close, they stop; you can start them again next time.",
+    );
+    expect(closeQuestion(1, 0)).toBe(
+      "1 upload is still running. If you close, it stops; you can start it again next time.",
+    );
+    expect(closeQuestion(1, 1)).toBe(
+      "1 upload and 1 retrieval are still running. If you close, they stop; you can start them again next time.",
+    );
   });
 });
 
 function job(id: string, state: Job["state"]): Job {
-  return { id, kind: "add", title: id, state, phase: "", bytes: 0, bytesTotal: null, files: 0, filesTotal: null, startedAt: 0, message: "" };
+  return {
+    id,
+    kind: "add",
+    title: id,
+    state,
+    phase: "",
+    bytes: 0,
+    bytesTotal: null,
+    files: 0,
+    filesTotal: null,
+    startedAt: 0,
+    message: "",
+  };
 }
 
 describe("the jobs tray's header and folding", () => {

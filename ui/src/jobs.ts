@@ -1,10 +1,9 @@
 // The jobs tray's model: adds and retrievals with their progress. The tray
 // stays visible on every screen.
 
-import type { AddDetails, FileProblem, JobEntry } from "./bindings";
+import type { AddDetails, FileProblem, JobEntry, JobKind, JobState } from "./bindings";
 
-export type JobKind = "add" | "retrieve";
-export type JobState = "running" | "done" | "failed" | "cancelled" | "interrupted";
+export type { JobKind, JobState };
 
 export interface Job {
   id: string;
@@ -40,22 +39,29 @@ function baseName(p: string): string {
   return parts[parts.length - 1] ?? p;
 }
 
-/** The title a job gets in the tray. */
-export function jobTitle(kind: JobKind, paths: string[], title: string): string {
+/**
+ * The title a job gets in the tray. An add's `name` is the item's name as the
+ * core made it (from the title or the file names); before the core has named
+ * it, the title or "Adding…".
+ */
+export function jobTitle(kind: JobKind, paths: string[], name: string): string {
   if (kind === "retrieve") return `Saving "${baseName(paths[0] ?? "")}"`;
-  return title.trim() || (paths.length === 1 ? baseName(paths[0]) : `${paths.length} items`);
+  return name.trim() || "Adding…";
 }
 
 /** A journal entry as a tray job. */
 export function fromJournal(e: JobEntry): Job {
-  const kind: JobKind = e.kind === "retrieve" ? "retrieve" : "add";
-  const state = (["running", "done", "failed", "cancelled", "interrupted"].includes(e.state) ? e.state : "failed") as JobState;
+  const kind = e.kind;
+  const state = e.state;
   const started = Date.parse(e.started_at);
   const elsewhere = state === "running" && !e.this_run;
   const job: Job = {
     id: e.id,
     kind,
-    title: kind === "retrieve" ? jobTitle(kind, [e.inputs.destination], "") : jobTitle(kind, e.inputs.paths, e.inputs.title),
+    title:
+      kind === "retrieve"
+        ? jobTitle(kind, [e.inputs.destination], "")
+        : jobTitle(kind, e.inputs.paths, e.inputs.name || e.inputs.title),
     state,
     phase: "",
     bytes: 0,
@@ -224,7 +230,8 @@ export class TrayFold {
   update(jobs: readonly Job[]): boolean {
     const running = jobs.filter((j) => j.state === "running").length;
     if (this.open === null) {
-      if (jobs.length) this.open = running > 0 || jobs.some((j) => j.state === "interrupted") || this.stored === "shown";
+      if (jobs.length)
+        this.open = running > 0 || jobs.some((j) => j.state === "interrupted") || this.stored === "shown";
     } else if (running > this.running) {
       this.open = true;
     }

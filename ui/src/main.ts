@@ -2,15 +2,15 @@
 // drag and drop onto the whole window.
 
 import { api } from "./api";
-import { type Place, confirmDialog, errorBox, setNavigate, state } from "./app";
+import { confirmDialog, errorBox, type Place, setNavigate, state } from "./app";
 import { clear, h } from "./dom";
+import { closeQuestion } from "./jobs";
 import { renderAdd } from "./views/add";
 import { renderInvite } from "./views/invite";
+import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { loadLibrary, renderLibrary } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
-import { renderTray, restoreJobs } from "./views/jobs-tray";
-import { closeQuestion } from "./jobs";
 
 const PLACES: [Place, string][] = [
   ["library", "Library"],
@@ -33,7 +33,9 @@ function drawBadge() {
   clear(
     badge,
     h("span", { class: `dot ${c ? "ok" : "muted"}` }),
-    c ? h("span", {}, "Connected to ", h("strong", {}, c.node), h("br"), h("span", { class: "sub" }, c.cluster_api)) : h("span", {}, "Not connected"),
+    c
+      ? h("span", {}, "Connected to ", h("strong", {}, c.node), h("br"), h("span", { class: "sub" }, c.cluster_api))
+      : h("span", {}, "Not connected"),
   );
 }
 
@@ -80,7 +82,14 @@ function go(p: Place) {
 
 async function start() {
   app.append(
-    h("aside", { class: "sidebar" }, h("div", { class: "brand" }, "Community Cloud Storage"), nav, h("div", { class: "grow" }), badge),
+    h(
+      "aside",
+      { class: "sidebar" },
+      h("div", { class: "brand" }, "Community Cloud Storage"),
+      nav,
+      h("div", { class: "grow" }),
+      badge,
+    ),
     h("div", { class: "content" }, main, tray),
     dropOverlay,
   );
@@ -126,7 +135,10 @@ async function start() {
   try {
     state.settings = await api.settings();
   } catch (e) {
-    clear(main, errorBox(e, () => location.reload()));
+    clear(
+      main,
+      errorBox(e, () => location.reload()),
+    );
     return;
   }
   drawBadge();

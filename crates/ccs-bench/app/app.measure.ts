@@ -57,8 +57,7 @@ function tree(pid: number): number[] {
   }
   const out: number[] = [];
   const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop()!;
+  for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
     out.push(p);
     stack.push(...(children.get(p) ?? []));
   }
@@ -171,9 +170,7 @@ it("measures the app", async () => {
     let firstRowMs = 0;
     let pageFirstRowMs = 0;
     for (;;) {
-      const seen = (await s.execute(
-        "return document.querySelector('[data-cid]') ? performance.now() : 0",
-      )) as number;
+      const seen = (await s.execute("return document.querySelector('[data-cid]') ? performance.now() : 0")) as number;
       if (seen) {
         firstRowMs = performance.now() - t0;
         pageFirstRowMs = seen;
@@ -217,12 +214,13 @@ it("measures the app", async () => {
     });
     const { per_process: _, ...line } = results[results.length - 1];
     console.log(JSON.stringify(line));
-    for (const p of mem.procs) console.log(`  ${p.name} (${p.pid}): RSS ${p.rss_kib} KiB, PSS ${p.pss_kib} KiB ${JSON.stringify(p.pss_by_kind_kib)}`);
+    for (const p of mem.procs) {
+      console.log(
+        `  ${p.name} (${p.pid}): RSS ${p.rss_kib} KiB, PSS ${p.pss_kib} KiB ${JSON.stringify(p.pss_by_kind_kib)}`,
+      );
+    }
     await s.end();
     await sleep(2000);
   }
-  fs.writeFileSync(
-    out,
-    JSON.stringify({ items, poll_interval_ms: 20, runs: results }, null, 2),
-  );
+  fs.writeFileSync(out, JSON.stringify({ items, poll_interval_ms: 20, runs: results }, null, 2));
 });

@@ -11,6 +11,7 @@ mod out;
 
 use std::process::ExitCode;
 
+use ccs_core::ErrorCode;
 use clap::Parser;
 
 pub use args::Cli;
@@ -26,10 +27,9 @@ pub enum CliError {
     Incomplete(String),
     /// An explicit exit code with a message (health).
     Exit(u8, String),
-    /// A failure worded for the command line: stable code, exit code, message.
+    /// A core failure worded for the command line (its flags named).
     Plain {
-        code: &'static str,
-        exit: u8,
+        code: ErrorCode,
         message: String,
     },
 }
@@ -41,13 +41,13 @@ impl From<ccs_core::Error> for CliError {
 }
 
 impl CliError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             CliError::Core(e) => e.code(),
-            CliError::Usage(_) => "usage",
-            CliError::Incomplete(_) => "incomplete",
-            CliError::Exit(..) => "unhealthy",
-            CliError::Plain { code, .. } => code,
+            CliError::Usage(_) => ErrorCode::Usage,
+            CliError::Incomplete(_) => ErrorCode::Incomplete,
+            CliError::Exit(..) => ErrorCode::Unhealthy,
+            CliError::Plain { code, .. } => *code,
         }
     }
 
@@ -62,23 +62,34 @@ impl CliError {
     /// The documented exit code (see `args::EXIT_CODES`).
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => 2,
-            CliError::Incomplete(_) => 1,
             CliError::Exit(c, _) => *c,
-            CliError::Plain { exit, .. } => *exit,
-            CliError::Core(e) => match e.code() {
-                "invalid_input" => 2,
-                "unreachable" | "timed_out" => 3,
-                "unauthorized" | "wrong_passphrase" => 4,
-                "not_found" | "path_not_found" => 5,
-                "verification_failed" => 7,
-                "read_failed" | "write_failed" | "unsupported_file" | "already_exists" => 8,
-                "config" => 9,
-                "cancelled" => 130,
-                // node_error, stream_failed, interrupted, bad_response, unavailable
-                _ => 6,
-            },
+            e => exit_code(e.code()),
         }
+    }
+}
+
+/// Every code's exit code. No wildcard: a new code does not compile until it
+/// has one here (and in `args::EXIT_CODES`, which a test checks).
+pub fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Incomplete | ErrorCode::Unhealthy | ErrorCode::Internal => 1,
+        ErrorCode::Usage | ErrorCode::InvalidInput | ErrorCode::NotConnected => 2,
+        ErrorCode::Unreachable | ErrorCode::TimedOut => 3,
+        ErrorCode::Unauthorized | ErrorCode::WrongPassphrase => 4,
+        ErrorCode::NotFound | ErrorCode::PathNotFound => 5,
+        ErrorCode::NodeError
+        | ErrorCode::StreamFailed
+        | ErrorCode::Interrupted
+        | ErrorCode::BadResponse
+        | ErrorCode::Unavailable => 6,
+        ErrorCode::VerificationFailed => 7,
+        ErrorCode::ReadFailed
+        | ErrorCode::WriteFailed
+        | ErrorCode::UnsupportedFile
+        | ErrorCode::AlreadyExists
+        | ErrorCode::OpenFailed => 8,
+        ErrorCode::Config => 9,
+        ErrorCode::Cancelled => 130,
     }
 }
 
@@ -237,6 +248,13 @@ mod tests {
             (CliError::Usage("u".into()), 2),
             (CliError::Incomplete("i".into()), 1),
         ];
+        for code in ErrorCode::ALL {
+            let text = format!("  {} ", exit_code(code));
+            assert!(
+                args::EXIT_CODES.contains(&text),
+                "the exit code of {code} is not documented"
+            );
+        }
         for (e, code) in cases {
             assert_eq!(e.exit_code(), code, "{}", e.code());
             let text = format!("  {code} ");

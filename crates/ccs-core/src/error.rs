@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -112,6 +112,17 @@ pub enum Error {
     )]
     Unavailable { cid: String, detail: String },
 
+    /// No node is chosen on this computer yet (no default and none named).
+    #[error(
+        "This computer is not connected to a community network yet. Connect to a member's node in the app's Settings, or name one on the command line with --cluster-peername NAME."
+    )]
+    NotConnected,
+
+    /// The item is stored, but not every copy was made (or waited for).
+    /// The text is the whole message.
+    #[error("{0}")]
+    Incomplete(String),
+
     /// Several files of an add could not be stored; `problems` lists them
     /// (at most `ingest::PROBLEMS_KEPT`, `count` is the total). Its code is the
     /// first problem's, so scripts see the same codes as for one problem.
@@ -150,27 +161,29 @@ fn write_message(path: &std::path::Path, source: &std::io::Error) -> String {
 
 impl Error {
     /// A stable machine-readable code. Never change an existing one.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Unreachable { .. } => "unreachable",
-            Error::TimedOut { .. } => "timed_out",
-            Error::Unauthorized { .. } => "unauthorized",
-            Error::NotFound { .. } => "not_found",
-            Error::Api { .. } => "node_error",
-            Error::StreamFailed { .. } => "stream_failed",
-            Error::Interrupted { .. } => "interrupted",
-            Error::BadResponse { .. } => "bad_response",
-            Error::PathNotFound { .. } => "path_not_found",
-            Error::Read { .. } => "read_failed",
-            Error::Write { .. } => "write_failed",
-            Error::UnsupportedFile { .. } => "unsupported_file",
-            Error::InvalidInput(_) => "invalid_input",
-            Error::Config { .. } => "config",
-            Error::Cancelled => "cancelled",
-            Error::WrongPassphrase => "wrong_passphrase",
-            Error::VerificationFailed { .. } => "verification_failed",
-            Error::AlreadyExists { .. } => "already_exists",
-            Error::Unavailable { .. } => "unavailable",
+            Error::Unreachable { .. } => ErrorCode::Unreachable,
+            Error::TimedOut { .. } => ErrorCode::TimedOut,
+            Error::Unauthorized { .. } => ErrorCode::Unauthorized,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Api { .. } => ErrorCode::NodeError,
+            Error::StreamFailed { .. } => ErrorCode::StreamFailed,
+            Error::Interrupted { .. } => ErrorCode::Interrupted,
+            Error::BadResponse { .. } => ErrorCode::BadResponse,
+            Error::PathNotFound { .. } => ErrorCode::PathNotFound,
+            Error::Read { .. } => ErrorCode::ReadFailed,
+            Error::Write { .. } => ErrorCode::WriteFailed,
+            Error::UnsupportedFile { .. } => ErrorCode::UnsupportedFile,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::Config { .. } => ErrorCode::Config,
+            Error::Cancelled => ErrorCode::Cancelled,
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::VerificationFailed { .. } => ErrorCode::VerificationFailed,
+            Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Error::Unavailable { .. } => ErrorCode::Unavailable,
+            Error::NotConnected => ErrorCode::NotConnected,
+            Error::Incomplete(_) => ErrorCode::Incomplete,
             Error::ScanProblems { first, .. } => first.code(),
         }
     }
@@ -184,9 +197,123 @@ impl Error {
     }
 }
 
+/// Every code a failure can carry, in the core, the command line and the app.
+/// The command line's exit code is an exhaustive `match` on it and the app's
+/// TypeScript has it as a union, so a new code cannot go unhandled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unreachable,
+    TimedOut,
+    Unauthorized,
+    NotFound,
+    /// The node answered with an error of its own.
+    NodeError,
+    StreamFailed,
+    Interrupted,
+    BadResponse,
+    PathNotFound,
+    ReadFailed,
+    WriteFailed,
+    UnsupportedFile,
+    InvalidInput,
+    Config,
+    Cancelled,
+    WrongPassphrase,
+    VerificationFailed,
+    AlreadyExists,
+    Unavailable,
+    /// No node chosen on this computer yet.
+    NotConnected,
+    /// Stored, but not every copy is in place.
+    Incomplete,
+    /// Wrong use of the command line (a flag's syntax).
+    Usage,
+    /// `health` found the network unwell.
+    Unhealthy,
+    /// The system's file manager could not be opened.
+    OpenFailed,
+    /// A fault inside the program itself.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 25] = [
+        ErrorCode::Unreachable,
+        ErrorCode::TimedOut,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::NodeError,
+        ErrorCode::StreamFailed,
+        ErrorCode::Interrupted,
+        ErrorCode::BadResponse,
+        ErrorCode::PathNotFound,
+        ErrorCode::ReadFailed,
+        ErrorCode::WriteFailed,
+        ErrorCode::UnsupportedFile,
+        ErrorCode::InvalidInput,
+        ErrorCode::Config,
+        ErrorCode::Cancelled,
+        ErrorCode::WrongPassphrase,
+        ErrorCode::VerificationFailed,
+        ErrorCode::AlreadyExists,
+        ErrorCode::Unavailable,
+        ErrorCode::NotConnected,
+        ErrorCode::Incomplete,
+        ErrorCode::Usage,
+        ErrorCode::Unhealthy,
+        ErrorCode::OpenFailed,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as scripts and the app see it (`"not_found"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unreachable => "unreachable",
+            ErrorCode::TimedOut => "timed_out",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NodeError => "node_error",
+            ErrorCode::StreamFailed => "stream_failed",
+            ErrorCode::Interrupted => "interrupted",
+            ErrorCode::BadResponse => "bad_response",
+            ErrorCode::PathNotFound => "path_not_found",
+            ErrorCode::ReadFailed => "read_failed",
+            ErrorCode::WriteFailed => "write_failed",
+            ErrorCode::UnsupportedFile => "unsupported_file",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Config => "config",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::WrongPassphrase => "wrong_passphrase",
+            ErrorCode::VerificationFailed => "verification_failed",
+            ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::NotConnected => "not_connected",
+            ErrorCode::Incomplete => "incomplete",
+            ErrorCode::Usage => "usage",
+            ErrorCode::Unhealthy => "unhealthy",
+            ErrorCode::OpenFailed => "open_failed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorPayload {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -194,24 +321,63 @@ pub struct ErrorPayload {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_message_is_one_sentence_with_a_next_step() {
-        let samples = [
+    /// One of every variant. The `match` in [`variant`] has no wildcard, so a
+    /// new variant does not compile until it is added here too.
+    fn every_variant() -> Vec<Error> {
+        let url = || "http://a:9094".to_string();
+        vec![
             Error::Unreachable {
-                url: "http://a:9094".into(),
+                url: url(),
                 detail: "connection refused".into(),
             },
-            Error::Unauthorized {
-                url: "http://a:9094".into(),
+            Error::TimedOut { url: url() },
+            Error::Unauthorized { url: url() },
+            Error::NotFound {
+                url: url(),
+                what: "The item bafy".into(),
+            },
+            Error::Api {
+                url: url(),
+                status: 500,
+                message: "boom".into(),
             },
             Error::StreamFailed {
-                url: "http://a:9094".into(),
+                url: url(),
                 message: "ipfs down".into(),
             },
+            Error::Interrupted {
+                url: url(),
+                detail: "reset".into(),
+            },
+            Error::BadResponse {
+                url: url(),
+                detail: "not JSON".into(),
+                expected: &crate::deploy::versions::IPFS_CLUSTER,
+            },
+            Error::PathNotFound {
+                path: PathBuf::from("/tmp/x"),
+            },
+            Error::Read {
+                path: PathBuf::from("/tmp/x"),
+                source: std::io::Error::from_raw_os_error(13),
+            },
+            Error::Write {
+                path: PathBuf::from("/tmp/x"),
+                source: std::io::Error::from_raw_os_error(13),
+            },
+            Error::UnsupportedFile {
+                path: PathBuf::from("/dev/null"),
+            },
+            Error::InvalidInput("\"x\" is not a content ID. Check it for typing errors.".into()),
+            Error::Config {
+                path: PathBuf::from("/tmp/c.toml"),
+                detail: "bad TOML".into(),
+            },
             Error::Cancelled,
+            Error::WrongPassphrase,
             Error::VerificationFailed {
                 cid: "bafy".into(),
-                source_url: "http://a:8080".into(),
+                source_url: url(),
                 detail: "block 3 has the wrong hash".into(),
             },
             Error::AlreadyExists {
@@ -221,13 +387,99 @@ mod tests {
                 cid: "bafy".into(),
                 detail: "peer1: refused".into(),
             },
-        ];
-        for e in samples {
+            Error::NotConnected,
+            Error::Incomplete(
+                "Stored, but only 2 of 3 copies were made. Run repair to retry.".into(),
+            ),
+            Error::ScanProblems {
+                count: 2,
+                first: Box::new(Error::UnsupportedFile {
+                    path: PathBuf::from("/dev/null"),
+                }),
+                problems: Vec::new(),
+            },
+        ]
+    }
+
+    fn variant(e: &Error) -> usize {
+        match e {
+            Error::Unreachable { .. } => 0,
+            Error::TimedOut { .. } => 1,
+            Error::Unauthorized { .. } => 2,
+            Error::NotFound { .. } => 3,
+            Error::Api { .. } => 4,
+            Error::StreamFailed { .. } => 5,
+            Error::Interrupted { .. } => 6,
+            Error::BadResponse { .. } => 7,
+            Error::PathNotFound { .. } => 8,
+            Error::Read { .. } => 9,
+            Error::Write { .. } => 10,
+            Error::UnsupportedFile { .. } => 11,
+            Error::InvalidInput(_) => 12,
+            Error::Config { .. } => 13,
+            Error::Cancelled => 14,
+            Error::WrongPassphrase => 15,
+            Error::VerificationFailed { .. } => 16,
+            Error::AlreadyExists { .. } => 17,
+            Error::Unavailable { .. } => 18,
+            Error::NotConnected => 19,
+            Error::Incomplete(_) => 20,
+            Error::ScanProblems { .. } => 21,
+        }
+    }
+
+    /// Words that start the next step a person can take.
+    const NEXT_STEPS: [&str; 12] = [
+        "Check",
+        "check",
+        "Try",
+        "try",
+        "Choose",
+        "Fix",
+        "Connect",
+        "Remove",
+        "Free",
+        "Run",
+        "Nothing was stored",
+        "nothing was saved",
+    ];
+
+    #[test]
+    fn every_message_is_one_sentence_with_a_next_step() {
+        let all = every_variant();
+        let mut seen: Vec<usize> = all.iter().map(variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..22).collect::<Vec<_>>(), "a variant has no sample");
+        for e in all {
             let m = e.to_string();
             assert!(m.ends_with('.'), "{m}");
             assert!(!m.contains('\n'), "{m}");
-            assert!(!e.code().is_empty());
+            assert!(
+                m.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '"'),
+                "{m}"
+            );
+            assert!(
+                NEXT_STEPS.iter().any(|w| m.contains(w)),
+                "no next step: {m}"
+            );
+            assert_eq!(e.to_payload().code, e.code());
         }
+    }
+
+    #[test]
+    fn codes_are_stable_words_and_serialize_as_them() {
+        let mut words: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            let back: ErrorCode = serde_json::from_value(c.as_str().into()).unwrap();
+            assert_eq!(back, c);
+        }
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), ErrorCode::ALL.len(), "two codes share a word");
     }
 
     #[test]

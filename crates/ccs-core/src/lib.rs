@@ -17,5 +17,5 @@ pub mod local;
 pub mod net;
 pub mod ops;
 
-pub use error::{Error, ErrorPayload, Result};
+pub use error::{Error, ErrorCode, ErrorPayload, Result};
 pub use net::http::Credentials;

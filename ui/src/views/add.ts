@@ -2,14 +2,18 @@
 // them, store them. Progress lives in the jobs tray.
 
 import { api } from "../api";
-import { clear, field, h } from "../dom";
 import { errorBox, state } from "../app";
+import { clear, field, h } from "../dom";
 import { startAdd } from "./jobs-tray";
 
 export function renderAdd(root: HTMLElement) {
   const list = h("ul", { class: "picked", id: "add-picked", "aria-live": "polite" });
   const status = h("div");
-  const title = field("Title (optional)", { id: "add-title", type: "text", placeholder: "e.g. Parish records 1890–1920" });
+  const title = field("Title (optional)", {
+    id: "add-title",
+    type: "text",
+    placeholder: "e.g. Parish records 1890–1920",
+  });
   const collection = field("Collection (optional)", { id: "add-collection", type: "text" });
   const description = h("textarea", { id: "add-description", rows: "3" });
   const store = h("button", { class: "primary", id: "add-start", disabled: true }, "Add to storage");
@@ -63,7 +67,10 @@ export function renderAdd(root: HTMLElement) {
     collection.input.value = "";
     description.value = "";
     drawList();
-    clear(status, h("p", { class: "notice ok" }, "Added to the queue below. You can keep working; the Library updates by itself."));
+    clear(
+      status,
+      h("p", { class: "notice ok" }, "Added to the queue below. You can keep working; the Library updates by itself."),
+    );
   });
 
   clear(
@@ -78,7 +85,11 @@ export function renderAdd(root: HTMLElement) {
         "div",
         { class: "actions" },
         h("button", { class: "secondary", id: "add-pick-files", onclick: () => void pick("files") }, "Choose files…"),
-        h("button", { class: "secondary", id: "add-pick-folder", onclick: () => void pick("folder") }, "Choose a folder…"),
+        h(
+          "button",
+          { class: "secondary", id: "add-pick-folder", onclick: () => void pick("folder") },
+          "Choose a folder…",
+        ),
       ),
     ),
     h("h2", {}, "Selected"),

@@ -2,12 +2,12 @@
 // provenance, and the actions (save to disk, remove).
 
 import { api } from "../api";
+import { confirmDialog, copyText, errorBox, state } from "../app";
 import type { LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
 import { copies, exact, healthWords, partnerStatus, relative, size } from "../format";
-import { confirmDialog, copyText, errorBox, state } from "../app";
-import { loadLibrary, selectItem } from "./library";
 import { startRetrieve } from "./jobs-tray";
+import { loadLibrary, selectItem } from "./library";
 
 const PROVENANCE_LABELS: Record<string, string> = {
   collection: "Collection",
@@ -40,7 +40,11 @@ export function renderDetail(root: HTMLElement, item: LibraryItem) {
         {},
         h("code", { class: "cid-full", id: "detail-cid" }, item.cid),
         " ",
-        h("button", { class: "link", onclick: (e: Event) => void copyText(item.cid, e.currentTarget as HTMLElement) }, "Copy"),
+        h(
+          "button",
+          { class: "link", onclick: (e: Event) => void copyText(item.cid, e.currentTarget as HTMLElement) },
+          "Copy",
+        ),
       ),
       h("dt", {}, "Size"),
       h("dd", { class: "num" }, size(item.size)),
@@ -91,7 +95,10 @@ export function renderDetail(root: HTMLElement, item: LibraryItem) {
               onclick: async () => {
                 try {
                   const after = await api.repairItem(item.cid);
-                  clear(status, h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after).label}.`));
+                  clear(
+                    status,
+                    h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after).label}.`),
+                  );
                   void loadLibrary();
                 } catch (e) {
                   clear(status, errorBox(e));

@@ -2,16 +2,28 @@
 // the optional passphrase seal, the checklist and install steps.
 
 import { api } from "../api";
-import { clear, field, h } from "../dom";
 import { errorBox } from "../app";
+import { clear, field, h } from "../dom";
 
 export function renderInvite(root: HTMLElement) {
   let networkFile = "";
   const fileLabel = h("code", { id: "invite-network-file" }, "No file chosen");
-  const partner = field("The partner's tailnet name", { id: "invite-partner", type: "text", placeholder: "e.g. acme-nas" }, "The name their node will have in the tailnet's machine list.");
-  const bootstrap = field("Join through (a member's tailnet name)", { id: "invite-bootstrap", type: "text", placeholder: "e.g. bootstrap" }, "A member node that is usually online.");
+  const partner = field(
+    "The partner's tailnet name",
+    { id: "invite-partner", type: "text", placeholder: "e.g. acme-nas" },
+    "The name their node will have in the tailnet's machine list.",
+  );
+  const bootstrap = field(
+    "Join through (a member's tailnet name)",
+    { id: "invite-bootstrap", type: "text", placeholder: "e.g. bootstrap" },
+    "A member node that is usually online.",
+  );
   const seal = h("input", { type: "checkbox", id: "invite-seal" });
-  const pass = field("Passphrase (at least 12 characters)", { id: "invite-pass", type: "password", autocomplete: "new-password", disabled: true }, "Tell it by phone or in person, never in the same message as the file.");
+  const pass = field(
+    "Passphrase (at least 12 characters)",
+    { id: "invite-pass", type: "password", autocomplete: "new-password", disabled: true },
+    "Tell it by phone or in person, never in the same message as the file.",
+  );
   seal.addEventListener("change", () => (pass.input.disabled = !seal.checked));
   const result = h("div", { id: "invite-result" });
   const save = h("button", { class: "primary", id: "invite-save" }, "Save invitation…");
@@ -36,7 +48,11 @@ export function renderInvite(root: HTMLElement) {
       });
       clear(
         result,
-        h("p", { class: "notice ok", id: "invite-done" }, `Saved ${out.sealed ? "a sealed invitation" : "the invitation"} to ${out.path}.`),
+        h(
+          "p",
+          { class: "notice ok", id: "invite-done" },
+          `Saved ${out.sealed ? "a sealed invitation" : "the invitation"} to ${out.path}.`,
+        ),
         h("h3", {}, "Checklist to send with it"),
         h("pre", { class: "checklist" }, out.checklist),
       );
@@ -95,8 +111,18 @@ export function renderInvite(root: HTMLElement) {
       "ol",
       { class: "steps" },
       h("li", {}, "Put the machine on the tailnet with the name above."),
-      h("li", {}, "With Docker: save the file as compose.yml and run ", h("code", {}, "docker compose up -d"), " in its folder."),
-      h("li", {}, "With a QNAP NAS: Container Station › Applications › Create, name it community-cloud-storage, paste the file and click Create. Two containers run: ipfs and ipfs-cluster."),
+      h(
+        "li",
+        {},
+        "With Docker: save the file as compose.yml and run ",
+        h("code", {}, "docker compose up -d"),
+        " in its folder.",
+      ),
+      h(
+        "li",
+        {},
+        "With a QNAP NAS: Container Station › Applications › Create, name it community-cloud-storage, paste the file and click Create. Two containers run: ipfs and ipfs-cluster.",
+      ),
       h("li", {}, "After a minute, the new partner shows as Online under Partners."),
     ),
   );

@@ -5,11 +5,21 @@
 // list of files that could not be stored.
 
 import { api, toApiError } from "../api";
+import { state } from "../app";
 import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
 import { damageNotices, jobLine, percent, size } from "../format";
-import { type Job, TRAY_KEY, TrayFold, duration, fromJournal, jobTitle, rate, shownOnStart, trayHeading } from "../jobs";
-import { state } from "../app";
+import {
+  duration,
+  fromJournal,
+  type Job,
+  jobTitle,
+  rate,
+  shownOnStart,
+  TRAY_KEY,
+  TrayFold,
+  trayHeading,
+} from "../jobs";
 import { loadLibrary } from "./library";
 
 function failed(id: string, e: unknown) {
@@ -29,6 +39,8 @@ export function startAdd(paths: string[], details: AddDetails) {
   api
     .addItems(job.id, paths, details, (p) =>
       state.jobs.update(job.id, {
+        // The core names the item once the scan is done (title, else the file names).
+        ...(p.name ? { title: p.name } : {}),
         phase: p.phase === "scanning" ? "Counting files…" : p.phase === "uploading" ? "Uploading" : "Stored",
         bytes: p.bytes,
         files: p.files,
@@ -36,7 +48,9 @@ export function startAdd(paths: string[], details: AddDetails) {
         filesTotal: p.phase === "scanning" ? null : p.files_total,
       }),
     )
-    .then((out) => state.jobs.update(job.id, { state: "done", phase: "Stored", result: out.cid, message: `Stored as ${out.cid}` }))
+    .then((out) =>
+      state.jobs.update(job.id, { state: "done", phase: "Stored", result: out.cid, message: `Stored as ${out.cid}` }),
+    )
     .catch((e) => failed(job.id, e))
     .finally(() => {
       clearInterval(refresher);
@@ -120,7 +134,16 @@ function actions(j: Job): HTMLElement[] {
     out.push(h("button", { class: "secondary show-in-folder", onclick: () => void showInFolder(j) }, "Show in folder"));
   }
   if ((j.state === "interrupted" || j.state === "failed" || j.state === "cancelled") && j.kind === "add" && j.again) {
-    out.push(h("button", { class: j.state === "interrupted" ? "primary start-again" : "secondary start-again", onclick: () => startAgain(j) }, j.state === "interrupted" ? "Start again" : "Try again"));
+    out.push(
+      h(
+        "button",
+        {
+          class: j.state === "interrupted" ? "primary start-again" : "secondary start-again",
+          onclick: () => startAgain(j),
+        },
+        j.state === "interrupted" ? "Start again" : "Try again",
+      ),
+    );
   }
   if (!(j.state === "running" && j.elsewhere)) {
     out.push(h("button", { class: "link", onclick: () => dismiss(j) }, "Dismiss"));
@@ -188,7 +211,13 @@ export function renderTray(root: HTMLElement) {
             ? ` · ${jobLine(j.bytes, j.bytesTotal, j.files, j.filesTotal)}`
             : "",
           j.state === "running" && j.bytes > 0 ? ` · ${size(r.perSecond)}/s ${duration(r.secondsLeft)}` : "",
-          j.message ? h("div", { class: `job-message${j.state === "failed" || j.state === "interrupted" ? " bad-text" : ""}` }, j.message) : null,
+          j.message
+            ? h(
+                "div",
+                { class: `job-message${j.state === "failed" || j.state === "interrupted" ? " bad-text" : ""}` },
+                j.message,
+              )
+            : null,
           j.problems?.length ? problemList(j.problems) : null,
           j.warnings?.length ? j.warnings.map((w) => h("div", { class: "job-message job-warning warn" }, w)) : null,
         ),

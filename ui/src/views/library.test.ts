@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { LibraryBatch, LibraryItem } from "../bindings";
+import { ApiError } from "../api";
 import { state } from "../app";
+import type { LibraryBatch, LibraryItem } from "../bindings";
 import { Compactor, loadLibrary, renderLibrary } from "./library";
 
 // The backend's stream, played by each test: list_library's batches.
 let play: (onBatch: (b: LibraryBatch) => void) => Promise<number> = async () => 0;
-vi.mock("../api", () => ({
+vi.mock("../api", async (original) => ({
+  ...(await original<typeof import("../api")>()),
   api: { listLibrary: (onBatch: (b: LibraryBatch) => void) => play(onBatch) },
 }));
 
@@ -40,8 +42,7 @@ function items(n: number): LibraryItem[] {
 describe("library table", () => {
   it("renders only a window of 100,000 items, with plain-word chips", () => {
     state.items = items(100_000);
-    state.libraryLoaded = true;
-    state.libraryComplete = true;
+    state.library = { kind: "complete" };
     const root = document.createElement("main");
     renderLibrary(root);
     const rows = root.querySelectorAll(".lib-rows .lib-row");
@@ -55,7 +56,7 @@ describe("library table", () => {
 
   it("an empty library teaches what to do", () => {
     state.items = [];
-    state.libraryLoaded = true;
+    state.library = { kind: "complete" };
     const root = document.createElement("main");
     renderLibrary(root);
     expect(root.querySelector("#library-empty")?.textContent).toContain("Drop a folder here, or choose Add");
@@ -63,8 +64,7 @@ describe("library table", () => {
 
   it("shows the pinset's first rows at once, then fills in every partner's state", async () => {
     state.items = [];
-    state.libraryLoaded = false;
-    state.libraryComplete = false;
+    state.library = { kind: "idle" };
     const root = document.createElement("main");
     renderLibrary(root);
     const all = items(300);
@@ -117,6 +117,117 @@ describe("library table", () => {
     expect(state.items.length).toBe(301);
     // An item already shown keeps its state until the new one arrives, never "checking" in between.
     expect(state.items.every((i) => i.health === "pinning")).toBe(true);
+  });
+});
+
+describe("the library's load state", () => {
+  // What the page shows after each batch: the state, the count, whether the
+  // states are marked complete, and what the viewport holds.
+  type Seen = { kind: string; count: string; states: string; shows: string };
+  const seen = (root: HTMLElement): Seen => ({
+    kind: state.library.kind,
+    count: root.querySelector("#library-count")?.textContent ?? "",
+    states: (root.querySelector("#library-count") as HTMLElement | null)?.dataset.states ?? "",
+    shows: root.querySelector(".lib-viewport [role=alert]")
+      ? "error"
+      : root.querySelector(".lib-viewport .empty")
+        ? "message"
+        : `${root.querySelectorAll(".lib-rows .lib-row").length} rows`,
+  });
+  const pending = (i: LibraryItem): LibraryItem => ({ ...i, copies: 0, health: "checking", partners: [] });
+  // Plays the pinset in two batches, then the states, noting what the page shows at the start and after each.
+  const stream = (root: HTMLElement, all: LibraryItem[], log: Seen[]) => async (onBatch: (b: LibraryBatch) => void) => {
+    log.push(seen(root));
+    onBatch({ phase: "pinset", items: all.slice(0, 10).map(pending), last: false });
+    log.push(seen(root));
+    onBatch({ phase: "pinset", items: all.slice(10).map(pending), last: true });
+    log.push(seen(root));
+    onBatch({ phase: "status", items: all, last: true });
+    log.push(seen(root));
+    return all.length;
+  };
+
+  it("a first load: idle, then first-load as the pinset arrives, checking until the states arrive, then complete", async () => {
+    state.items = [];
+    state.library = { kind: "idle" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    expect(root.querySelector(".lib-viewport .empty")?.textContent).toBe("Loading the library…");
+    const log: Seen[] = [];
+    play = stream(root, items(30), log);
+    await loadLibrary();
+    expect(log).toEqual([
+      { kind: "idle", count: "", states: "", shows: "message" },
+      { kind: "first-load", count: "10 items so far…", states: "pending", shows: "10 rows" },
+      { kind: "checking", count: "30 items", states: "pending", shows: "20 rows" },
+      { kind: "complete", count: "30 items", states: "complete", shows: "20 rows" },
+    ]);
+  });
+
+  it("a refresh: refreshing from its start until its states arrive, showing the rows it had until its pinset is complete", async () => {
+    state.items = items(3);
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    const log: Seen[] = [];
+    play = stream(root, items(30), log);
+    await loadLibrary();
+    expect(log).toEqual([
+      { kind: "refreshing", count: "3 items", states: "complete", shows: "3 rows" },
+      { kind: "refreshing", count: "3 items", states: "complete", shows: "3 rows" },
+      { kind: "refreshing", count: "30 items", states: "complete", shows: "20 rows" },
+      { kind: "complete", count: "30 items", states: "complete", shows: "20 rows" },
+    ]);
+  });
+
+  it("a failure shows its error, which stays while Try again runs until the first rows arrive", async () => {
+    state.items = items(3);
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    const failure = new ApiError({ code: "unreachable", message: "The storage node at x could not be reached." });
+    play = async () => {
+      throw failure;
+    };
+    await loadLibrary();
+    expect(state.library).toEqual({ kind: "failed", error: failure });
+    expect(root.querySelector(".lib-viewport [role=alert] p")?.textContent).toBe(failure.message);
+    // Try again is a first load: rows as they arrive, from the first batch on.
+    const log: Seen[] = [];
+    play = stream(root, items(30), log);
+    (root.querySelector(".lib-viewport [role=alert] button") as HTMLButtonElement).click();
+    // The click's load (not folded with another one) has ended.
+    await new Promise((r) => setTimeout(r, 0));
+    expect(log.map((s) => [s.kind, s.shows, s.count])).toEqual([
+      ["failed", "error", "3 items"],
+      ["first-load", "10 rows", "10 items so far…"],
+      ["checking", "20 rows", "30 items"],
+      ["complete", "20 rows", "30 items"],
+    ]);
+  });
+
+  it("a first load that fails leaves idle for failed, and an empty library still completes", async () => {
+    state.items = [];
+    state.library = { kind: "idle" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    play = async () => {
+      throw new ApiError({ code: "not_connected", message: "Not connected to a storage node." });
+    };
+    await loadLibrary();
+    expect(state.library.kind).toBe("failed");
+    expect(root.querySelector(".lib-viewport [role=alert]")).not.toBeNull();
+    const kinds: string[] = [];
+    play = async (onBatch) => {
+      onBatch({ phase: "pinset", items: [], last: true });
+      kinds.push(state.library.kind);
+      onBatch({ phase: "status", items: [], last: true });
+      kinds.push(state.library.kind);
+      return 0;
+    };
+    await loadLibrary();
+    expect(kinds).toEqual(["checking", "complete"]);
+    expect(root.querySelector("#library-empty")).not.toBeNull();
   });
 });
 

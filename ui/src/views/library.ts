@@ -1,12 +1,13 @@
 // The Library: every stored item, searchable, filterable, sortable and
 // virtualised (only the rows in view exist in the page), with a detail panel.
 
-import { api } from "../api";
+import { type ApiError, api } from "../api";
+import { copyText, errorBox, navigate, state } from "../app";
 import type { LibraryItem, PartnerStatus } from "../bindings";
 import { clear, h } from "../dom";
-import { type Filter, type SortKey, copies, exact, partnerStatus, relative, shortCid, size, view } from "../format";
-import { copyText, errorBox, navigate, state } from "../app";
+import { copies, exact, type Filter, partnerStatus, relative, type SortKey, shortCid, size, view } from "../format";
 import { renderDetail } from "./detail";
+import { VirtualTable } from "./virtual-table";
 
 export const ROW_HEIGHT = 52;
 
@@ -38,9 +39,9 @@ export class Compactor {
 
   constructor(private limit = 20_000) {}
 
-  private str(s: string): string {
+  private str<T extends string>(s: T): T {
     const known = this.strings.get(s);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known as T;
     if (this.strings.size >= this.limit) this.strings.clear();
     this.strings.set(s, s);
     return s;
@@ -98,6 +99,29 @@ export class Compactor {
   }
 }
 
+/**
+ * Where the library's load is (`state.library`), as one value, so that no
+ * two of these can hold at once:
+ * - `idle`: nothing received yet ("Loading the library…"); the first load is
+ *   on its way.
+ * - `first-load`: a first load (or the one after a failure) shows the
+ *   pinset's rows as they arrive ("… so far…").
+ * - `checking`: that load's whole pinset is shown; the partners' states are
+ *   on their way.
+ * - `complete`: every item is shown with its partners' states.
+ * - `refreshing`: a later load runs; the rows shown stay, with their states,
+ *   until its pinset is complete, then its states replace theirs.
+ * - `failed`: the last load failed; its error shows (and stays while Try
+ *   again runs, until the first rows arrive).
+ */
+export type LibraryLoad =
+  | { kind: "idle" }
+  | { kind: "first-load" }
+  | { kind: "checking" }
+  | { kind: "complete" }
+  | { kind: "refreshing" }
+  | { kind: "failed"; error: ApiError };
+
 let loading: Promise<void> | null = null;
 let again = false;
 
@@ -124,7 +148,9 @@ export function loadLibrary(): Promise<void> {
 }
 
 async function loadOnce() {
-  const firstLoad = !state.libraryLoaded || state.libraryError !== null;
+  // A first load shows what arrives; anything else is a refresh.
+  const firstLoad = state.library.kind === "idle" || state.library.kind === "failed";
+  if (!firstLoad) state.library = { kind: "refreshing" };
   const previous = new Map(state.items.map((i) => [i.cid, i]));
   const fresh: LibraryItem[] = [];
   const index = new Map<string, number>();
@@ -146,9 +172,8 @@ async function loadOnce() {
         }
         if (firstLoad || b.last) {
           state.items = fresh;
-          state.libraryError = null;
-          state.libraryLoaded = true;
-          state.libraryComplete = b.last;
+          // A refresh stays one until its states arrive (its rows keep theirs).
+          if (firstLoad) state.library = { kind: b.last ? "checking" : "first-load" };
           redraw(b.last || fresh.length === b.items.length);
         }
       } else {
@@ -162,13 +187,12 @@ async function loadOnce() {
             fresh[at] = item;
           }
         }
-        if (b.last) state.libraryStates = true;
+        if (b.last) state.library = { kind: "complete" };
         redraw(b.last);
       }
     });
   } catch (e) {
-    state.libraryError = e as never;
-    state.libraryLoaded = true;
+    state.library = { kind: "failed", error: e as ApiError };
     refreshRows?.();
   }
 }
@@ -255,37 +279,25 @@ export function renderLibrary(root: HTMLElement) {
     );
   drawHeader();
 
-  const viewport = h("div", { class: "lib-viewport", role: "rowgroup", tabindex: "-1" });
-  const spacer = h("div", { class: "lib-spacer" });
-  const rows = h("div", { class: "lib-rows" });
-  spacer.append(rows);
-  viewport.append(spacer);
+  const rows = new VirtualTable<LibraryItem>(ROW_HEIGHT, (item) => row(item), "lib");
   const count = h("span", { class: "count", id: "library-count", "aria-live": "polite" });
   const body = h("div", { class: "lib-body" });
   const detail = h("aside", { class: "detail", id: "detail", "aria-label": "Item detail" });
-  const table = h("div", { class: "lib-table", role: "table", "aria-label": "Library" }, header, viewport);
+  const table = h("div", { class: "lib-table", role: "table", "aria-label": "Library" }, header, rows.viewport);
 
-  let shown: LibraryItem[] = [];
-  const drawWindow = () => {
-    const top = viewport.scrollTop;
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
-    const last = Math.min(shown.length, Math.ceil((top + viewport.clientHeight) / ROW_HEIGHT) + 5);
-    rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-    clear(rows, shown.slice(first, Math.max(last, first + 20)).map(row));
-  };
   const draw = () => {
     body.classList.toggle("with-detail", ui.selected !== null);
-    if (!state.libraryLoaded) {
-      clear(viewport, h("p", { class: "empty" }, "Loading the library…"));
+    const load = state.library;
+    if (load.kind === "idle") {
+      rows.showMessage(h("p", { class: "empty" }, "Loading the library…"));
       return;
     }
-    if (state.libraryError) {
-      clear(viewport, errorBox(state.libraryError, () => void loadLibrary()));
+    if (load.kind === "failed") {
+      rows.showMessage(errorBox(load.error, () => void loadLibrary()));
       return;
     }
     if (state.items.length === 0) {
-      clear(
-        viewport,
+      rows.showMessage(
         h(
           "div",
           { class: "empty dropzone", id: "library-empty" },
@@ -297,17 +309,16 @@ export function renderLibrary(root: HTMLElement) {
       count.textContent = "";
       return;
     }
-    if (viewport.firstChild !== spacer) clear(viewport, spacer);
-    shown = view(state.items, { ...ui, me: state.settings?.me ?? "" });
-    spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
-    // For the benchmark (scenario 5): whether every item's states arrived.
-    count.dataset.states = state.libraryStates ? "complete" : "pending";
-    const more = state.libraryComplete ? "" : " so far…";
+    const shown = view(state.items, { ...ui, me: state.settings?.me ?? "" });
+    // For the benchmark (scenario 5): whether every item's states arrived
+    // (a refresh keeps the states shown until its own arrive).
+    count.dataset.states = load.kind === "complete" || load.kind === "refreshing" ? "complete" : "pending";
+    const more = load.kind === "first-load" ? " so far…" : "";
     count.textContent =
       shown.length === state.items.length
         ? `${state.items.length} ${state.items.length === 1 ? "item" : "items"}${more}`
         : `${shown.length} of ${state.items.length} items${more}`;
-    drawWindow();
+    rows.show(shown);
     if (ui.selected) {
       const item = state.items.find((i) => i.cid === ui.selected);
       if (item) renderDetail(detail, item);
@@ -315,7 +326,6 @@ export function renderLibrary(root: HTMLElement) {
     }
     if (!ui.selected) clear(detail);
   };
-  viewport.addEventListener("scroll", drawWindow, { passive: true });
 
   const row = (item: LibraryItem) => {
     const c = copies(item);
@@ -362,7 +372,11 @@ export function renderLibrary(root: HTMLElement) {
         h("div", { title: exact(item.added_at) }, relative(item.added_at)),
         h("div", { class: "sub", title: item.added_by ?? "" }, item.added_by ?? ""),
       ),
-      h("div", { class: "c-copies", role: "cell" }, h("span", { class: `pill ${c.tone}`, "data-copies": `${item.copies}/${item.target}` }, c.label)),
+      h(
+        "div",
+        { class: "c-copies", role: "cell" },
+        h("span", { class: `pill ${c.tone}`, "data-copies": `${item.copies}/${item.target}` }, c.label),
+      ),
       h(
         "div",
         { class: "c-partners", role: "cell" },
@@ -395,5 +409,4 @@ export function renderLibrary(root: HTMLElement) {
   );
   refreshRows = draw;
   draw();
-  new ResizeObserver(drawWindow).observe(viewport);
 }

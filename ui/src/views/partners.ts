@@ -2,9 +2,9 @@
 // holds and its alerts.
 
 import { api } from "../api";
-import { clear, h } from "../dom";
-import { size } from "../format";
 import { errorBox } from "../app";
+import { clear, h } from "../dom";
+import { relative, size } from "../format";
 
 export function renderPartners(root: HTMLElement) {
   const body = h("div", {}, h("p", { class: "empty" }, "Asking the network…"));
@@ -20,7 +20,11 @@ export function renderPartners(root: HTMLElement) {
           h(
             "thead",
             {},
-            h("tr", {}, ["Partner", "State", "Free space", "Holds", "Version", "Alerts"].map((t) => h("th", { scope: "col" }, t))),
+            h(
+              "tr",
+              {},
+              ["Partner", "State", "Free space", "Holds", "Version", "Alerts"].map((t) => h("th", { scope: "col" }, t)),
+            ),
           ),
           h(
             "tbody",
@@ -28,18 +32,33 @@ export function renderPartners(root: HTMLElement) {
             partners.map((p) =>
               h(
                 "tr",
-                { "data-peer": p.peer_id },
-                h("td", {}, h("strong", {}, p.name || "(unnamed)"), h("div", { class: "sub", title: p.peer_id }, `…${p.peer_id.slice(-8)}`)),
+                { "data-peer": p.cluster_peer_id },
                 h(
                   "td",
                   {},
-                  p.error
-                    ? h("span", { class: "chip warn", title: p.error }, h("span", { class: "dot" }), "Unreachable")
-                    : h("span", { class: "chip ok" }, h("span", { class: "dot" }), "Online"),
+                  h("strong", {}, p.name || "(unnamed)"),
+                  h("div", { class: "sub", title: p.cluster_peer_id }, `…${p.cluster_peer_id.slice(-8)}`),
                 ),
-                h("td", { class: "num" }, p.free_space === null ? h("span", { class: "sub" }, "Not reported yet") : size(p.free_space)),
-                h("td", { class: "num" }, `${p.pinned} ${p.pinned === 1 ? "item" : "items"}`),
-                h("td", {}, p.version ? p.version.split("+")[0] : "—"),
+                h(
+                  "td",
+                  {},
+                  p.online
+                    ? h("span", { class: "chip ok" }, h("span", { class: "dot" }), "Online")
+                    : h(
+                        "span",
+                        { class: "chip warn", title: p.error ?? "" },
+                        h("span", { class: "dot" }),
+                        "Unreachable",
+                      ),
+                  p.online || !p.last_seen ? null : h("div", { class: "sub" }, `Last seen ${relative(p.last_seen)}`),
+                ),
+                h(
+                  "td",
+                  { class: "num" },
+                  p.free_space === null ? h("span", { class: "sub" }, "Not reported yet") : size(p.free_space),
+                ),
+                h("td", { class: "num" }, `${p.pins} ${p.pins === 1 ? "item" : "items"}`),
+                h("td", {}, p.cluster_version ?? "—"),
                 h("td", {}, p.alerts.length ? p.alerts.join("; ") : "None"),
               ),
             ),
@@ -48,7 +67,10 @@ export function renderPartners(root: HTMLElement) {
         h("p", { class: "hint" }, `${partners.length} members in this network.`),
       );
     } catch (e) {
-      clear(body, errorBox(e, () => void load()));
+      clear(
+        body,
+        errorBox(e, () => void load()),
+      );
     }
   };
   clear(

@@ -2,15 +2,33 @@
 // or start a new network.
 
 import { api, toApiError } from "../api";
-import { clear, field, h } from "../dom";
 import { errorBox, navigate, state } from "../app";
+import { clear, field, h } from "../dom";
 import { loadLibrary } from "./library";
 
 export function renderSettings(root: HTMLElement, onConnected: () => void) {
   const s = state.settings;
-  const address = field("Member's node", { id: "settings-address", type: "text", placeholder: "acme-nas  or  http://acme-nas:9094", value: s?.connection?.cluster_api ?? "" }, "The node's name on your tailnet, or its address.");
-  const user = field("User name", { id: "settings-user", type: "text", autocomplete: "username", value: s?.connection?.username ?? "" });
-  const pass = field("Password", { id: "settings-pass", type: "password", autocomplete: "current-password" }, "From the person who runs the network.");
+  const address = field(
+    "Member's node",
+    {
+      id: "settings-address",
+      type: "text",
+      placeholder: "acme-nas  or  http://acme-nas:9094",
+      value: s?.connection?.cluster_api ?? "",
+    },
+    "The node's name on your tailnet, or its address.",
+  );
+  const user = field("User name", {
+    id: "settings-user",
+    type: "text",
+    autocomplete: "username",
+    value: s?.connection?.username ?? "",
+  });
+  const pass = field(
+    "Password",
+    { id: "settings-pass", type: "password", autocomplete: "current-password" },
+    "From the person who runs the network.",
+  );
   const verdict = h("div", { id: "settings-verdict", "aria-live": "polite" });
   const input = () => ({ address: address.input.value, username: user.input.value, password: pass.input.value });
   const busy = (b: HTMLButtonElement, on: boolean) => {
@@ -24,7 +42,14 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
     clear(verdict, h("p", { class: "hint" }, "Trying…"));
     try {
       const r = await api.testConnection(input());
-      clear(verdict, h("p", { class: "notice ok", "data-verdict": "ok" }, `Connected to ${r.node} (IPFS Cluster ${r.version.split("+")[0]}); it sees ${r.members} members. Nothing was saved yet.`));
+      clear(
+        verdict,
+        h(
+          "p",
+          { class: "notice ok", "data-verdict": "ok" },
+          `Connected to ${r.node} (IPFS Cluster ${r.version.split("+")[0]}); it sees ${r.members} members. Nothing was saved yet.`,
+        ),
+      );
     } catch (e) {
       clear(verdict, h("div", { "data-verdict": toApiError(e).code }, errorBox(e)));
     }
@@ -36,7 +61,14 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
     try {
       const r = await api.saveConnection(input());
       state.settings = await api.settings();
-      clear(verdict, h("p", { class: "notice ok", "data-verdict": "ok" }, `Connected to ${r.node}; it sees ${r.members} members. Saved.`));
+      clear(
+        verdict,
+        h(
+          "p",
+          { class: "notice ok", "data-verdict": "ok" },
+          `Connected to ${r.node}; it sees ${r.members} members. Saved.`,
+        ),
+      );
       onConnected();
       void loadLibrary();
       navigate("library");
@@ -56,7 +88,14 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       if (!dest?.[0]) return;
       // The save dialog asked before returning an existing file: replace it.
       await api.createNetwork(newName.input.value, dest[0], true);
-      clear(created, h("p", { class: "notice ok" }, `Saved ${dest[0]}. Start it with "docker compose up -d" (or paste it into QNAP Container Station), then connect to it above. Keep the file safe: it holds the network's secrets.`));
+      clear(
+        created,
+        h(
+          "p",
+          { class: "notice ok" },
+          `Saved ${dest[0]}. Start it with "docker compose up -d" (or paste it into QNAP Container Station), then connect to it above. Keep the file safe: it holds the network's secrets.`,
+        ),
+      );
     } catch (e) {
       clear(created, errorBox(e));
     }
@@ -67,12 +106,20 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
     h("header", { class: "page-head" }, h("h1", {}, s?.connection ? "Settings" : "Welcome")),
     s?.connection
       ? h("p", {}, "Connected to ", h("strong", {}, s.connection.node), ` at ${s.connection.cluster_api}.`)
-      : h("p", { class: "lead" }, "Connect this computer to your community's storage network. You need a member node's name and the user name and password from the person who runs the network."),
+      : h(
+          "p",
+          { class: "lead" },
+          "Connect this computer to your community's storage network. You need a member node's name and the user name and password from the person who runs the network.",
+        ),
     h("h2", {}, "Connect to a network"),
     h("div", { class: "form" }, address.wrap, user.wrap, pass.wrap, h("div", { class: "actions" }, test, save)),
     verdict,
     h("h2", {}, "Or start a new network"),
-    h("p", { class: "hint" }, "For the one person who sets up the first node: this writes its compose file with fresh secrets."),
+    h(
+      "p",
+      { class: "hint" },
+      "For the one person who sets up the first node: this writes its compose file with fresh secrets.",
+    ),
     h("div", { class: "form" }, newName.wrap, h("div", { class: "actions" }, create)),
     created,
     h("h2", {}, "This computer"),
@@ -84,7 +131,13 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       h("dt", {}, "Settings file"),
       h("dd", {}, h("code", {}, s?.config_path ?? "")),
       s?.connection ? h("dt", {}, "Password") : null,
-      s?.connection ? h("dd", { id: "settings-password-storage", "data-storage": s.password_storage }, passwordWords(s.password_storage, s.keychain_off)) : null,
+      s?.connection
+        ? h(
+            "dd",
+            { id: "settings-password-storage", "data-storage": s.password_storage },
+            passwordWords(s.password_storage, s.keychain_off),
+          )
+        : null,
     ),
   );
 }

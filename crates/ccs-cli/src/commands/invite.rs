@@ -7,14 +7,16 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::deploy::compose::NodeFile;
-use ccs_core::deploy::invite;
+use ccs_core::ops::network::{Destination, InviteRequest};
+use ccs_core::ops::{self, network};
 
 use crate::args::{InviteArgs, InviteCommand};
 use crate::{CliError, CliResult};
 
 /// Where a script or test gives the passphrase instead of typing it.
 const PASSPHRASE_ENV: &str = "CCS_INVITE_PASSPHRASE";
+
+const OUTPUT_EXISTS: &str = "Choose another --output, or move the old file away first.";
 
 pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
     if let Some(InviteCommand::Open { file, output }) = &args.open {
@@ -35,84 +37,47 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
         .output
         .as_deref()
         .ok_or_else(|| usage("a file to write the invitation to: add --output FILE"))?;
-    super::refuse_existing(Some(output))?;
-
-    let source = NodeFile::parse(&read_text(input)?)?;
-    let partner = source.clone_for(name, host)?;
-    if args.check_host {
-        invite::check_host_resolves(host)?;
-    }
-    let text = partner.render();
-    let contents = if args.encrypt {
-        invite::seal(&text, &passphrase(true)?)?
-    } else {
-        text
+    let to = Destination {
+        path: Some(output.to_path_buf()),
+        replace: false,
     };
-    ccs_core::local::settings::write_private(output, contents.as_bytes())?;
-    let file_name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| output.display().to_string());
-    print_out(&invite::checklist(&partner, &file_name, args.encrypt))?;
+    ops::refuse_existing(output, false).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
+    let request = InviteRequest {
+        network_file: input.to_path_buf(),
+        partner: name.to_string(),
+        bootstrap_host: host.to_string(),
+        passphrase: if args.encrypt {
+            Some(passphrase(true)?)
+        } else {
+            None
+        },
+        check_host: args.check_host,
+    };
+    let outcome =
+        network::invite(&request, &to).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
+    print_out(&outcome.checklist)?;
     eprintln!("Wrote {} for \"{name}\".", output.display());
     Ok(())
 }
 
 fn open(file: &Path, output: Option<&Path>) -> CliResult {
-    super::refuse_existing(output)?;
-    let sealed = std::fs::read(file).map_err(|e| read_error(file, e))?;
-    if !invite::is_sealed(&sealed) {
-        return Err(Error::InvalidInput(format!(
-            "\"{}\" is not a sealed invitation; if it is a plain node file, use it as it is.",
-            file.display()
-        ))
-        .into());
+    let to = Destination {
+        path: output.map(Path::to_path_buf),
+        replace: false,
+    };
+    if let Some(o) = output {
+        ops::refuse_existing(o, false).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
     }
-    let text = invite::open(&sealed, &passphrase(false)?)?;
-    match output {
-        Some(path) => {
-            ccs_core::local::settings::write_private(path, text.as_bytes())?;
+    let written = network::open_invitation(file, &passphrase(false)?, &to)?;
+    match (written.path, written.text) {
+        (Some(path), _) => {
             eprintln!(
                 "Wrote {}. It holds the network's secrets: keep it private.",
                 path.display()
             );
             Ok(())
         }
-        None => print_out(&text),
-    }
-}
-
-pub(super) fn read_text(path: &Path) -> CliResult<String> {
-    let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
-    if invite::is_sealed(&bytes) {
-        return Err(Error::InvalidInput(format!(
-            "\"{}\" is sealed: open it first with `community-cloud-storage invite open {}`.",
-            path.display(),
-            path.display()
-        ))
-        .into());
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        Error::InvalidInput(format!(
-            "\"{}\" is not a node file (it is not text); use the file made by `create`, `clone` or `invite`.",
-            path.display()
-        ))
-        .into()
-    })
-}
-
-fn read_error(path: &Path, e: std::io::Error) -> CliError {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::PathNotFound {
-            path: path.to_path_buf(),
-        }
-        .into()
-    } else {
-        Error::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }
-        .into()
+        (None, text) => print_out(&text.unwrap_or_default()),
     }
 }
 

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use ccs_core::Error;
 use ccs_core::content::library::{Health, Item};
+use ccs_core::ops::library;
 
 use super::{cancellable, check_cid};
 use crate::args::{LsArgs, SortKey, StateFilter};
@@ -231,15 +232,7 @@ pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
     for c in cids {
         check_cid(c)?;
     }
-    let (_, cluster) = ctx.cluster()?;
-    let mut items = Vec::new();
-    for c in cids {
-        let item = Item::from_status(cluster.status(c).await?);
-        if cluster.allocation(c).await?.is_none() {
-            return Err(not_stored(c, cluster.base_url()));
-        }
-        items.push(item);
-    }
+    let items = library::removal_preview(&ctx.session, cids).await?;
     if !ctx.json || !yes {
         eprintln!("This removes from every partner:");
         for i in &items {
@@ -273,7 +266,7 @@ pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
     }
     let mut removed = Vec::new();
     for i in &items {
-        cluster.unpin(&i.cid).await?;
+        library::remove(&ctx.session, &i.cid).await?;
         removed.push(i.cid.clone());
         if !ctx.json {
             eprintln!("Removed {}.", i.cid);

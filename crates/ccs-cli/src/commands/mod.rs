@@ -8,8 +8,9 @@ mod jobs;
 mod network;
 mod setup;
 
+use ccs_core::ErrorCode;
+use ccs_core::ops::Cancel;
 use std::future::Future;
-use std::path::Path;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -66,11 +67,24 @@ pub async fn cancellable<T>(fut: impl Future<Output = Result<T, ccs_core::Error>
     }
 }
 
-/// Refuses text that is not a CID, before any request.
+/// A cancellation token that Ctrl-C fires (the operation then drops its
+/// transfer: connections close, temporary files go).
+pub fn cancel_on_ctrl_c() -> Cancel {
+    let cancel = Cancel::new();
+    let fire = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            fire.cancel();
+        }
+    });
+    cancel
+}
+
+/// Refuses text that is not a CID, before any request (the core's check,
+/// worded with the command that lists what is stored).
 pub fn check_cid(cid: &str) -> CliResult {
-    ccs_core::content::retrieve::parse_cid(cid).map_err(|_| CliError::Plain {
-        code: "invalid_input",
-        exit: 2,
+    ccs_core::ops::check_cid(cid).map_err(|_| CliError::Plain {
+        code: ErrorCode::InvalidInput,
         message: format!(
             "\"{cid}\" is not a content ID (they look like Qm... or bafy...). Check it for typing errors, or run `ccs ls` to list what is stored."
         ),
@@ -78,20 +92,16 @@ pub fn check_cid(cid: &str) -> CliResult {
     Ok(())
 }
 
-/// Refuses to write a node file over an existing file: the old one may hold a
-/// network's secrets and identities, which cannot be made again.
-pub fn refuse_existing(output: Option<&Path>) -> CliResult {
-    if let Some(path) = output {
-        if std::fs::symlink_metadata(path).is_ok() {
-            return Err(CliError::Plain {
-                code: "already_exists",
-                exit: 8,
-                message: format!(
-                    "\"{}\" already exists, so nothing was written (it may hold a network's secrets). Choose another --output, or move the old file away first.",
-                    path.display()
-                ),
-            });
-        }
+/// The core's refusal to overwrite, worded with the flag that allows it.
+pub fn already_exists(e: ccs_core::Error, flag: &str) -> CliError {
+    match e {
+        ccs_core::Error::AlreadyExists { path } => CliError::Plain {
+            code: ErrorCode::AlreadyExists,
+            message: format!(
+                "\"{}\" already exists, so nothing was written (it may hold someone's work or a network's secrets). {flag}",
+                path.display()
+            ),
+        },
+        e => e.into(),
     }
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! `peers`, `health`, `repair`: the partners and the state of the network.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ccs_core::Error;
@@ -8,7 +8,7 @@ use ccs_core::content::library::{Health, Item};
 use ccs_core::net::cluster::TrackerStatus;
 use serde::Serialize;
 
-use super::cancellable;
+use super::{cancel_on_ctrl_c, cancellable};
 use crate::context::Context;
 use crate::out;
 use crate::{CliError, CliResult};
@@ -16,133 +16,8 @@ use crate::{CliError, CliResult};
 /// Statuses that need attention.
 const PROBLEMS: &str = "pin_error,unpin_error,cluster_error,unexpectedly_unpinned";
 
-#[derive(Debug, Serialize)]
-struct PeerRow {
-    name: String,
-    cluster_peer_id: String,
-    online: bool,
-    /// RFC 3339, when offline and known.
-    last_seen: Option<String>,
-    error: Option<String>,
-    cluster_version: Option<String>,
-    kubo_version: Option<String>,
-    free_space: Option<u64>,
-    pins: u64,
-}
-
-fn ns_to_rfc3339(ns: i64) -> Option<String> {
-    (ns > 0).then(|| {
-        let t = std::time::UNIX_EPOCH + Duration::from_nanos(ns as u64);
-        humantime_like(t)
-    })
-}
-
-fn humantime_like(t: std::time::SystemTime) -> String {
-    // Reuse the core's formatter through provenance (RFC 3339, seconds).
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    ccs_core::content::provenance::format_unix(secs)
-}
-
-/// Names of peers that cannot answer themselves, from the first pin status
-/// that mentions them (stops reading as soon as all are named).
-async fn names_of(
-    cluster: &ccs_core::net::cluster::ClusterClient,
-    ids: &[String],
-) -> HashMap<String, String> {
-    let mut names = HashMap::new();
-    if ids.is_empty() {
-        return names;
-    }
-    let Ok(mut stream) = cluster.status_all(None).await else {
-        return names;
-    };
-    while let Some(Ok(s)) = stream.next().await {
-        for id in ids {
-            if let Some(p) = s.peer_map.get(id) {
-                if !p.peername.is_empty() {
-                    names.insert(id.clone(), p.peername.clone());
-                }
-            }
-        }
-        if names.len() == ids.len() {
-            break;
-        }
-    }
-    names
-}
-
 pub async fn peers(ctx: &Context) -> CliResult {
-    let (_, cluster) = ctx.cluster()?;
-    let ids = cluster.peers().await?.collect_vec().await?;
-    let free: HashMap<String, u64> = cluster
-        .freespace()
-        .await?
-        .into_iter()
-        .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
-        .collect();
-    let alerts = cluster.alerts().await?;
-    // Names and pin counts from the status stream (offline peers keep their name there).
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut pins: HashMap<String, u64> = HashMap::new();
-    let mut stream = cluster.status_all(None).await?;
-    cancellable(async {
-        while let Some(s) = stream.next().await {
-            for (id, p) in s?.peer_map {
-                if p.status == TrackerStatus::Pinned {
-                    *pins.entry(id.clone()).or_default() += 1;
-                }
-                if !p.peername.is_empty() {
-                    names.entry(id).or_insert(p.peername);
-                }
-            }
-        }
-        Ok::<(), Error>(())
-    })
-    .await?;
-
-    let mut rows = Vec::new();
-    for id in ids {
-        let online = id.error.is_empty();
-        let name = if !id.peername.is_empty() {
-            id.peername.clone()
-        } else {
-            names
-                .get(&id.id)
-                .cloned()
-                .unwrap_or_else(|| id.id.chars().take(16).collect())
-        };
-        let kubo_version = if online {
-            ctx.profile(&name).kubo().gateway_version().await.ok()
-        } else {
-            None
-        };
-        let last_seen = if online {
-            None
-        } else {
-            alerts
-                .iter()
-                .filter(|a| a.metric.peer == id.id)
-                .map(|a| a.metric.received_at)
-                .max()
-                .and_then(ns_to_rfc3339)
-        };
-        rows.push(PeerRow {
-            cluster_peer_id: id.id.clone(),
-            online,
-            last_seen,
-            error: (!online).then(|| id.error.clone()),
-            cluster_version: (!id.version.is_empty())
-                .then(|| id.version.split('+').next().unwrap_or("").to_string()),
-            kubo_version,
-            free_space: free.get(&id.id).copied(),
-            pins: pins.get(&id.id).copied().unwrap_or(0),
-            name,
-        });
-    }
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let rows = ccs_core::ops::partners::list(&ctx.session, &cancel_on_ctrl_c()).await?;
     if ctx.json {
         out::print_json(&rows);
         return Ok(());
@@ -239,7 +114,7 @@ pub async fn health(ctx: &Context) -> CliResult {
         .filter(|p| !p.error.is_empty() && p.peername.is_empty())
         .map(|p| p.id.clone())
         .collect();
-    let names = names_of(&cluster, &unnamed).await;
+    let names = ccs_core::ops::partners::names_of(&cluster, &unnamed).await;
     let offline: Vec<String> = peers
         .iter()
         .filter(|p| !p.error.is_empty())

@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::deploy::compose::NodeFile;
 use ccs_core::local::settings::NodeProfile;
+use ccs_core::ops;
+use ccs_core::ops::network::{Destination, InviteRequest};
 use clap::CommandFactory;
 
 use crate::args::{Cli, ConfigAction};
@@ -21,39 +22,51 @@ fn need_peername(peername: Option<&str>, command: &str) -> CliResult<String> {
     })
 }
 
-/// Writes a compose file (it holds the network's secrets: mode 0600).
-fn write_compose(node: &NodeFile, output: Option<&Path>) -> CliResult {
-    let text = node.render();
-    match output {
-        Some(path) => {
-            ccs_core::local::settings::write_private(path, text.as_bytes())?;
+/// Writes a node file (it holds the network's secrets: mode 0600), or prints it.
+fn write_compose(written: ops::network::Written) -> CliResult {
+    match (written.path, written.text) {
+        (Some(path), _) => {
             eprintln!(
                 "Wrote {} for \"{}\". It contains the network's secrets: share it only over a private channel.",
                 path.display(),
-                node.peername
+                written.peername
             );
+            Ok(())
         }
-        None => {
+        (None, text) => {
             let mut stdout = std::io::stdout().lock();
             stdout
-                .write_all(text.as_bytes())
+                .write_all(text.unwrap_or_default().as_bytes())
                 .and_then(|_| stdout.flush())
                 .map_err(|e| {
                     CliError::Core(Error::Write {
                         path: "standard output".into(),
                         source: e,
                     })
-                })?;
+                })
         }
     }
-    Ok(())
+}
+
+fn destination(output: Option<&Path>) -> CliResult<Destination> {
+    if let Some(o) = output {
+        ops::refuse_existing(o, false).map_err(|e| {
+            super::already_exists(
+                e,
+                "Choose another --output, or move the old file away first.",
+            )
+        })?;
+    }
+    Ok(Destination {
+        path: output.map(Path::to_path_buf),
+        replace: false,
+    })
 }
 
 pub fn create(peername: Option<&str>, output: Option<&Path>) -> CliResult {
     let name = need_peername(peername, "create")?;
-    super::refuse_existing(output)?;
-    let node = NodeFile::create(&name)?;
-    write_compose(&node, output)
+    let to = destination(output)?;
+    write_compose(ops::network::create(&name, &to)?)
 }
 
 pub fn clone(
@@ -63,12 +76,15 @@ pub fn clone(
     output: Option<&Path>,
 ) -> CliResult {
     let name = need_peername(peername, "clone")?;
-    super::refuse_existing(output)?;
-    // The same reading as `invite`: a sealed or binary file is named as such.
-    let text = super::invite::read_text(input)?;
-    let source = NodeFile::parse(&text)?;
-    let partner = source.clone_for(&name, bootstrap_host)?;
-    write_compose(&partner, output)
+    let to = destination(output)?;
+    let request = InviteRequest {
+        network_file: input.to_path_buf(),
+        partner: name,
+        bootstrap_host: bootstrap_host.to_string(),
+        passphrase: None,
+        check_host: false,
+    };
+    write_compose(ops::network::invite(&request, &to)?.written)
 }
 
 pub fn completions(shell: clap_complete::Shell) -> CliResult {
@@ -109,6 +125,7 @@ pub fn config(mut ctx: Context, action: Option<ConfigAction>) -> CliResult {
 fn show(ctx: &Context) -> CliResult {
     let env_pw = std::env::var_os("CCS_PASSWORD").is_some();
     let nodes: Vec<NodeView> = ctx
+        .session
         .config
         .nodes
         .iter()
@@ -130,17 +147,17 @@ fn show(ctx: &Context) -> CliResult {
         .collect();
     if ctx.json {
         out::print_json(&serde_json::json!({
-            "config_file": ctx.config_path,
-            "exists": ctx.config_path.exists(),
-            "default_node": ctx.config.default_node,
+            "config_file": ctx.session.settings_path,
+            "exists": ctx.session.settings_path.exists(),
+            "default_node": ctx.session.config.default_node,
             "nodes": nodes,
         }));
         return Ok(());
     }
     println!(
         "Settings file: {}{}",
-        ctx.config_path.display(),
-        if ctx.config_path.exists() {
+        ctx.session.settings_path.display(),
+        if ctx.session.settings_path.exists() {
             ""
         } else {
             " (not created yet)"
@@ -148,7 +165,11 @@ fn show(ctx: &Context) -> CliResult {
     );
     println!(
         "Default node:  {}",
-        ctx.config.default_node.as_deref().unwrap_or("(none)")
+        ctx.session
+            .config
+            .default_node
+            .as_deref()
+            .unwrap_or("(none)")
     );
     if nodes.is_empty() {
         println!("Nodes:         (none; names are used as tailnet hosts, http://NAME:9094)");
@@ -194,12 +215,13 @@ fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> Cl
     let need_value = |v: Option<String>| {
         v.ok_or_else(|| CliError::Usage(format!("Give a value: `ccs config set {key} VALUE`.")))
     };
-    let mut message = format!("Saved {key} in {}.", ctx.config_path.display());
+    let mut message = format!("Saved {key} in {}.", ctx.session.settings_path.display());
     match parts.as_slice() {
-        ["default-node"] => ctx.config.default_node = Some(need_value(value)?),
+        ["default-node"] => ctx.session.config.default_node = Some(need_value(value)?),
         ["nodes", name, field] => {
             let name = name.to_string();
             let mut node = ctx
+                .session
                 .config
                 .nodes
                 .get(&name)
@@ -251,11 +273,11 @@ fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> Cl
                 }
                 _ => return Err(unknown()),
             }
-            ctx.config.nodes.insert(name, node);
+            ctx.session.config.nodes.insert(name, node);
         }
         _ => return Err(unknown()),
     }
-    ctx.config.save(&ctx.config_path)?;
+    ctx.session.config.save(&ctx.session.settings_path)?;
     if !ctx.json {
         eprintln!("{message}");
     }

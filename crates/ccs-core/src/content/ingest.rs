@@ -516,11 +516,12 @@ pub const PROBLEMS_KEPT: usize = 100;
 
 /// One file or folder that cannot be stored, found by [`scan`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FileProblem"))]
 pub struct Problem {
     pub path: String,
     /// The code the same failure has on its own (`path_not_found`,
     /// `read_failed`, `unsupported_file`).
-    pub code: String,
+    pub code: crate::error::ErrorCode,
     /// A few plain words: "cannot be read (permission denied)".
     pub reason: String,
 }
@@ -541,7 +542,7 @@ impl Problem {
         };
         let p = Problem {
             path: path.display().to_string(),
-            code: e.code().to_string(),
+            code: e.code(),
             reason,
         };
         (p, e)
@@ -668,7 +669,7 @@ mod scan_tests {
         assert_eq!(e.code(), first.code());
         let mut listed: Vec<(String, String)> = problems
             .iter()
-            .map(|p| (p.path.clone(), p.code.clone()))
+            .map(|p| (p.path.clone(), p.code.to_string()))
             .collect();
         listed.sort();
         let mut want = vec![

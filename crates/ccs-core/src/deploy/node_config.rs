@@ -60,6 +60,9 @@ impl std::fmt::Debug for NetworkSecrets {
     }
 }
 
+/// The REST API user name every generated node file sets.
+pub const REST_API_USER: &str = "ccs-admin";
+
 impl NetworkSecrets {
     /// Fresh secrets from the operating system's CSPRNG.
     pub fn generate() -> Self {
@@ -68,7 +71,7 @@ impl NetworkSecrets {
             cluster_secret: hex32(),
             swarm_key: hex32(),
             rest_api: Credentials {
-                username: "ccs-admin".into(),
+                username: REST_API_USER.into(),
                 password: hex::encode(random_bytes::<24>()),
             },
         };

@@ -25,6 +25,7 @@ pub const DIR_ENV: &str = "CCS_JOURNAL_DIR";
 pub const HISTORY: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     Add,
@@ -32,6 +33,7 @@ pub enum JobKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Running,
@@ -44,8 +46,12 @@ pub enum JobState {
 
 /// What the job was asked to do: enough to start it again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct JobInputs {
+    /// The item's name as the library shows it (add: known once the scan is
+    /// done; retrieve: the saved file or folder's name).
+    pub name: String,
     /// Add: the chosen files and folders (absolute).
     pub paths: Vec<String>,
     pub title: String,
@@ -242,6 +248,15 @@ impl Journal {
     }
 
     /// Records how job `id` ended.
+    /// Records the item's name once it is known (an add learns it after the scan).
+    pub fn set_name(&self, id: &str, name: &str) -> Result<()> {
+        let Some(mut rec) = self.read(id) else {
+            return Ok(());
+        };
+        rec.inputs.name = name.to_string();
+        self.write(&rec)
+    }
+
     pub fn finish(&self, id: &str, ending: Ending) -> Result<()> {
         let Some(mut rec) = self.read(id) else {
             return Ok(());

@@ -1,4 +1,115 @@
-//! Every user-level operation, written once. The CLI and the app call these and
-//! only translate requests, events and outcomes.
+//! Every user-level operation, written once. The command line and the app call
+//! these and only translate: requests in, events out (to progress bars or to
+//! the app's channels), outcomes and [`crate::ErrorCode`]s back.
+//!
+//! Each operation takes a typed request, a [`Cancel`] token and, when it
+//! reports progress, an event sink (`FnMut(Event)`); it returns a typed
+//! outcome. The journal, provenance, naming, credentials, node-file reading,
+//! CID checks, refusing to overwrite and the choice of sources live here.
 
-pub mod sources;
+pub mod add;
+pub mod connect;
+pub mod jobs;
+pub mod library;
+pub mod network;
+pub mod partners;
+pub mod retrieve;
+pub mod session;
+
+use std::future::Future;
+use std::path::Path;
+
+pub use session::{Node, Session};
+/// Cancels a running operation: its open connections close, its temporary
+/// files go, and it returns [`crate::Error::Cancelled`].
+pub use tokio_util::sync::CancellationToken as Cancel;
+
+use crate::error::{Error, Result};
+
+/// Runs `work` until it ends or `cancel` fires (then `work` is dropped, which
+/// closes its connections and removes its temporary files).
+pub async fn cancellable<T>(cancel: &Cancel, work: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::select! {
+        r = work => r,
+        _ = cancel.cancelled() => Err(Error::Cancelled),
+    }
+}
+
+/// The CID a person gave, trimmed, or `invalid_input` when it is not one:
+/// checked before any request, since the cluster's decoding error would
+/// blame the node.
+pub fn check_cid(cid: &str) -> Result<String> {
+    let cid = cid.trim();
+    if crate::content::retrieve::parse_cid(cid).is_ok() {
+        return Ok(cid.to_string());
+    }
+    // Quoted and escaped (a pasted newline stays on one line), and shortened.
+    let shown: String = cid.chars().take(80).collect();
+    let more = if shown.len() < cid.len() { "..." } else { "" };
+    Err(Error::InvalidInput(format!(
+        "{shown:?}{more} is not a content ID (they look like Qm... or bafy...). Check it for typing errors, or copy it again from the library."
+    )))
+}
+
+/// Refuses to write over an existing file or folder unless the person agreed
+/// to replace it: it may be a node file holding a network's secrets, or
+/// someone's work.
+pub fn refuse_existing(destination: &Path, replace: bool) -> Result<()> {
+    if !replace && std::fs::symlink_metadata(destination).is_ok() {
+        return Err(Error::AlreadyExists {
+            path: destination.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// A failed read of `path`: `path_not_found` when it is not there.
+pub fn read_error(path: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::PathNotFound {
+            path: path.to_path_buf(),
+        }
+    } else {
+        Error::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cids_are_checked_before_any_request() {
+        let good = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG";
+        assert_eq!(check_cid(&format!("  {good}\n")).unwrap(), good);
+        for bad in ["", "hello", "Qm123", "bafy\nrm -rf"] {
+            let e = check_cid(bad).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad:?}");
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn existing_destinations_are_refused_unless_replacing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("node.yml");
+        refuse_existing(&file, false).unwrap();
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(
+            refuse_existing(&file, false).unwrap_err().code(),
+            "already_exists"
+        );
+        refuse_existing(&file, true).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_operation_stops_and_says_so() {
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let r = cancellable(&cancel, std::future::pending::<Result<()>>()).await;
+        assert_eq!(r.unwrap_err().code(), "cancelled");
+    }
+}

@@ -41,6 +41,7 @@ const UNIXFS_HAMT: u64 = 5;
 
 /// What was retrieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ContentKind {
     File,
@@ -80,11 +81,12 @@ pub struct Retrieved {
 
 /// A partner whose copy could not be used during a retrieval, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FailedSource {
     /// The partner's name.
     pub source: String,
     /// The error's stable code (`verification_failed` for a damaged copy).
-    pub code: String,
+    pub code: crate::error::ErrorCode,
     /// True when the partner sent blocks that do not match their content IDs:
     /// its copy is damaged. False when it was only unreachable or broke off.
     pub damaged: bool,
@@ -216,7 +218,7 @@ pub async fn retrieve(
                     .iter()
                     .map(|(name, e)| FailedSource {
                         source: name.clone(),
-                        code: e.code().to_string(),
+                        code: e.code(),
                         damaged: matches!(e, Error::VerificationFailed { .. }),
                         message: e.to_string(),
                     })

@@ -107,6 +107,7 @@ pub struct Pin {
 /// What a peer is doing with a pin. `Remote` means "not allocated here", which
 /// is normal and not an error.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TrackerStatus {
     #[default]

@@ -1,0 +1,428 @@
+//! Add: files and folders stored as one item, with the scan, the item's name,
+//! provenance, progress, the job journal and, when asked, the wait until every
+//! copy is in place.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{Cancel, Session, cancellable};
+use crate::content::ingest::{self, Problem};
+use crate::content::library::{Health, Item};
+use crate::content::provenance;
+use crate::error::{Error, Result};
+use crate::local::journal::{Ending, JobInputs, JobKind};
+use crate::net::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
+
+/// An item's name made from its file names is cut to this many characters.
+pub const NAME_MAX_CHARS: usize = 120;
+/// How long a wait for copies tolerates a partner that cannot be reached.
+pub const PARTNER_GRACE: Duration = Duration::from_secs(30);
+
+/// What to store and how.
+#[derive(Debug, Clone, Default)]
+pub struct AddRequest {
+    pub paths: Vec<PathBuf>,
+    /// The item's name; empty: made from the file names ([`item_name`]).
+    pub title: String,
+    pub collection: String,
+    pub description: String,
+    /// Further metadata (`KEY=VALUE` on the command line).
+    pub metadata: BTreeMap<String, String>,
+    /// Copies wanted; `None` or 0: the network's default, -1: every partner.
+    pub replication_min: Option<i32>,
+    pub replication_max: Option<i32>,
+    /// Store on the receiving node first; the partners copy after.
+    pub local: bool,
+    /// The job's id in the journal (the app's job id); `None`: a new one.
+    pub job_id: Option<String>,
+}
+
+/// What an add reports while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddEvent {
+    /// The job is recorded in the journal under this id.
+    Started { job: String },
+    /// Looking at what was chosen; `files` so far.
+    Scanning { files: u64 },
+    /// A file or folder that cannot be stored (then nothing is stored).
+    Problem(Problem),
+    /// The scan is complete and the upload starts.
+    Uploading {
+        name: String,
+        node: String,
+        files_total: u64,
+        bytes_total: u64,
+    },
+    /// Sent so far.
+    Progress { files: u64, bytes: u64 },
+}
+
+/// What was stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct AddOutcome {
+    pub cid: String,
+    pub name: String,
+    /// The node that received it.
+    pub node: String,
+    pub files: u64,
+    pub folders: u64,
+    pub bytes: u64,
+    /// The size of the stored DAG, as the cluster reports it.
+    pub dag_size: u64,
+    pub entries: u64,
+    /// The partners it was allocated to (empty: every partner).
+    pub allocations: Vec<String>,
+    pub metadata: BTreeMap<String, String>,
+    /// Its id in the job journal (absent when the journal could not be written).
+    #[serde(skip)]
+    pub job: Option<String>,
+}
+
+/// Keys a person may give: letters, digits, `-`, `_`, `.` (they travel in a
+/// query string and must not collide with the provenance's own).
+pub fn check_metadata_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "Metadata keys may use letters, digits, '-', '_' and '.' only (got \"{key}\"). Choose another key."
+        )))
+    }
+}
+
+fn check_request(r: &AddRequest) -> Result<()> {
+    if r.paths.is_empty() {
+        return Err(Error::InvalidInput(
+            "Choose at least one file or folder to store.".into(),
+        ));
+    }
+    for key in r.metadata.keys() {
+        check_metadata_key(key)?;
+    }
+    for (what, v) in [
+        ("minimum", r.replication_min),
+        ("maximum", r.replication_max),
+    ] {
+        if v.is_some_and(|v| v < -1) {
+            return Err(Error::InvalidInput(format!(
+                "The {what} number of copies must be -1 (every partner), 0 (the network's default) or a number of copies (--replication-{}). Choose one of those.",
+                &what[..3]
+            )));
+        }
+    }
+    if let (Some(min), Some(max)) = (r.replication_min, r.replication_max) {
+        if max != -1 && max != 0 && (min > max || min == -1) {
+            return Err(Error::InvalidInput(
+                "The minimum number of copies (--replication-min) cannot be more than the maximum. Choose a smaller minimum.".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The item's name: the title when given, else the chosen files' names joined
+/// (cut to [`NAME_MAX_CHARS`] with "…").
+pub fn item_name(paths: &[PathBuf], title: &str) -> Result<String> {
+    let title = title.trim();
+    if !title.is_empty() {
+        return Ok(title.to_string());
+    }
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| ingest::upload_name(p))
+        .collect::<Result<_>>()?;
+    let mut name = names.join(", ");
+    if name.chars().count() > NAME_MAX_CHARS {
+        name = name.chars().take(NAME_MAX_CHARS - 1).collect::<String>() + "…";
+    }
+    Ok(name)
+}
+
+/// Stores `request.paths` as one item on the session's node. Nothing is
+/// stored when any chosen file cannot be (each is reported as
+/// [`AddEvent::Problem`], then the error lists them).
+pub async fn add(
+    session: &Session,
+    request: AddRequest,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(AddEvent) + Send,
+) -> Result<AddOutcome> {
+    check_request(&request)?;
+    let node = session.node()?;
+    let journal = session.journal();
+    let mut metadata = request.metadata.clone();
+    for (key, value) in [
+        ("collection", &request.collection),
+        ("description", &request.description),
+    ] {
+        if !value.trim().is_empty() {
+            metadata.insert(key.into(), value.trim().into());
+        }
+    }
+    let inputs = JobInputs {
+        paths: provenance::absolute_paths(&request.paths),
+        title: request.title.trim().into(),
+        collection: request.collection.trim().into(),
+        description: request.description.trim().into(),
+        metadata: request.metadata.clone(),
+        ..Default::default()
+    };
+    // A journal that cannot be written does not stop the add.
+    let job = journal
+        .start(
+            request.job_id.as_deref(),
+            JobKind::Add,
+            session.client,
+            inputs,
+        )
+        .ok()
+        .map(|r| r.id);
+    if let Some(id) = &job {
+        on_event(AddEvent::Started { job: id.clone() });
+    }
+    let mut on_event = |e: AddEvent| {
+        if let (AddEvent::Uploading { name, .. }, Some(id)) = (&e, &job) {
+            let _ = journal.set_name(id, name);
+        }
+        on_event(e)
+    };
+    let result = cancellable(
+        cancel,
+        scan_and_upload(
+            session,
+            &node.name,
+            &node.cluster,
+            request,
+            metadata,
+            &mut on_event,
+        ),
+    )
+    .await;
+    if let Some(id) = &job {
+        let ending = match &result {
+            Ok(o) => Ending::Done(o.cid.clone()),
+            Err(e) => Ending::from_error(e),
+        };
+        let _ = journal.finish(id, ending);
+    }
+    result.map(|mut o| {
+        o.job = job;
+        o
+    })
+}
+
+async fn scan_and_upload(
+    session: &Session,
+    node: &str,
+    cluster: &ClusterClient,
+    request: AddRequest,
+    metadata: BTreeMap<String, String>,
+    on_event: &mut (impl FnMut(AddEvent) + Send),
+) -> Result<AddOutcome> {
+    on_event(AddEvent::Scanning { files: 0 });
+    let paths = request.paths.clone();
+    // The scan reports from its own thread; the latest count is passed on.
+    let (tx, mut rx) = tokio::sync::watch::channel(0u64);
+    let scan = tokio::task::spawn_blocking(move || {
+        ingest::scan(&paths, |s| {
+            let _ = tx.send(s.files);
+        })
+    });
+    tokio::pin!(scan);
+    let scan = loop {
+        tokio::select! {
+            done = &mut scan => break done,
+            changed = rx.changed() => {
+                if changed.is_ok() {
+                    let files = *rx.borrow_and_update();
+                    on_event(AddEvent::Scanning { files });
+                }
+            }
+        }
+    };
+    let scan = match scan {
+        Ok(Ok(scan)) => scan,
+        Ok(Err(e)) => {
+            if let Error::ScanProblems { problems, .. } = &e {
+                for p in problems {
+                    on_event(AddEvent::Problem(p.clone()));
+                }
+            }
+            return Err(e);
+        }
+        Err(e) => {
+            return Err(Error::InvalidInput(format!(
+                "The folder scan stopped unexpectedly ({e}). Try again."
+            )));
+        }
+    };
+
+    let mut options = AddOptions {
+        local: request.local,
+        ..AddOptions::default()
+    };
+    let name = item_name(&request.paths, &request.title)?;
+    options.pin.name = Some(name.clone());
+    options.pin.replication_min = request.replication_min;
+    options.pin.replication_max = request.replication_max;
+    options.pin.metadata = metadata;
+    provenance::record(&mut options, &request.paths, &scan, session.client);
+
+    on_event(AddEvent::Uploading {
+        name,
+        node: node.to_string(),
+        files_total: scan.files,
+        bytes_total: scan.bytes,
+    });
+    let mut tally = AddTally::default();
+    let added = cluster
+        .add(&request.paths, &options, |o| {
+            tally.update(o);
+            on_event(AddEvent::Progress {
+                files: tally.entries().min(scan.files),
+                bytes: tally.bytes().min(scan.bytes),
+            });
+        })
+        .await?;
+    on_event(AddEvent::Progress {
+        files: scan.files,
+        bytes: scan.bytes,
+    });
+    Ok(AddOutcome {
+        cid: added.cid,
+        name: options.pin.name.unwrap_or_default(),
+        node: node.to_string(),
+        files: scan.files,
+        folders: scan.folders,
+        bytes: scan.bytes,
+        dag_size: added.size,
+        entries: added.entries,
+        allocations: added.allocations,
+        metadata: options.pin.metadata,
+        job: None,
+    })
+}
+
+/// Follows `cid` until the target number of copies is pinned, a partner
+/// reports a pin error, or a partner stays unreachable past
+/// [`PARTNER_GRACE`]; `on_state` sees each new state. An item that ends short
+/// of its copies is returned as it is: the caller says what is missing.
+pub async fn wait_for_copies(
+    session: &Session,
+    cid: &str,
+    cancel: &Cancel,
+    mut on_state: impl FnMut(&Item) + Send,
+) -> Result<Item> {
+    let cid = super::check_cid(cid)?;
+    let cluster = session.node()?.cluster;
+    let mut error_since: Option<Instant> = None;
+    cancellable(cancel, async {
+        loop {
+            let item = Item::from_status(cluster.status(&cid).await?);
+            on_state(&item);
+            if item.health == Health::Ok {
+                return Ok(item);
+            }
+            // A failed pin is final; an unreachable partner (cluster_error)
+            // is often a moment's gap right after the add, so give it time.
+            let hard = item.partners.iter().any(|p| {
+                matches!(
+                    p.status,
+                    TrackerStatus::PinError | TrackerStatus::Error | TrackerStatus::UnpinError
+                )
+            });
+            if item.health == Health::Error {
+                let since = *error_since.get_or_insert_with(Instant::now);
+                if hard || since.elapsed() > PARTNER_GRACE {
+                    return Ok(item);
+                }
+            } else {
+                error_since = None;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+    .await
+}
+
+/// The error for an item that ended short of its copies.
+pub fn incomplete(item: &Item) -> Error {
+    let failed: Vec<String> = item
+        .partners
+        .iter()
+        .filter(|p| p.status.is_error())
+        .map(|p| format!("{}: {} {}", p.peername, p.status.as_str(), p.error))
+        .collect();
+    Error::Incomplete(format!(
+        "Stored, but only {} of {} copies were made ({}). Run repair to retry, or check the item's state later.",
+        item.copies,
+        item.target,
+        failed.join("; ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_title_or_the_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("letters");
+        let b = dir.path().join("photo.tif");
+        std::fs::create_dir(&a).unwrap();
+        std::fs::write(&b, "x").unwrap();
+        assert_eq!(
+            item_name(std::slice::from_ref(&a), " Parish ").unwrap(),
+            "Parish"
+        );
+        assert_eq!(item_name(std::slice::from_ref(&a), "").unwrap(), "letters");
+        assert_eq!(
+            item_name(&[a.clone(), b.clone()], "").unwrap(),
+            "letters, photo.tif"
+        );
+        let many: Vec<PathBuf> = (0..40).map(|_| b.clone()).collect();
+        let long = item_name(&many, "").unwrap();
+        assert_eq!(long.chars().count(), NAME_MAX_CHARS);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn requests_are_checked_before_anything_is_read() {
+        let ok = AddRequest {
+            paths: vec![PathBuf::from("x")],
+            ..Default::default()
+        };
+        check_request(&ok).unwrap();
+        let bad = [
+            AddRequest {
+                paths: vec![],
+                ..ok.clone()
+            },
+            AddRequest {
+                metadata: [("bad key".to_string(), "v".to_string())].into(),
+                ..ok.clone()
+            },
+            AddRequest {
+                replication_min: Some(-2),
+                ..ok.clone()
+            },
+            AddRequest {
+                replication_min: Some(3),
+                replication_max: Some(2),
+                ..ok.clone()
+            },
+        ];
+        for r in bad {
+            let e = check_request(&r).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{r:?}");
+        }
+    }
+}

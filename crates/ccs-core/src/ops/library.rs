@@ -1,0 +1,113 @@
+//! The library: every stored item with its partners' states, one item's
+//! detail, repair and removal.
+
+use serde::Serialize;
+
+use super::{Cancel, Session, cancellable, check_cid};
+use crate::content::library::{Health, Item};
+use crate::error::{Error, Result};
+use crate::net::cluster::ClusterClient;
+
+/// Which pass of [`list`] an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum LibraryPhase {
+    /// Every stored item, from the pinset (fast; states still "checking").
+    Pinset,
+    /// The same items again with every partner's state.
+    Status,
+}
+
+/// What [`list`] reports.
+#[derive(Debug, Clone)]
+pub enum LibraryEvent {
+    Item(LibraryPhase, Item),
+    /// Every item of this pass has been sent.
+    PhaseDone(LibraryPhase),
+}
+
+/// Lists the library in two passes: the pinset first (it streams straight
+/// from the node's own state, so rows show within moments even for 100,000
+/// items), then every item again with the partners' states (the cluster
+/// answers that only once every partner has sent its whole list). Returns
+/// how many items were listed.
+pub async fn list(
+    session: &Session,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(LibraryEvent) + Send,
+) -> Result<usize> {
+    let client = session.node()?.cluster;
+    cancellable(cancel, async {
+        let members = client.id().await?.cluster_peers.len().max(1);
+        let mut pins = client.allocations().await?;
+        let mut listed = 0usize;
+        while let Some(pin) = pins.next().await {
+            on_event(LibraryEvent::Item(
+                LibraryPhase::Pinset,
+                Item::from_pin(pin?, members),
+            ));
+            listed += 1;
+        }
+        on_event(LibraryEvent::PhaseDone(LibraryPhase::Pinset));
+        let mut statuses = client.status_all(None).await?;
+        while let Some(status) = statuses.next().await {
+            let item = Item::from_status(status?);
+            if item.health != Health::Absent {
+                on_event(LibraryEvent::Item(LibraryPhase::Status, item));
+            }
+        }
+        on_event(LibraryEvent::PhaseDone(LibraryPhase::Status));
+        Ok(listed)
+    })
+    .await
+}
+
+/// One item with every partner's state (absent when nobody holds it).
+pub async fn item(session: &Session, cid: &str) -> Result<Item> {
+    let cid = check_cid(cid)?;
+    let status = session.node()?.cluster.status(&cid).await?;
+    Ok(Item::from_status(status))
+}
+
+/// One item that is in the pinset, else `not_found`.
+async fn stored_item(cluster: &ClusterClient, cid: &str) -> Result<Item> {
+    let item = Item::from_status(cluster.status(cid).await?);
+    if cluster.allocation(cid).await?.is_none() {
+        return Err(Error::NotFound {
+            url: cluster.base_url().to_string(),
+            what: format!("The item {cid}"),
+        });
+    }
+    Ok(item)
+}
+
+/// The items about to be removed, each checked to be stored (so a
+/// confirmation can show them); `not_found` for one that is not.
+pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<Item>> {
+    let cids: Vec<String> = cids.iter().map(|c| check_cid(c)).collect::<Result<_>>()?;
+    let cluster = session.node()?.cluster;
+    let mut items = Vec::new();
+    for cid in &cids {
+        items.push(stored_item(&cluster, cid).await?);
+    }
+    Ok(items)
+}
+
+/// Removes an item from every partner (the person has confirmed it);
+/// `not_found` when it is not stored.
+pub async fn remove(session: &Session, cid: &str) -> Result<()> {
+    let cid = check_cid(cid)?;
+    let cluster = session.node()?.cluster;
+    stored_item(&cluster, &cid).await?;
+    cluster.unpin(&cid).await?;
+    Ok(())
+}
+
+/// Asks every partner to retry what failed for this item (IPFS Cluster's
+/// recover), and returns its state after the retry.
+pub async fn repair(session: &Session, cid: &str) -> Result<Item> {
+    let cid = check_cid(cid)?;
+    let status = session.node()?.cluster.recover(&cid).await?;
+    Ok(Item::from_status(status))
+}

@@ -1,0 +1,147 @@
+//! The partners: every member of the network, online or not, with its name,
+//! versions, free space, copies held and alerts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Cancel, Session, cancellable};
+use crate::content::provenance;
+use crate::error::{Error, Result};
+use crate::net::cluster::{ClusterClient, TrackerStatus};
+
+/// One member of the network.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Partner {
+    /// Its name; an offline partner's is recovered from the pin states.
+    pub name: String,
+    pub cluster_peer_id: String,
+    pub online: bool,
+    /// RFC 3339, when offline and known (its last metric).
+    pub last_seen: Option<String>,
+    /// Why it could not be reached, when offline.
+    pub error: Option<String>,
+    pub cluster_version: Option<String>,
+    pub kubo_version: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub free_space: Option<u64>,
+    /// Items it holds a complete copy of.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub pins: u64,
+    /// Its alerts, each "metric (when)".
+    pub alerts: Vec<String>,
+}
+
+fn rfc3339_from_nanos(ns: i64) -> Option<String> {
+    (ns > 0).then(|| {
+        let secs = Duration::from_nanos(ns as u64).as_secs();
+        provenance::format_unix(secs)
+    })
+}
+
+/// Names of peers that cannot answer themselves, from the first pin states
+/// that mention them (stops reading as soon as all are named).
+pub async fn names_of(cluster: &ClusterClient, ids: &[String]) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    if ids.is_empty() {
+        return names;
+    }
+    let Ok(mut stream) = cluster.status_all(None).await else {
+        return names;
+    };
+    while let Some(Ok(s)) = stream.next().await {
+        for id in ids {
+            if let Some(p) = s.peer_map.get(id) {
+                if !p.peername.is_empty() {
+                    names.insert(id.clone(), p.peername.clone());
+                }
+            }
+        }
+        if names.len() == ids.len() {
+            break;
+        }
+    }
+    names
+}
+
+/// Every member, sorted by name.
+pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
+    let cluster = session.node()?.cluster;
+    let ids = cluster.peers().await?.collect_vec().await?;
+    let free: HashMap<String, u64> = cluster
+        .freespace()
+        .await?
+        .into_iter()
+        .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
+        .collect();
+    let alerts = cluster.alerts().await?;
+    // Names and pin counts from the status stream (offline peers keep their name there).
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut pins: HashMap<String, u64> = HashMap::new();
+    let mut stream = cluster.status_all(None).await?;
+    cancellable(cancel, async {
+        while let Some(s) = stream.next().await {
+            for (id, p) in s?.peer_map {
+                if p.status == TrackerStatus::Pinned {
+                    *pins.entry(id.clone()).or_default() += 1;
+                }
+                if !p.peername.is_empty() {
+                    names.entry(id).or_insert(p.peername);
+                }
+            }
+        }
+        Ok::<(), Error>(())
+    })
+    .await?;
+
+    let mut partners = Vec::new();
+    for id in ids {
+        let online = id.error.is_empty();
+        let name = if !id.peername.is_empty() {
+            id.peername.clone()
+        } else {
+            names
+                .get(&id.id)
+                .cloned()
+                .unwrap_or_else(|| id.id.chars().take(16).collect())
+        };
+        let kubo_version = if online {
+            cancellable(cancel, async {
+                Ok(session.profile(&name).kubo().gateway_version().await.ok())
+            })
+            .await?
+        } else {
+            None
+        };
+        let own_alerts: Vec<_> = alerts.iter().filter(|a| a.metric.peer == id.id).collect();
+        let last_seen = if online {
+            None
+        } else {
+            own_alerts
+                .iter()
+                .map(|a| a.metric.received_at)
+                .max()
+                .and_then(rfc3339_from_nanos)
+        };
+        partners.push(Partner {
+            cluster_peer_id: id.id.clone(),
+            online,
+            last_seen,
+            error: (!online).then(|| id.error.clone()),
+            cluster_version: (!id.version.is_empty())
+                .then(|| id.version.split('+').next().unwrap_or("").to_string()),
+            kubo_version,
+            free_space: free.get(&id.id).copied(),
+            pins: pins.get(&id.id).copied().unwrap_or(0),
+            alerts: own_alerts
+                .iter()
+                .map(|a| format!("{} ({})", a.metric.name, a.triggered_at))
+                .collect(),
+            name,
+        });
+    }
+    partners.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(partners)
+}

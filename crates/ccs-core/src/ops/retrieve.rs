@@ -1,0 +1,256 @@
+//! Retrieve: an item saved to disk from a partner holding it, every block
+//! checked against its CID, falling back to the next partner, recorded in the
+//! job journal.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Cancel, Session, cancellable};
+use crate::content::provenance;
+use crate::content::retrieve::{self, Event, Progress, Retrieved, Source};
+use crate::error::{Error, ErrorCode, Result};
+use crate::local::journal::{Ending, JobInputs, JobKind};
+use crate::local::settings::Config;
+use crate::net::cluster::{GlobalPinInfo, TrackerStatus};
+
+#[derive(Debug, Clone, Default)]
+pub struct RetrieveRequest {
+    pub cid: String,
+    pub destination: PathBuf,
+    /// Replace an existing file or folder at `destination`.
+    pub replace: bool,
+    /// The job's id in the journal (the app's job id); `None`: a new one.
+    pub job_id: Option<String>,
+}
+
+/// What a retrieval reports while it runs.
+#[derive(Debug, Clone)]
+pub enum RetrieveEvent {
+    /// The job is recorded in the journal under this id.
+    Started {
+        job: String,
+    },
+    /// The cluster API could not be reached; the node's own gateway is tried
+    /// (`message` says why).
+    ClusterUnreachable {
+        message: String,
+    },
+    /// The item's size, when known (from its provenance).
+    Size {
+        bytes: u64,
+    },
+    /// Trying this partner now.
+    Trying {
+        source: String,
+    },
+    Progress(Progress),
+    /// This partner's copy could not be used; the next one is tried.
+    SourceFailed {
+        source: String,
+        code: ErrorCode,
+        /// Its copy does not match the CID: which block, and how.
+        damaged: Option<String>,
+        message: String,
+    },
+}
+
+/// What was saved, and from whom.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetrieveOutcome {
+    #[serde(flatten)]
+    pub retrieved: Retrieved,
+    /// Its id in the job journal (absent when the journal could not be written).
+    #[serde(skip)]
+    pub job: Option<String>,
+}
+
+/// Where a retrieval can come from, in the order to try them: every partner
+/// holding a complete copy, then those still receiving one (right after an
+/// add their gateway may already have every block, and each block is
+/// verified anyway); within each, the connected `node` first. Each is resolved
+/// through the settings' node table (else `http://NAME:8080` for its gateway).
+/// Empty when no partner holds or is receiving a copy: see
+/// [`crate::content::retrieve::no_copy_error`].
+pub fn retrieval_sources(status: &GlobalPinInfo, config: &Config, node: &str) -> Vec<Source> {
+    let holders = |wanted: fn(TrackerStatus) -> bool| {
+        let mut names: Vec<&str> = status
+            .peer_map
+            .values()
+            .filter(|p| wanted(p.status))
+            .map(|p| p.peername.as_str())
+            .collect();
+        names.sort_by_key(|h| *h != node);
+        names
+    };
+    let mut names = holders(|s| s == TrackerStatus::Pinned);
+    names.extend(holders(|s| {
+        matches!(
+            s,
+            TrackerStatus::Pinning | TrackerStatus::PinQueued | TrackerStatus::Queued
+        )
+    }));
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .filter(|h| seen.insert(*h))
+        .map(|h| Source {
+            name: h.to_string(),
+            kubo: config.node(h).kubo(),
+        })
+        .collect()
+}
+
+/// Saves `request.cid` at `request.destination` from a partner holding it.
+pub async fn retrieve(
+    session: &Session,
+    request: RetrieveRequest,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(RetrieveEvent) + Send,
+) -> Result<RetrieveOutcome> {
+    let cid = super::check_cid(&request.cid)?;
+    super::refuse_existing(&request.destination, request.replace)?;
+    let node = session.node()?;
+    let journal = session.journal();
+
+    let sources = match cancellable(cancel, node.cluster.status(&cid)).await {
+        Ok(status) => {
+            let sources = retrieval_sources(&status, &session.config, &node.name);
+            if sources.is_empty() {
+                // Never stored (or removed): not_found; stored but no partner
+                // can send it now: unavailable, with each partner's state.
+                return Err(retrieve::no_copy_error(&status, node.cluster.base_url()));
+            }
+            if let Some(bytes) = status
+                .metadata
+                .get(provenance::BYTES)
+                .and_then(|v| v.parse().ok())
+            {
+                on_event(RetrieveEvent::Size { bytes });
+            }
+            sources
+        }
+        // The cluster API is down but the node's gateway may still serve it.
+        Err(e @ (Error::Unreachable { .. } | Error::TimedOut { .. })) => {
+            on_event(RetrieveEvent::ClusterUnreachable {
+                message: e.to_string(),
+            });
+            vec![Source {
+                name: node.name.clone(),
+                kubo: node.profile.kubo(),
+            }]
+        }
+        Err(e) => return Err(e),
+    };
+
+    let name = request
+        .destination
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let inputs = JobInputs {
+        name,
+        cid: cid.clone(),
+        destination: request.destination.display().to_string(),
+        ..Default::default()
+    };
+    let job = journal
+        .start(
+            request.job_id.as_deref(),
+            JobKind::Retrieve,
+            session.client,
+            inputs,
+        )
+        .ok()
+        .map(|r| r.id);
+    if let Some(id) = &job {
+        on_event(RetrieveEvent::Started { job: id.clone() });
+    }
+    let result = cancellable(
+        cancel,
+        retrieve::retrieve(
+            &sources,
+            &cid,
+            &request.destination,
+            request.replace,
+            |ev| {
+                on_event(match ev {
+                    Event::Trying { source } => RetrieveEvent::Trying {
+                        source: source.to_string(),
+                    },
+                    Event::Progress(p) => RetrieveEvent::Progress(p.clone()),
+                    Event::SourceFailed { source, error } => RetrieveEvent::SourceFailed {
+                        source: source.to_string(),
+                        code: error.code(),
+                        damaged: match error {
+                            Error::VerificationFailed { detail, .. } => Some(detail.clone()),
+                            _ => None,
+                        },
+                        message: error.to_string(),
+                    },
+                })
+            },
+        ),
+    )
+    .await;
+    if let Some(id) = &job {
+        let ending = match &result {
+            Ok(got) => Ending::Done(got.path.display().to_string()),
+            Err(e) => Ending::from_error(e),
+        };
+        let _ = journal.finish(id, ending);
+    }
+    result.map(|retrieved| RetrieveOutcome { retrieved, job })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::local::settings::NodeProfile;
+
+    #[test]
+    fn sources_are_the_holders_connected_node_first() {
+        let status: GlobalPinInfo = serde_json::from_str(
+            r#"{"cid":"Qm1","peer_map":{
+              "a":{"peername":"peer1","status":"pinned"},
+              "b":{"peername":"peer2","status":"pinning"},
+              "c":{"peername":"peer3","status":"pinned"}}}"#,
+        )
+        .unwrap();
+        let mut config = Config::default();
+        config.nodes.insert(
+            "peer3".into(),
+            NodeProfile {
+                cluster_api: "http://127.0.0.1:1".into(),
+                gateway: Some("http://127.0.0.1:2".into()),
+                ..NodeProfile::default()
+            },
+        );
+        let s = retrieval_sources(&status, &config, "peer3");
+        let names: Vec<_> = s.iter().map(|s| s.name.as_str()).collect();
+        // Complete copies first (the connected node first), then peer2, still pinning.
+        assert_eq!(names, ["peer3", "peer1", "peer2"]);
+        assert_eq!(s[0].kubo.gateway(), Some("http://127.0.0.1:2"));
+        assert_eq!(s[1].kubo.gateway(), Some("http://peer1:8080"));
+
+        // Only partners still receiving it, one of them the connected node.
+        let status: GlobalPinInfo = serde_json::from_str(
+            r#"{"cid":"Qm1","peer_map":{
+              "a":{"peername":"peer1","status":"pin_queued"},
+              "b":{"peername":"peer2","status":"pinning"},
+              "c":{"peername":"peer3","status":"pin_error"}}}"#,
+        )
+        .unwrap();
+        let names: Vec<_> = retrieval_sources(&status, &config, "peer2")
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["peer2", "peer1"]);
+        // Nobody holding or receiving it: no source (the caller reports why).
+        let status: GlobalPinInfo = serde_json::from_str(
+            r#"{"cid":"Qm1","peer_map":{"c":{"peername":"peer3","status":"pin_error"}}}"#,
+        )
+        .unwrap();
+        assert!(retrieval_sources(&status, &config, "peer3").is_empty());
+    }
+}

@@ -1,0 +1,242 @@
+//! Which settings file, which node, which credentials: one rule for the
+//! command line and the app.
+//!
+//! A node is named explicitly (the command line's `--cluster-peername`) or is
+//! the settings' `default_node`. It is looked up in the settings' node table,
+//! else it is a tailnet host name (`http://NAME:9094`). Credentials, first
+//! found wins: `CCS_USERNAME` / `CCS_PASSWORD`, the settings file (mode 0600),
+//! the OS keychain (service `community-cloud-storage`, account = node name).
+//! A password without a user name uses [`DEFAULT_USERNAME`], the one every
+//! generated node file sets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::local::journal::Journal;
+use crate::local::keychain;
+use crate::local::settings::{Config, NodeProfile};
+use crate::net::cluster::ClusterClient;
+
+/// The REST API user name of nodes made by `create` / `clone` / `invite`.
+pub const DEFAULT_USERNAME: &str = crate::deploy::node_config::REST_API_USER;
+/// Environment variables that override the stored credentials (scripts, CI).
+pub const USERNAME_ENV: &str = "CCS_USERNAME";
+pub const PASSWORD_ENV: &str = "CCS_PASSWORD";
+
+/// The settings file of this computer: `$CCS_CONFIG`, else the platform's
+/// config folder (`~/.config/community-cloud-storage/config.toml`).
+pub fn default_settings_path() -> PathBuf {
+    match std::env::var_os("CCS_CONFIG") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => dirs::config_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("community-cloud-storage")
+            .join("config.toml"),
+    }
+}
+
+/// Passwords read from the OS keychain, once per node and program run (the
+/// keychain may ask the person to unlock it). Shared by every session of a
+/// long-running program.
+#[derive(Debug, Default, Clone)]
+pub struct KeychainCache(Arc<Mutex<HashMap<String, Option<String>>>>);
+
+impl KeychainCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<String>>> {
+        // A panic while holding this lock cannot leave the map inconsistent.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The password of `node` in the OS keychain, if any.
+    pub fn get(&self, node: &str) -> Option<String> {
+        self.lock()
+            .entry(node.to_string())
+            .or_insert_with(|| keychain::get(node))
+            .clone()
+    }
+
+    /// Saves `password` for `node` in the OS keychain; `Err` says why not.
+    pub fn set(&self, node: &str, password: &str) -> std::result::Result<(), String> {
+        keychain::set(node, password)?;
+        self.lock()
+            .insert(node.to_string(), Some(password.to_string()));
+        Ok(())
+    }
+}
+
+/// Everything an operation needs to know about this computer.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub settings_path: PathBuf,
+    pub config: Config,
+    /// The node named for this run; else `config.default_node`.
+    pub node_override: Option<String>,
+    /// The program, recorded as `client` in provenance and the job journal
+    /// (`community-cloud-storage/0.1.0`, `ccs-app/0.1.0`).
+    pub client: &'static str,
+    pub journal_dir: PathBuf,
+    pub keychain: KeychainCache,
+}
+
+/// A node ready to be asked: its name, profile (credentials filled in) and client.
+pub struct Node {
+    pub name: String,
+    pub profile: NodeProfile,
+    pub cluster: ClusterClient,
+}
+
+impl Session {
+    /// Reads the settings at `path`. A missing file is "not set up yet",
+    /// unless `must_exist` (the person named it), which is an error.
+    pub fn load(path: &Path, must_exist: bool, client: &'static str) -> Result<Self> {
+        let config = if path.exists() {
+            Config::load(path)?
+        } else if must_exist {
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                detail: "there is no such file".into(),
+            });
+        } else {
+            Config::default()
+        };
+        Ok(Self {
+            settings_path: path.to_path_buf(),
+            config,
+            node_override: None,
+            client,
+            journal_dir: Journal::default_dir(),
+            keychain: KeychainCache::default(),
+        })
+    }
+
+    pub fn journal(&self) -> Journal {
+        Journal::new(self.journal_dir.clone())
+    }
+
+    /// The chosen node's name: the one named for this run, else the default.
+    pub fn node_name(&self) -> Result<String> {
+        self.node_override
+            .clone()
+            .or_else(|| self.config.default_node.clone())
+            .ok_or(Error::NotConnected)
+    }
+
+    /// A node by name, from the table or the tailnet, credentials filled in.
+    pub fn profile(&self, name: &str) -> NodeProfile {
+        let mut p = self.config.node(name);
+        if let Ok(u) = std::env::var(USERNAME_ENV) {
+            p.username = Some(u);
+        }
+        if let Ok(pw) = std::env::var(PASSWORD_ENV) {
+            p.password = Some(pw);
+        } else if p.password.is_none() {
+            p.password = self.keychain.get(name);
+        }
+        if p.password.is_some() && p.username.is_none() {
+            p.username = Some(DEFAULT_USERNAME.into());
+        }
+        p
+    }
+
+    /// The chosen node, ready to be asked.
+    pub fn node(&self) -> Result<Node> {
+        let name = self.node_name()?;
+        let profile = self.profile(&name);
+        let cluster = profile.cluster()?;
+        Ok(Node {
+            name,
+            profile,
+            cluster,
+        })
+    }
+
+    /// Where the chosen node's password is kept.
+    pub fn password_storage(&self) -> PasswordStorage {
+        let Some(name) = &self.config.default_node else {
+            return PasswordStorage::None;
+        };
+        if self.config.node(name).password.is_some() {
+            PasswordStorage::File
+        } else if self.keychain.get(name).is_some() {
+            PasswordStorage::Keychain
+        } else {
+            PasswordStorage::None
+        }
+    }
+}
+
+/// Where a node's password is kept on this computer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordStorage {
+    Keychain,
+    File,
+    None,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(config: Config) -> Session {
+        Session {
+            settings_path: PathBuf::from("/nonexistent/config.toml"),
+            config,
+            node_override: None,
+            client: "test/0",
+            journal_dir: PathBuf::from("/nonexistent/jobs"),
+            keychain: KeychainCache::default(),
+        }
+    }
+
+    #[test]
+    fn no_node_is_not_connected_and_an_override_wins() {
+        let mut s = session(Config::default());
+        assert_eq!(s.node_name().unwrap_err().code(), "not_connected");
+        s.config.default_node = Some("acme".into());
+        assert_eq!(s.node_name().unwrap(), "acme");
+        s.node_override = Some("leeds".into());
+        assert_eq!(s.node_name().unwrap(), "leeds");
+        // Not in the table: the tailnet host's default ports.
+        assert_eq!(s.node().unwrap().profile.cluster_api, "http://leeds:9094");
+    }
+
+    #[test]
+    fn a_password_in_the_file_gets_the_generated_user_name() {
+        let mut config = Config::default();
+        config.nodes.insert(
+            "acme".into(),
+            NodeProfile {
+                cluster_api: "http://127.0.0.1:9".into(),
+                password: Some("pw".into()),
+                ..NodeProfile::default()
+            },
+        );
+        let s = session(config);
+        // The environment may override in CI; only check the rule when it does not.
+        if std::env::var_os(USERNAME_ENV).is_none() && std::env::var_os(PASSWORD_ENV).is_none() {
+            let p = s.profile("acme");
+            assert_eq!(p.username.as_deref(), Some(DEFAULT_USERNAME));
+            assert_eq!(p.password.as_deref(), Some("pw"));
+        }
+    }
+
+    #[test]
+    fn a_named_settings_file_must_exist() {
+        let missing = Path::new("/nonexistent/ccs/config.toml");
+        assert_eq!(
+            Session::load(missing, true, "t").unwrap_err().code(),
+            "config"
+        );
+        assert!(
+            Session::load(missing, false, "t")
+                .unwrap()
+                .config
+                .default_node
+                .is_none()
+        );
+    }
+}
