@@ -19,7 +19,7 @@ npx vitest run --config ui/vite.config.ts --reporter=dot
 build_ui
 say "checking formatting and lints"
 cargo fmt --all -- --check
-cargo clippy -q --workspace --all-targets -- -D warnings
+cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 # Secrets audit: every secret the suite creates (testnets, generated compose
 # files) is recorded in a 0600 file; the whole test output and every testnet's
 # daemon logs are kept, and grepped for those secrets at the end.
@@ -29,7 +29,7 @@ export CCS_SECRETS_AUDIT="$audit_dir/secrets" CCS_TESTNET_LOG_DIR="$audit_dir/te
 mkdir -p "$CCS_TESTNET_LOG_DIR"
 TEST_LOG="$CARGO_TARGET_DIR/test-output.log"
 say "running the tests (whole output, daemons' and commands' included: $TEST_LOG)"
-if ! cargo test --workspace --all-targets -- --nocapture >"$TEST_LOG" 2>&1; then
+if ! cargo test --workspace --all-targets --all-features -- --nocapture >"$TEST_LOG" 2>&1; then
   sed -n '/^failures:$/,/^test result/p' "$TEST_LOG" | tail -n 200
   die "tests failed; whole output: $TEST_LOG"
 fi

@@ -1,25 +1,7 @@
-/// Every command of the app; each gets an `allow-<name>` permission that
-/// capabilities/default.json grants to the main window (least privilege: a
-/// command not listed there cannot be called).
-const COMMANDS: &[&str] = &[
-    "settings",
-    "test_connection",
-    "save_connection",
-    "list_library",
-    "item_detail",
-    "list_partners",
-    "add_items",
-    "cancel_job",
-    "retrieve_item",
-    "repair_item",
-    "remove_item",
-    "create_network",
-    "export_invite",
-    "pick",
-    "list_jobs",
-    "forget_job",
-    "show_in_folder",
-];
+// Every command of the app, from the one list in src/registry.rs; each gets an
+// `allow-<name>` permission that capabilities/default.json grants to the main
+// window (least privilege: a command not granted there cannot be called).
+include!("src/registry.rs");
 
 fn main() {
     tauri_build::try_build(

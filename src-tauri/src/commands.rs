@@ -252,7 +252,10 @@ pub async fn retrieve_item(
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let got = ops::retrieve::retrieve(&session, request, cancel, |ev| {
             match ev {
-                RetrieveEvent::Size { bytes } => progress.bytes_total = Some(bytes),
+                RetrieveEvent::Size { bytes } => {
+                    progress.bytes_total = Some(bytes);
+                    return;
+                }
                 RetrieveEvent::Trying { source } => {
                     progress.source = source;
                     progress.bytes = 0;

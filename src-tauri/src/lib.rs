@@ -3,6 +3,12 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+/// The one list of the commands (`with_commands!`), from which come the
+/// handler, the permissions and the TypeScript wrappers. First, so that its
+/// macros are in scope in the modules below.
+#[macro_use]
+pub mod registry;
+
 pub mod bindings;
 pub mod commands;
 pub mod dto;
@@ -14,32 +20,19 @@ use tauri::{Manager, Runtime};
 
 pub use state::AppState;
 
-/// Plugins and every command the frontend may call (the same list is in
-/// build.rs, one permission each, and in capabilities/default.json). Shared by
-/// the app and the tests; the caller adds the [`AppState`].
+/// Plugins and every command the frontend may call (those of
+/// [`registry`]'s list, which also gives build.rs its permissions and
+/// capabilities/default.json its grants). Shared by the app and the tests; the
+/// caller adds the [`AppState`].
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::*;
+    macro_rules! handler {
+        ($($(#[doc = $doc:literal])* $name:ident $args:tt -> $ret:ty;)*) => {
+            tauri::generate_handler![$(commands::$name),*]
+        };
+    }
     builder
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(tauri::generate_handler![
-            settings,
-            test_connection,
-            save_connection,
-            list_library,
-            item_detail,
-            list_partners,
-            add_items,
-            cancel_job,
-            retrieve_item,
-            repair_item,
-            remove_item,
-            create_network,
-            export_invite,
-            pick,
-            list_jobs,
-            forget_job,
-            show_in_folder,
-        ])
+        .invoke_handler(with_commands!(handler))
 }
 
 pub fn run() {
@@ -58,5 +51,54 @@ pub fn run() {
     if let Err(e) = app {
         eprintln!("The app could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use tauri::WebviewWindowBuilder;
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
+    use tauri::webview::InvokeRequest;
+
+    /// Every command of the registry reaches its function through the real
+    /// builder, context and capabilities: called with no arguments, one that
+    /// takes some is refused for the missing one (not as unknown or not
+    /// allowed), one that takes none runs (here without settings).
+    #[test]
+    fn every_registered_command_is_handled_and_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::builder(mock_builder())
+            .manage(crate::AppState::with_journal(
+                dir.path().join("config.toml"),
+                dir.path().join("jobs"),
+            ))
+            .build(tauri::generate_context!())
+            .unwrap();
+        let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        for name in crate::registry::COMMANDS {
+            let got = get_ipc_response(
+                &w,
+                InvokeRequest {
+                    cmd: name.to_string(),
+                    callback: CallbackFn(0),
+                    error: CallbackFn(1),
+                    url: "tauri://localhost".parse().unwrap(),
+                    body: InvokeBody::Json(json!({})),
+                    headers: Default::default(),
+                    invoke_key: INVOKE_KEY.to_string(),
+                },
+            );
+            match got {
+                Ok(_) => {}
+                // The command ran and failed: an AppError.
+                Err(Value::Object(e)) if e.contains_key("code") => {}
+                Err(Value::String(e)) if e.contains("missing required key") => {}
+                Err(e) => panic!("{name}: not handled or not allowed: {e}"),
+            }
+        }
     }
 }

@@ -4,6 +4,8 @@
 //! the outcome names the damaged partner so the frontend can say whose node
 //! needs checking. The mock runtime, the real builder, a real 3-peer testnet.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 mod common;

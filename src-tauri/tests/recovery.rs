@@ -10,6 +10,8 @@
 //! - an item really broken on one partner (its kubo's pin removed and the
 //!   blocks garbage-collected) is repaired: pinned everywhere again.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 mod common;

@@ -231,3 +231,17 @@ pub fn isolate_ccs(mut cmd: Command, config: &Path, journal: &Path) -> Command {
 pub fn ccs_command(bin: impl AsRef<OsStr>, config: &Path) -> Command {
     isolate_ccs(Command::new(bin), config, &config.with_file_name("jobs"))
 }
+
+/// Reads `cid` from one node's gateway into `dest`, every block checked
+/// against its CID (the core's verified retrieval, from this node only).
+pub async fn read_back(
+    kubo: ccs_core::net::kubo::KuboClient,
+    cid: &str,
+    dest: &Path,
+) -> ccs_core::Result<ccs_core::content::retrieve::Retrieved> {
+    let source = ccs_core::content::retrieve::Source {
+        name: "test".into(),
+        kubo,
+    };
+    ccs_core::content::retrieve::retrieve(&[source], cid, dest, false, |_| {}).await
+}

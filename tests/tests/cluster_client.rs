@@ -1,5 +1,7 @@
 //! The core's cluster and kubo clients against a real private 3-peer testnet.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -8,7 +10,9 @@ use std::time::Duration;
 use ccs_core::Credentials;
 use ccs_core::net::cluster::{AddOptions, ClusterClient, TrackerStatus};
 use ccs_testnet::DaemonKind;
-use ccs_tests::{assert_same_tree, make_folder, pseudo_random, start_testnet, wait_status};
+use ccs_tests::{
+    assert_same_tree, make_folder, pseudo_random, read_back, start_testnet, wait_status,
+};
 
 const SETTLE: Duration = Duration::from_secs(180);
 
@@ -121,18 +125,16 @@ async fn add_file_and_folder_pin_everywhere_read_back_and_unpin() {
     let out = work.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let got_file = out.join("report.pdf");
-    let n = kubo3
-        .download_file(&added_file.cid, &got_file)
+    let got = read_back(kubo3.clone(), &added_file.cid, &got_file)
         .await
         .unwrap();
-    assert_eq!(n, file_bytes.len() as u64);
+    assert_eq!(got.bytes, file_bytes.len() as u64);
     assert!(std::fs::read(&got_file).unwrap() == file_bytes);
     let got_folder = out.join("records");
-    let files = kubo3
-        .download_folder(&added_folder.cid, &got_folder)
+    let got = read_back(kubo3.clone(), &added_folder.cid, &got_folder)
         .await
         .unwrap();
-    assert_eq!(files, 1000);
+    assert_eq!(got.files, 1000);
     assert_same_tree(&folder, &got_folder);
     // Nothing temporary is left next to the results.
     let leftovers: Vec<_> = std::fs::read_dir(&out)
@@ -141,13 +143,11 @@ async fn add_file_and_folder_pin_everywhere_read_back_and_unpin() {
         .filter(|n| n.contains(".partial-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    // A folder asked for as a file is refused, not saved as an HTML listing.
-    let wrong = kubo3
-        .download_file(&added_folder.cid, &out.join("x"))
+    // An existing destination is never replaced without leave.
+    let wrong = read_back(kubo3.clone(), &added_folder.cid, &got_folder)
         .await
         .unwrap_err();
-    assert_eq!(wrong.code(), "invalid_input", "{wrong}");
-    assert!(!out.join("x").exists());
+    assert_eq!(wrong.code(), "already_exists", "{wrong}");
 
     // Unpin, and status shows it gone everywhere.
     peer1.unpin(&added_folder.cid).await.unwrap();
@@ -195,10 +195,10 @@ async fn add_file_and_folder_pin_everywhere_read_back_and_unpin() {
     assert_eq!(wrapped.name, "");
     let got_wrap = out.join("wrapped");
     assert_eq!(
-        kubo3
-            .download_folder(&wrapped.cid, &got_wrap)
+        read_back(kubo3.clone(), &wrapped.cid, &got_wrap)
             .await
-            .unwrap(),
+            .unwrap()
+            .files,
         2
     );
     assert!(std::fs::read(got_wrap.join("second.txt")).unwrap() == b"second");
@@ -273,9 +273,7 @@ async fn an_add_whose_kubo_dies_mid_upload_fails_or_is_complete_elsewhere() {
     match add_killing_kubo(&net, &file, &AddOptions::default()).await {
         Ok(added) => {
             let got = work.path().join("back.bin");
-            net.peer(2)
-                .kubo()
-                .download_file(&added.cid, &got)
+            read_back(net.peer(2).kubo(), &added.cid, &got)
                 .await
                 .unwrap();
             assert!(std::fs::read(&got).unwrap() == std::fs::read(&file).unwrap());

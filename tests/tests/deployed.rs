@@ -4,6 +4,8 @@
 //! with exactly the environment and start scripts its file gives. Proves that
 //! they form one network and that they are private. Needs root.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "support/connections.rs"]
@@ -16,7 +18,7 @@ use std::time::Duration;
 use ccs_core::deploy::compose::{BootstrapPeer, NodeFile};
 use ccs_core::net::cluster::{AddOptions, ClusterClient};
 use ccs_testnet::{Testnet, TestnetOptions};
-use ccs_tests::{pseudo_random, wait_status, write_node_file};
+use ccs_tests::{pseudo_random, read_back, wait_status, write_node_file};
 
 /// Every id a member's kubo is connected to must be a member's.
 async fn assert_members_only(net: &Testnet, members: &BTreeSet<String>) {
@@ -111,9 +113,7 @@ async fn generated_files_form_a_private_network_as_deployed() {
     .await;
     for i in 0..3 {
         let out = work.path().join(format!("back-{i}.pdf"));
-        net.peer(i)
-            .kubo()
-            .download_file(&added.cid, &out)
+        read_back(net.peer(i).kubo(), &added.cid, &out)
             .await
             .unwrap();
         assert!(

@@ -6,6 +6,8 @@
 //! `clone` of that member's, so that member is its bootstrap) joins and pins
 //! everything. Every member's traffic is recorded for the whole run. Needs root.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "support/connections.rs"]
@@ -41,7 +43,9 @@ async fn add(net: &Testnet, via: usize, dir: &Path, name: &str, seed: u64) -> (S
 
 async fn read_back(net: &Testnet, i: usize, cid: &str, data: &[u8], dir: &Path) {
     let out = dir.join(format!("back-{i}-{cid}"));
-    net.peer(i).kubo().download_file(cid, &out).await.unwrap();
+    ccs_tests::read_back(net.peer(i).kubo(), cid, &out)
+        .await
+        .unwrap();
     assert!(
         std::fs::read(&out).unwrap() == data,
         "{} served other bytes",

@@ -3,6 +3,8 @@
 //! under a running cluster peer, and a full disk during retrieval.
 //! The figures these tests print are recorded in RELIABILITY.md ("Faults").
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;

@@ -3,6 +3,8 @@
 //! file response, checked, and written byte for byte; folders are left to the
 //! CAR path; a damaged leaf or inner block is refused.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;

@@ -4,6 +4,8 @@
 //! damaged and what fixes it. kubo serves stored blocks without re-hashing
 //! them, so only our verification stands between the damage and the archive.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;

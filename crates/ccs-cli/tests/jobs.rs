@@ -4,6 +4,8 @@
 //! add of a folder with several unstorable files fails before uploading and
 //! lists each one. Against a real 1-peer testnet.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;

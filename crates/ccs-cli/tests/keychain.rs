@@ -2,6 +2,8 @@
 //! Service, here a real gnome-keyring in a private D-Bus session), never to the
 //! settings file, and later commands authenticate with it against a real node.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;

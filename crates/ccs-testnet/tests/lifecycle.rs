@@ -1,6 +1,8 @@
 //! The `ccs-testnet` command as a user runs it: `up` writes what it promises,
 //! `down` and Ctrl-C leave no daemon behind, and neither does a crash.
 
+// Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
+#![cfg(feature = "real-daemons")]
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};

@@ -8,24 +8,27 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, TryStreamExt};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use crate::deploy::versions::KUBO;
 use crate::error::{Error, Result};
+use crate::net::cluster::models::null_as_default;
 use crate::net::http::{SHORT_CALL_TIMEOUT, build_client, root_cause, transport_error};
 
-/// `POST /api/v0/id`.
+/// `POST /api/v0/id`. kubo writes `null` for the lists of a node without a
+/// network host (offline) or without addresses; that reads as empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
 pub struct KuboId {
     #[serde(rename = "ID")]
     pub id: String,
     pub public_key: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub addresses: Vec<String>,
     pub agent_version: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub protocols: Vec<String>,
 }
 
@@ -48,8 +51,6 @@ struct SwarmPeers {
 pub enum GatewayFormat {
     /// The file's bytes as stored (files only).
     File,
-    /// A tar archive of a folder (or a file), named by the CID at the top.
-    Tar,
     /// A CAR of every block, verifiable block by block.
     Car,
     /// The single block the CID names, as stored.
@@ -180,9 +181,6 @@ impl KuboClient {
         let mut rb = self.http.get(format!("{base}/ipfs/{cid}"));
         rb = match format {
             GatewayFormat::File => rb,
-            GatewayFormat::Tar => rb
-                .query(&[("format", "tar")])
-                .header("Accept", "application/x-tar"),
             GatewayFormat::Car => rb
                 .query(&[("format", "car")])
                 // Depth-first with duplicates, so a reader can rebuild files and
@@ -262,93 +260,12 @@ impl KuboClient {
         }
         Ok(block.freeze())
     }
-
-    /// Writes the file `cid` to `dest`, atomically (temporary name, then rename).
-    /// Returns the number of bytes written.
-    pub async fn download_file(&self, cid: &str, dest: &Path) -> Result<u64> {
-        let stream = self.fetch(cid, GatewayFormat::File).await?;
-        let tmp = PartialPath::new(dest)?;
-        let mut file = tokio::fs::File::create(tmp.path())
-            .await
-            .map_err(|e| write_err(dest, e))?;
-        let mut stream = std::pin::pin!(stream);
-        let mut written = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| write_err(dest, e))?;
-            written += chunk.len() as u64;
-        }
-        file.sync_all().await.map_err(|e| write_err(dest, e))?;
-        drop(file);
-        tmp.commit()?;
-        Ok(written)
-    }
-
-    /// Writes the folder `cid` under `dest` (which must not exist yet), from
-    /// the gateway's tar form, atomically. Returns the number of files written.
-    pub async fn download_folder(&self, cid: &str, dest: &Path) -> Result<u64> {
-        let stream = self.fetch(cid, GatewayFormat::Tar).await?;
-        let tmp = PartialPath::new(dest)?;
-        std::fs::create_dir(tmp.path()).map_err(|e| write_err(dest, e))?;
-        let reader = tokio_util::io::StreamReader::new(
-            stream.map_err(|e| std::io::Error::other(e.to_string())),
-        );
-        let bridge = tokio_util::io::SyncIoBridge::new(reader);
-        let unpack_into = tmp.path().to_path_buf();
-        let cid_owned = cid.to_string();
-        let dest_owned = dest.to_path_buf();
-        let files = tokio::task::spawn_blocking(move || -> Result<u64> {
-            let mut archive = tar::Archive::new(bridge);
-            archive.set_preserve_permissions(false);
-            let mut files = 0u64;
-            for entry in archive.entries().map_err(|e| write_err(&dest_owned, e))? {
-                let mut entry = entry.map_err(|e| read_stream_err(&dest_owned, e))?;
-                if entry.header().entry_type().is_file() {
-                    files += 1;
-                }
-                // `unpack_in` refuses paths that would escape the folder.
-                entry
-                    .unpack_in(&unpack_into)
-                    .map_err(|e| read_stream_err(&dest_owned, e))?;
-            }
-            Ok(files)
-        })
-        .await
-        .map_err(|e| Error::Interrupted {
-            url: String::new(),
-            detail: e.to_string(),
-        })??;
-        // The archive's top entry is named after the CID.
-        let inner = tmp.path().join(&cid_owned);
-        if !inner.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{cid} is a file; retrieve it as a file instead."
-            )));
-        }
-        std::fs::rename(&inner, dest).map_err(|e| write_err(dest, e))?;
-        drop(tmp);
-        Ok(files)
-    }
 }
 
 pub(crate) fn write_err(path: &Path, source: std::io::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// An error while unpacking: the network side if the stream broke, else disk.
-fn read_stream_err(path: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::Other {
-        Error::Interrupted {
-            url: String::new(),
-            detail: e.to_string(),
-        }
-    } else {
-        write_err(path, e)
     }
 }
 
@@ -360,12 +277,8 @@ pub(crate) struct PartialPath {
 }
 
 impl PartialPath {
-    pub(crate) fn new(dest: &Path) -> Result<Self> {
-        Self::new_replacing(dest, false)
-    }
-
-    /// Like [`Self::new`]; with `replace`, an existing destination is allowed
-    /// and replaced only at [`Self::commit`].
+    /// A temporary sibling of `dest`. Without `replace` an existing
+    /// destination is refused; with it, it is replaced only at [`Self::commit`].
     pub(crate) fn new_replacing(dest: &Path, replace: bool) -> Result<Self> {
         if !replace && std::fs::symlink_metadata(dest).is_ok() {
             return Err(Error::InvalidInput(format!(

@@ -4,3 +4,7 @@
 pub mod cluster;
 pub mod http;
 pub mod kubo;
+
+/// The clients against recorded daemon answers (`testdata/`), served on 127.0.0.1.
+#[cfg(test)]
+mod tests;
