@@ -2,7 +2,7 @@
 //! renders to a file that parses back to the same node.
 #![no_main]
 
-use ccs_core::deploy::node_config::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,11 +2,11 @@
 //! returns something that is not a node file.
 #![no_main]
 
-use ccs_core::deploy::node_config::compose::NodeFile;
+use ccs_core::deploy::compose::NodeFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = ccs_core::deploy::node_config::invite::open(data, "fuzzing passphrase") {
+    if let Ok(text) = ccs_core::deploy::invite::open(data, "fuzzing passphrase") {
         assert!(NodeFile::parse(&text).is_ok());
     }
 });

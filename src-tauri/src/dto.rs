@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use ccs_core::content::library::{Health, Item, PartnerState};
+pub use ccs_core::content::library::Health as ItemHealth;
+use ccs_core::content::library::{Item, PartnerState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -76,31 +77,6 @@ pub struct ConnectionInfo {
     pub username: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemHealth {
-    Ok,
-    Pinning,
-    UnderReplicated,
-    Error,
-    Absent,
-    /// Listed from the pinset; the partners' states are still on their way.
-    Checking,
-}
-
-impl From<Health> for ItemHealth {
-    fn from(h: Health) -> Self {
-        match h {
-            Health::Ok => ItemHealth::Ok,
-            Health::Pinning => ItemHealth::Pinning,
-            Health::UnderReplicated => ItemHealth::UnderReplicated,
-            Health::Error => ItemHealth::Error,
-            Health::Absent => ItemHealth::Absent,
-            Health::Checking => ItemHealth::Checking,
-        }
-    }
-}
-
 /// One partner's state for one item; `status` is the cluster's word
 /// (`pinned`, `remote`, `pin_error`, ...), which the frontend puts in plain words.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -152,7 +128,7 @@ impl From<Item> for LibraryItem {
             added_by: i.added_by,
             copies: i.copies,
             target: i.target,
-            health: i.health.into(),
+            health: i.health,
             partners: i.partners.into_iter().map(Into::into).collect(),
             metadata: i.metadata,
         }

@@ -21,6 +21,7 @@ pub struct PartnerState {
 
 /// Overall state of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ItemHealth"))]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// At least the target number of copies exist.

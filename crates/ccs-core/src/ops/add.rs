@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::jobs::Recorded;
 use super::{Cancel, Session, cancellable};
 use crate::content::ingest::{self, Problem};
 use crate::content::library::{Health, Item};
 use crate::content::provenance;
 use crate::error::{Error, Result};
-use crate::local::journal::{Ending, JobInputs, JobKind};
+use crate::local::journal::{JobInputs, JobKind};
 use crate::net::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
 
 /// An item's name made from its file names is cut to this many characters.
@@ -156,7 +157,6 @@ pub async fn add(
 ) -> Result<AddOutcome> {
     check_request(&request)?;
     let node = session.node()?;
-    let journal = session.journal();
     let mut metadata = request.metadata.clone();
     for (key, value) in [
         ("collection", &request.collection),
@@ -174,22 +174,13 @@ pub async fn add(
         metadata: request.metadata.clone(),
         ..Default::default()
     };
-    // A journal that cannot be written does not stop the add.
-    let job = journal
-        .start(
-            request.job_id.as_deref(),
-            JobKind::Add,
-            session.client,
-            inputs,
-        )
-        .ok()
-        .map(|r| r.id);
-    if let Some(id) = &job {
+    let job = Recorded::start(session, request.job_id.as_deref(), JobKind::Add, inputs);
+    if let Some(id) = &job.id {
         on_event(AddEvent::Started { job: id.clone() });
     }
     let mut on_event = |e: AddEvent| {
-        if let (AddEvent::Uploading { name, .. }, Some(id)) = (&e, &job) {
-            let _ = journal.set_name(id, name);
+        if let AddEvent::Uploading { name, .. } = &e {
+            job.set_name(name);
         }
         on_event(e)
     };
@@ -205,15 +196,9 @@ pub async fn add(
         ),
     )
     .await;
-    if let Some(id) = &job {
-        let ending = match &result {
-            Ok(o) => Ending::Done(o.cid.clone()),
-            Err(e) => Ending::from_error(e),
-        };
-        let _ = journal.finish(id, ending);
-    }
+    job.finish(&result, |o| o.cid.clone());
     result.map(|mut o| {
-        o.job = job;
+        o.job = job.id;
         o
     })
 }

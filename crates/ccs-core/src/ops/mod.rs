@@ -9,6 +9,7 @@
 
 pub mod add;
 pub mod connect;
+pub mod health;
 pub mod jobs;
 pub mod library;
 pub mod network;

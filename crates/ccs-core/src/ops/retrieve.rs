@@ -6,11 +6,12 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::jobs::Recorded;
 use super::{Cancel, Session, cancellable};
 use crate::content::provenance;
 use crate::content::retrieve::{self, Event, Progress, Retrieved, Source};
 use crate::error::{Error, ErrorCode, Result};
-use crate::local::journal::{Ending, JobInputs, JobKind};
+use crate::local::journal::{JobInputs, JobKind};
 use crate::local::settings::Config;
 use crate::net::cluster::{GlobalPinInfo, TrackerStatus};
 
@@ -111,7 +112,6 @@ pub async fn retrieve(
     let cid = super::check_cid(&request.cid)?;
     super::refuse_existing(&request.destination, request.replace)?;
     let node = session.node()?;
-    let journal = session.journal();
 
     let sources = match cancellable(cancel, node.cluster.status(&cid)).await {
         Ok(status) => {
@@ -154,16 +154,13 @@ pub async fn retrieve(
         destination: request.destination.display().to_string(),
         ..Default::default()
     };
-    let job = journal
-        .start(
-            request.job_id.as_deref(),
-            JobKind::Retrieve,
-            session.client,
-            inputs,
-        )
-        .ok()
-        .map(|r| r.id);
-    if let Some(id) = &job {
+    let job = Recorded::start(
+        session,
+        request.job_id.as_deref(),
+        JobKind::Retrieve,
+        inputs,
+    );
+    if let Some(id) = &job.id {
         on_event(RetrieveEvent::Started { job: id.clone() });
     }
     let result = cancellable(
@@ -193,14 +190,11 @@ pub async fn retrieve(
         ),
     )
     .await;
-    if let Some(id) = &job {
-        let ending = match &result {
-            Ok(got) => Ending::Done(got.path.display().to_string()),
-            Err(e) => Ending::from_error(e),
-        };
-        let _ = journal.finish(id, ending);
-    }
-    result.map(|retrieved| RetrieveOutcome { retrieved, job })
+    job.finish(&result, |got| got.path.display().to_string());
+    result.map(|retrieved| RetrieveOutcome {
+        retrieved,
+        job: job.id,
+    })
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{DAG_PB, IDENTITY, PbLink, PbNode, Progress, RAW, UNIXFS_FILE, UNIXFS_RAW, UnixFsData};
+use super::Progress;
+use super::unixfs::{DAG_PB, IDENTITY, PbLink, PbNode, RAW, UNIXFS_FILE, UNIXFS_RAW, UnixFsData};
 use crate::error::{Error, Result};
 use crate::net::kubo::{GatewayFormat, KuboClient, write_err};
 
@@ -217,7 +218,7 @@ pub async fn retrieve_file(
 /// Fetches the block `cid` and checks it against its CID.
 async fn fetch_verified(kubo: &KuboClient, cid: &Cid, ctx: &Context) -> Result<Bytes> {
     let block = kubo.fetch_block(&cid.to_string()).await?;
-    super::verify_block(cid, &block).map_err(|detail| ctx.mismatch(detail))?;
+    super::car::verify_block(cid, &block).map_err(|detail| ctx.mismatch(detail))?;
     Ok(block)
 }
 

@@ -1,5 +1,4 @@
-//! Turning files and folders on disk into the multipart body that IPFS Cluster's
-//! `/add` reads, streamed with bounded memory.
+//! The multipart body for `/add`, streamed from disk with bounded memory.
 //!
 //! Why not `reqwest::multipart::Form`: a form holds every part in a `Vec` before
 //! sending, so a folder of 100,000 files would hold 100,000 parts (and their
@@ -24,7 +23,6 @@
 //! `application/octet-stream`, symbolic links `application/symlink` with the
 //! target as the body (as `ipfs add -r` stores them).
 
-use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::{read_error, upload_name, walk_error};
 use crate::error::{Error, Result};
 
 /// Size of the body pieces handed to the upload: the cluster's default chunk
@@ -80,29 +79,6 @@ pub(crate) struct MultipartUpload {
     pub content_type: String,
     pub body: reqwest::Body,
     pub local_failure: LocalFailure,
-}
-
-/// The name a top-level path gets inside the upload: its final component.
-pub fn upload_name(path: &Path) -> Result<String> {
-    std::fs::symlink_metadata(path).map_err(|e| read_error(path, e))?;
-    // "." or "dir/.." have no final component of their own: resolve them.
-    let name = match path.file_name() {
-        Some(n) if n != OsStr::new("..") => n.to_os_string(),
-        _ => std::fs::canonicalize(path)
-            .map_err(|e| Error::Read {
-                path: path.to_path_buf(),
-                source: e,
-            })?
-            .file_name()
-            .map(OsStr::to_os_string)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "\"{}\" has no name to store it under (it is the root folder).",
-                    path.display()
-                ))
-            })?,
-    };
-    Ok(name.to_string_lossy().into_owned())
 }
 
 impl MultipartUpload {
@@ -371,26 +347,6 @@ fn entry_of(root: &Path, name: &str, de: walkdir::DirEntry) -> Result<Entry> {
     })
 }
 
-fn walk_error(root: &Path, e: walkdir::Error) -> Error {
-    let path = e.path().unwrap_or(root).to_path_buf();
-    match e.into_io_error() {
-        Some(io) => read_error(&path, io),
-        // walkdir's only non-I/O error is a symlink loop, which we never follow.
-        None => Error::UnsupportedFile { path },
-    }
-}
-
-/// A failure to read `path`: "not found" gets its own error (a file can
-/// vanish between the scan and the upload), anything else is a read error.
-fn read_error(path: &Path, e: std::io::Error) -> Error {
-    let path = path.to_path_buf();
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::PathNotFound { path }
-    } else {
-        Error::Read { path, source: e }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,213 +455,5 @@ mod tests {
             .await;
         assert!(res.is_err());
         assert_eq!(failure.take().unwrap().code(), "unsupported_file");
-    }
-}
-
-/// What a pre-scan found: the totals an add's progress is measured against.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Scan {
-    pub files: u64,
-    pub folders: u64,
-    pub symlinks: u64,
-    pub bytes: u64,
-}
-
-/// How many per-file problems a scan keeps (the rest are only counted).
-pub const PROBLEMS_KEPT: usize = 100;
-
-/// One file or folder that cannot be stored, found by [`scan`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FileProblem"))]
-pub struct Problem {
-    pub path: String,
-    /// The code the same failure has on its own (`path_not_found`,
-    /// `read_failed`, `unsupported_file`).
-    pub code: crate::error::ErrorCode,
-    /// A few plain words: "cannot be read (permission denied)".
-    pub reason: String,
-}
-
-impl Problem {
-    fn from_error(e: Error) -> (Self, Error) {
-        let (path, reason) = match &e {
-            Error::PathNotFound { path } => {
-                (path.clone(), "vanished or does not exist".to_string())
-            }
-            Error::Read { path, source } => (path.clone(), format!("cannot be read ({source})")),
-            Error::UnsupportedFile { path } => (
-                path.clone(),
-                "is not a regular file, folder or link (a pipe, socket, device or link loop)"
-                    .to_string(),
-            ),
-            other => (PathBuf::new(), other.to_string()),
-        };
-        let p = Problem {
-            path: path.display().to_string(),
-            code: e.code(),
-            reason,
-        };
-        (p, e)
-    }
-}
-
-/// Counts files, folders and bytes under `paths` without following links, and
-/// checks that every file can be opened. Walks one entry at a time, so memory
-/// stays flat. `on_progress` is called every 1,000 entries.
-///
-/// Every problem is collected rather than stopping at the first: one problem
-/// fails with its own error; several fail with [`Error::ScanProblems`] listing
-/// them (the first [`PROBLEMS_KEPT`], and the total), whose code is the first
-/// problem's. Either way the caller uploads nothing.
-pub fn scan(paths: &[PathBuf], on_progress: impl FnMut(&Scan)) -> Result<Scan> {
-    scan_capped(paths, on_progress, PROBLEMS_KEPT)
-}
-
-fn scan_capped(paths: &[PathBuf], mut on_progress: impl FnMut(&Scan), keep: usize) -> Result<Scan> {
-    let mut s = Scan::default();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut first: Option<Error> = None;
-    let mut count: u64 = 0;
-    let mut note = |e: Error| {
-        count += 1;
-        let (p, e) = Problem::from_error(e);
-        if problems.len() < keep {
-            problems.push(p);
-        }
-        first.get_or_insert(e);
-    };
-    for root in paths {
-        if let Err(e) = upload_name(root) {
-            note(e);
-            continue;
-        }
-        for item in walkdir::WalkDir::new(root).follow_links(false) {
-            let de = match item {
-                Ok(de) => de,
-                Err(e) => {
-                    note(walk_error(root, e));
-                    continue;
-                }
-            };
-            let ft = de.file_type();
-            if ft.is_dir() {
-                s.folders += 1;
-            } else if ft.is_file() {
-                s.files += 1;
-                match de.metadata() {
-                    Ok(m) => s.bytes += m.len(),
-                    Err(e) => note(walk_error(root, e)),
-                }
-                // Readable now; the upload opens it again when its turn comes.
-                if let Err(e) = std::fs::File::open(de.path()) {
-                    note(read_error(de.path(), e));
-                }
-            } else if ft.is_symlink() {
-                s.symlinks += 1;
-            } else {
-                note(Error::UnsupportedFile {
-                    path: de.into_path(),
-                });
-            }
-            if (s.files + s.folders + s.symlinks) % 1000 == 0 {
-                on_progress(&s);
-            }
-        }
-    }
-    match (first, count) {
-        (None, _) => Ok(s),
-        (Some(e), 1) => Err(e),
-        (Some(e), count) => Err(Error::ScanProblems {
-            count,
-            first: Box::new(e),
-            problems,
-        }),
-    }
-}
-
-#[cfg(test)]
-mod scan_tests {
-    use super::*;
-
-    #[test]
-    fn counts_files_folders_and_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("r");
-        std::fs::create_dir_all(root.join("a/b")).unwrap();
-        std::fs::write(root.join("a/one"), b"12345").unwrap();
-        std::fs::write(root.join("a/b/two"), b"123").unwrap();
-        let s = scan(&[root], |_| {}).unwrap();
-        assert_eq!((s.files, s.folders, s.bytes), (2, 3, 8));
-        let e = scan(&[dir.path().join("nope")], |_| {}).unwrap_err();
-        assert_eq!(e.code(), "path_not_found");
-    }
-
-    fn fifo(path: &Path) {
-        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: mkfifo with a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    }
-
-    #[test]
-    fn every_problem_is_listed_not_just_the_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("r");
-        std::fs::create_dir_all(root.join("sub")).unwrap();
-        std::fs::write(root.join("fine.txt"), b"ok").unwrap();
-        fifo(&root.join("pipe-a"));
-        fifo(&root.join("sub/pipe-b"));
-        let missing = dir.path().join("gone");
-        let e = scan(&[root.clone(), missing.clone()], |_| {}).unwrap_err();
-        let Error::ScanProblems {
-            count,
-            first,
-            problems,
-        } = &e
-        else {
-            panic!("expected the list, got {e}");
-        };
-        assert_eq!(*count, 3);
-        // The code is the first problem's, as for one problem alone.
-        assert_eq!(e.code(), first.code());
-        let mut listed: Vec<(String, String)> = problems
-            .iter()
-            .map(|p| (p.path.clone(), p.code.to_string()))
-            .collect();
-        listed.sort();
-        let mut want = vec![
-            (missing.display().to_string(), "path_not_found".to_string()),
-            (
-                root.join("pipe-a").display().to_string(),
-                "unsupported_file".to_string(),
-            ),
-            (
-                root.join("sub/pipe-b").display().to_string(),
-                "unsupported_file".to_string(),
-            ),
-        ];
-        want.sort();
-        assert_eq!(listed, want);
-        assert!(e.to_string().starts_with("3 of the chosen files"), "{e}");
-
-        // One problem alone keeps its own error and message.
-        let e = scan(&[root.join("sub")], |_| {}).unwrap_err();
-        assert_eq!(e.code(), "unsupported_file");
-        assert!(e.to_string().contains("pipe-b"), "{e}");
-    }
-
-    #[test]
-    fn the_kept_list_is_capped_and_the_rest_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        for i in 0..7 {
-            fifo(&dir.path().join(format!("p{i}")));
-        }
-        let e = scan_capped(&[dir.path().to_path_buf()], |_| {}, 5).unwrap_err();
-        let Error::ScanProblems {
-            count, problems, ..
-        } = e
-        else {
-            panic!("expected the list");
-        };
-        assert_eq!((count, problems.len()), (7, 5));
     }
 }
