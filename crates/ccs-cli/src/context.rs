@@ -3,7 +3,6 @@
 //! (`--cluster-peername`), and whether to print JSON. Node and credential
 //! resolution are the core's (`ccs_core::ops::session`), shared with the app.
 
-use ccs_core::net::cluster::ClusterClient;
 use ccs_core::ops::{Node, Session};
 
 use crate::CliResult;
@@ -36,11 +35,6 @@ impl Context {
     /// The node to talk to, with its credentials filled in.
     pub fn node(&self) -> CliResult<Node> {
         Ok(self.session.node()?)
-    }
-
-    pub fn cluster(&self) -> CliResult<(String, ClusterClient)> {
-        let n = self.node()?;
-        Ok((n.name, n.cluster))
     }
 }
 

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use ccs_core::Error;
 use ccs_core::content::library::{Health, Item};
-use ccs_core::ops::library;
+use ccs_core::ops::library::{self, LibraryFilter};
 
-use super::{cancellable, check_cid};
+use super::{cancel_on_ctrl_c, check_cid};
 use crate::args::{LsArgs, SortKey, StateFilter};
 use crate::context::Context;
 use crate::out;
@@ -58,30 +58,30 @@ fn print_item_detail(item: &Item) {
 }
 
 pub async fn status(ctx: &Context, cids: &[String], all: bool) -> CliResult {
-    let (_, cluster) = ctx.cluster()?;
     if all {
-        let mut stream = cluster.status_all(None).await?;
+        let json = ctx.json;
+        // "[" goes out with the first item, so a failure before any item
+        // leaves only the error on standard output.
         let mut first = true;
-        if ctx.json {
-            print!("[");
-        }
-        let run = async {
-            while let Some(s) = stream.next().await {
-                let item = Item::from_status(s?);
-                if ctx.json {
-                    let sep = if first { "\n" } else { ",\n" };
+        let shown = library::each_item(
+            &ctx.session,
+            &LibraryFilter::default(),
+            &cancel_on_ctrl_c(),
+            |item| {
+                if json {
+                    let sep = if first { "[\n" } else { ",\n" };
                     print!("{sep}{}", serde_json::to_string(&item).unwrap_or_default());
                 } else {
                     print_item_detail(&item);
                 }
                 first = false;
-            }
-            Ok::<(), Error>(())
-        };
-        cancellable(run).await?;
-        if ctx.json {
-            println!("\n]");
-        } else if first {
+            },
+        )
+        .await;
+        if json && shown.is_ok() {
+            println!("{}]", if first { "[" } else { "\n" });
+        }
+        if shown? == 0 && !json {
             eprintln!("Nothing is stored yet.");
         }
         return Ok(());
@@ -89,13 +89,12 @@ pub async fn status(ctx: &Context, cids: &[String], all: bool) -> CliResult {
     for c in cids {
         check_cid(c)?;
     }
-    let mut items = Vec::new();
-    for c in cids {
-        let item = Item::from_status(cluster.status(c).await?);
-        if item.health == Health::Absent && !ctx.json {
-            return Err(not_stored(c, cluster.base_url()));
+    let items = library::items(&ctx.session, cids).await?;
+    if !ctx.json {
+        if let Some(absent) = items.iter().find(|i| i.health == Health::Absent) {
+            let url = ctx.node()?.cluster.base_url().to_string();
+            return Err(not_stored(&absent.cid, &url));
         }
-        items.push(item);
     }
     if ctx.json {
         out::print_json(&items);
@@ -108,24 +107,6 @@ pub async fn status(ctx: &Context, cids: &[String], all: bool) -> CliResult {
         return Err(CliError::Exit(5, String::new()));
     }
     Ok(())
-}
-
-fn matches(item: &Item, a: &LsArgs) -> bool {
-    if a.under_replicated && !item.under_replicated() {
-        return false;
-    }
-    if let Some(n) = &a.name {
-        if !item.name.to_lowercase().contains(&n.to_lowercase()) {
-            return false;
-        }
-    }
-    match a.status {
-        None => true,
-        Some(StateFilter::Ok) => item.health == Health::Ok,
-        Some(StateFilter::Pinning) => item.health == Health::Pinning,
-        Some(StateFilter::UnderReplicated) => item.under_replicated(),
-        Some(StateFilter::Error) => item.health == Health::Error,
-    }
 }
 
 struct Table {
@@ -186,35 +167,40 @@ impl Table {
 }
 
 pub async fn ls(ctx: &Context, a: LsArgs) -> CliResult {
-    let (_, cluster) = ctx.cluster()?;
-    let mut stream = cluster.status_all(None).await?;
-    let mut table = Table::start(ctx.json);
-    let mut sorted: Vec<Item> = Vec::new();
-    let run = async {
-        while let Some(s) = stream.next().await {
-            let item = Item::from_status(s?);
-            if !matches(&item, &a) {
-                continue;
-            }
-            if a.sort.is_some() {
-                sorted.push(item);
-            } else {
-                table.row(&item);
-            }
-        }
-        Ok::<(), Error>(())
+    let filter = LibraryFilter {
+        name: a.name.clone(),
+        state: a.status.map(|s| match s {
+            StateFilter::Ok => library::StateFilter::Ok,
+            StateFilter::Pinning => library::StateFilter::Pinning,
+            StateFilter::UnderReplicated => library::StateFilter::UnderReplicated,
+            StateFilter::Error => library::StateFilter::Error,
+        }),
+        under_replicated: a.under_replicated,
     };
-    cancellable(run).await?;
+    // The table starts with the first row, so a failure before any item
+    // leaves only the error on standard output (`--json`).
+    let json = ctx.json;
+    let mut table: Option<Table> = None;
+    // Sorting needs every item; otherwise each row is shown as it arrives.
+    let mut sorted: Vec<Item> = Vec::new();
+    let sorting = a.sort.is_some();
+    library::each_item(&ctx.session, &filter, &cancel_on_ctrl_c(), |item| {
+        if sorting {
+            sorted.push(item);
+        } else {
+            table.get_or_insert_with(|| Table::start(json)).row(&item);
+        }
+    })
+    .await?;
+    let mut table = table.unwrap_or_else(|| Table::start(json));
     if let Some(key) = a.sort {
-        match key {
-            SortKey::Name => sorted.sort_by_key(|x| x.name.to_lowercase()),
-            SortKey::Added => sorted.sort_by(|x, y| x.added_at.cmp(&y.added_at)),
-            SortKey::Size => sorted.sort_by_key(|x| x.size),
-            SortKey::Copies => sorted.sort_by_key(|x| (x.copies, x.target)),
-        }
-        if a.reverse {
-            sorted.reverse();
-        }
+        let key = match key {
+            SortKey::Name => library::SortKey::Name,
+            SortKey::Added => library::SortKey::Added,
+            SortKey::Size => library::SortKey::Size,
+            SortKey::Copies => library::SortKey::Copies,
+        };
+        library::sort(&mut sorted, key, a.reverse);
         for item in &sorted {
             table.row(item);
         }

@@ -10,7 +10,6 @@ mod setup;
 
 use ccs_core::ErrorCode;
 use ccs_core::ops::Cancel;
-use std::future::Future;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -55,15 +54,6 @@ pub async fn run(cli: Cli) -> CliResult {
         | Command::Clone { .. }
         | Command::Invite(_)
         | Command::Jobs => Ok(()),
-    }
-}
-
-/// Runs `fut` until it finishes or Ctrl-C is pressed; dropping it on Ctrl-C
-/// cancels the transfer (open connections close, temporary files go).
-pub async fn cancellable<T>(fut: impl Future<Output = Result<T, ccs_core::Error>>) -> CliResult<T> {
-    tokio::select! {
-        r = fut => r.map_err(CliError::from),
-        _ = tokio::signal::ctrl_c() => Err(CliError::Core(ccs_core::Error::Cancelled)),
     }
 }
 

@@ -111,3 +111,100 @@ pub async fn repair(session: &Session, cid: &str) -> Result<Item> {
     let status = session.node()?.cluster.recover(&cid).await?;
     Ok(Item::from_status(status))
 }
+
+/// Which items a listing keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    Ok,
+    Pinning,
+    UnderReplicated,
+    Error,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LibraryFilter {
+    /// Part of the name, in any case.
+    pub name: Option<String>,
+    pub state: Option<StateFilter>,
+    /// Only items with fewer copies than they should have.
+    pub under_replicated: bool,
+}
+
+impl LibraryFilter {
+    pub fn matches(&self, item: &Item) -> bool {
+        if self.under_replicated && !item.under_replicated() {
+            return false;
+        }
+        if let Some(n) = &self.name {
+            if !item.name.to_lowercase().contains(&n.to_lowercase()) {
+                return false;
+            }
+        }
+        match self.state {
+            None => true,
+            Some(StateFilter::Ok) => item.health == Health::Ok,
+            Some(StateFilter::Pinning) => item.health == Health::Pinning,
+            Some(StateFilter::UnderReplicated) => item.under_replicated(),
+            Some(StateFilter::Error) => item.health == Health::Error,
+        }
+    }
+}
+
+/// How a listing is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Added,
+    Size,
+    Copies,
+}
+
+/// Orders `items` by `key` (names without regard to case), reversed if asked.
+pub fn sort(items: &mut [Item], key: SortKey, reverse: bool) {
+    match key {
+        SortKey::Name => items.sort_by_key(|x| x.name.to_lowercase()),
+        SortKey::Added => items.sort_by(|x, y| x.added_at.cmp(&y.added_at)),
+        SortKey::Size => items.sort_by_key(|x| x.size),
+        SortKey::Copies => items.sort_by_key(|x| (x.copies, x.target)),
+    }
+    if reverse {
+        items.reverse();
+    }
+}
+
+/// Every stored item with its partners' states that `filter` keeps, one at a
+/// time as the node streams them (memory stays flat however many there are).
+/// Returns how many were kept.
+pub async fn each_item(
+    session: &Session,
+    filter: &LibraryFilter,
+    cancel: &Cancel,
+    mut on_item: impl FnMut(Item) + Send,
+) -> Result<u64> {
+    let cluster = session.node()?.cluster;
+    cancellable(cancel, async {
+        let mut kept = 0;
+        let mut stream = cluster.status_all(None).await?;
+        while let Some(s) = stream.next().await {
+            let item = Item::from_status(s?);
+            if filter.matches(&item) {
+                kept += 1;
+                on_item(item);
+            }
+        }
+        Ok(kept)
+    })
+    .await
+}
+
+/// These items with every partner's state, in the order given; one that no
+/// partner tracks has [`Health::Absent`].
+pub async fn items(session: &Session, cids: &[String]) -> Result<Vec<Item>> {
+    let cids: Vec<String> = cids.iter().map(|c| check_cid(c)).collect::<Result<_>>()?;
+    let cluster = session.node()?.cluster;
+    let mut items = Vec::new();
+    for cid in &cids {
+        items.push(Item::from_status(cluster.status(cid).await?));
+    }
+    Ok(items)
+}
