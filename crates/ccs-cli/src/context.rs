@@ -37,6 +37,3 @@ impl Context {
         Ok(self.session.node()?)
     }
 }
-
-// The keychain lives in ccs-core so the app finds the same saved password.
-pub use ccs_core::local::keychain::{has as keychain_has, set as keychain_set};

@@ -4,9 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
-use ccs_core::local::settings::NodeProfile;
 use ccs_core::ops;
 use ccs_core::ops::network::{Destination, InviteRequest};
+use ccs_core::ops::session::{self, PasswordSource, Saved, Setting};
 use clap::CommandFactory;
 
 use crate::args::{Cli, ConfigAction};
@@ -101,16 +101,6 @@ pub fn completions(shell: clap_complete::Shell) -> CliResult {
     Ok(())
 }
 
-#[derive(serde::Serialize)]
-struct NodeView {
-    name: String,
-    cluster_api: String,
-    gateway: Option<String>,
-    username: Option<String>,
-    /// "file", "keychain", "environment" or "none".
-    password: &'static str,
-}
-
 pub fn config(mut ctx: Context, action: Option<ConfigAction>) -> CliResult {
     match action {
         None => show(&ctx),
@@ -123,41 +113,15 @@ pub fn config(mut ctx: Context, action: Option<ConfigAction>) -> CliResult {
 }
 
 fn show(ctx: &Context) -> CliResult {
-    let env_pw = std::env::var_os("CCS_PASSWORD").is_some();
-    let nodes: Vec<NodeView> = ctx
-        .session
-        .config
-        .nodes
-        .iter()
-        .map(|(name, p)| NodeView {
-            name: name.clone(),
-            cluster_api: p.cluster_api.clone(),
-            gateway: p.gateway.clone(),
-            username: p.username.clone(),
-            password: if env_pw {
-                "environment"
-            } else if p.password.is_some() {
-                "file"
-            } else if context::keychain_has(name) {
-                "keychain"
-            } else {
-                "none"
-            },
-        })
-        .collect();
+    let view = session::view(&ctx.session);
     if ctx.json {
-        out::print_json(&serde_json::json!({
-            "config_file": ctx.session.settings_path,
-            "exists": ctx.session.settings_path.exists(),
-            "default_node": ctx.session.config.default_node,
-            "nodes": nodes,
-        }));
+        out::print_json(&view);
         return Ok(());
     }
     println!(
         "Settings file: {}{}",
-        ctx.session.settings_path.display(),
-        if ctx.session.settings_path.exists() {
+        view.config_file.display(),
+        if view.exists {
             ""
         } else {
             " (not created yet)"
@@ -165,21 +129,23 @@ fn show(ctx: &Context) -> CliResult {
     );
     println!(
         "Default node:  {}",
-        ctx.session
-            .config
-            .default_node
-            .as_deref()
-            .unwrap_or("(none)")
+        view.default_node.as_deref().unwrap_or("(none)")
     );
-    if nodes.is_empty() {
+    if view.nodes.is_empty() {
         println!("Nodes:         (none; names are used as tailnet hosts, http://NAME:9094)");
     }
-    for n in nodes {
+    for n in view.nodes {
         println!("Node {}:", n.name);
         println!("  cluster-api  {}", n.cluster_api);
         println!("  gateway      {}", n.gateway.as_deref().unwrap_or("-"));
         println!("  username     {}", n.username.as_deref().unwrap_or("-"));
-        println!("  password     {}", n.password);
+        let password = match n.password {
+            PasswordSource::Environment => "environment",
+            PasswordSource::File => "file",
+            PasswordSource::Keychain => "keychain",
+            PasswordSource::None => "none",
+        };
+        println!("  password     {password}");
     }
     Ok(())
 }
@@ -206,7 +172,6 @@ fn read_secret() -> CliResult<String> {
 }
 
 fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> CliResult {
-    let parts: Vec<&str> = key.split('.').collect();
     let unknown = || {
         CliError::Usage(format!(
             "\"{key}\" is not a setting. Use default-node, or nodes.NAME.cluster-api, nodes.NAME.gateway, nodes.NAME.username or nodes.NAME.password."
@@ -215,69 +180,44 @@ fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> Cl
     let need_value = |v: Option<String>| {
         v.ok_or_else(|| CliError::Usage(format!("Give a value: `ccs config set {key} VALUE`.")))
     };
-    let mut message = format!("Saved {key} in {}.", ctx.session.settings_path.display());
-    match parts.as_slice() {
-        ["default-node"] => ctx.session.config.default_node = Some(need_value(value)?),
+    let parts: Vec<&str> = key.split('.').collect();
+    let (setting, value) = match parts.as_slice() {
+        ["default-node"] => (Setting::DefaultNode, need_value(value)?),
         ["nodes", name, field] => {
-            let name = name.to_string();
-            let mut node = ctx
-                .session
-                .config
-                .nodes
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| NodeProfile::from_host(&name));
+            let node = name.to_string();
             match *field {
-                "cluster-api" => {
-                    let v = need_value(value)?;
-                    ccs_core::net::cluster::ClusterClient::new(&v, None)?;
-                    node.cluster_api = v;
-                }
-                "gateway" => {
-                    let v = need_value(value)?;
-                    if !v.starts_with("http://") {
-                        return Err(CliError::Core(Error::InvalidInput(format!(
-                            "\"{v}\" must start with http:// (e.g. http://{name}:8080)."
-                        ))));
-                    }
-                    node.gateway = Some(v);
-                }
-                "username" => node.username = Some(need_value(value)?),
+                "cluster-api" => (Setting::ClusterApi { node }, need_value(value)?),
+                "gateway" => (Setting::Gateway { node }, need_value(value)?),
+                "username" => (Setting::Username { node }, need_value(value)?),
                 "password" => {
                     let pw = match value {
                         Some(v) => v,
                         None => read_secret()?,
                     };
-                    let stored_in_keychain = if in_file {
-                        false
-                    } else {
-                        match context::keychain_set(&name, &pw) {
-                            Ok(()) => true,
-                            Err(why) => {
-                                eprintln!(
-                                    "The OS keychain is not available ({why}); keeping the password in the settings file, readable only by you."
-                                );
-                                false
-                            }
-                        }
-                    };
-                    if stored_in_keychain {
-                        node.password = None;
-                        message = format!(
-                            "Saved the password of {name} in the OS keychain (service \"{}\").",
-                            context::KEYCHAIN_SERVICE
-                        );
-                    } else {
-                        node.password = Some(pw);
-                    }
+                    (Setting::Password { node, in_file }, pw)
                 }
                 _ => return Err(unknown()),
             }
-            ctx.session.config.nodes.insert(name, node);
         }
         _ => return Err(unknown()),
-    }
-    ctx.session.config.save(&ctx.session.settings_path)?;
+    };
+    let node = match &setting {
+        Setting::Password { node, .. } => node.clone(),
+        _ => String::new(),
+    };
+    let message = match session::set(&mut ctx.session, setting, value)? {
+        Saved::Keychain => format!(
+            "Saved the password of {node} in the OS keychain (service \"{}\").",
+            context::KEYCHAIN_SERVICE
+        ),
+        Saved::FileWithoutKeychain { why } => {
+            eprintln!(
+                "The OS keychain is not available ({why}); keeping the password in the settings file, readable only by you."
+            );
+            format!("Saved {key} in {}.", ctx.session.settings_path.display())
+        }
+        Saved::File => format!("Saved {key} in {}.", ctx.session.settings_path.display()),
+    };
     if !ctx.json {
         eprintln!("{message}");
     }

@@ -177,6 +177,156 @@ pub enum PasswordStorage {
     None,
 }
 
+/// One setting a person can change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// The node used when none is named.
+    DefaultNode,
+    /// A node's cluster REST API address.
+    ClusterApi {
+        node: String,
+    },
+    /// A node's gateway address.
+    Gateway {
+        node: String,
+    },
+    Username {
+        node: String,
+    },
+    /// Kept in the OS keychain unless `in_file` (or the keychain cannot be used).
+    Password {
+        node: String,
+        in_file: bool,
+    },
+}
+
+/// Where a changed setting went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// In the settings file (mode 0600).
+    File,
+    /// A password in the OS keychain (the settings file keeps none).
+    Keychain,
+    /// A password in the settings file because the keychain could not take it
+    /// (`why`).
+    FileWithoutKeychain { why: String },
+}
+
+/// Changes one setting and saves the settings file.
+pub fn set(session: &mut Session, setting: Setting, value: String) -> Result<Saved> {
+    let node = match &setting {
+        Setting::DefaultNode => None,
+        Setting::ClusterApi { node }
+        | Setting::Gateway { node }
+        | Setting::Username { node }
+        | Setting::Password { node, .. } => Some(node.clone()),
+    };
+    let mut saved = Saved::File;
+    match node {
+        None => session.config.default_node = Some(value),
+        Some(node) => {
+            let mut profile = session
+                .config
+                .nodes
+                .get(&node)
+                .cloned()
+                .unwrap_or_else(|| NodeProfile::from_host(&node));
+            match setting {
+                Setting::DefaultNode => {}
+                Setting::ClusterApi { .. } => {
+                    // Refuses what is not an address before it is saved.
+                    ClusterClient::new(&value, None)?;
+                    profile.cluster_api = value;
+                }
+                Setting::Gateway { .. } => {
+                    if !value.starts_with("http://") {
+                        return Err(Error::InvalidInput(format!(
+                            "\"{value}\" must start with http:// (e.g. http://{node}:8080). Check the address and try again."
+                        )));
+                    }
+                    profile.gateway = Some(value);
+                }
+                Setting::Username { .. } => profile.username = Some(value),
+                Setting::Password { in_file: true, .. } => profile.password = Some(value),
+                Setting::Password { in_file: false, .. } => {
+                    match session.keychain.set(&node, &value) {
+                        Ok(()) => {
+                            profile.password = None;
+                            saved = Saved::Keychain;
+                        }
+                        Err(why) => {
+                            profile.password = Some(value);
+                            saved = Saved::FileWithoutKeychain { why };
+                        }
+                    }
+                }
+            }
+            session.config.nodes.insert(node, profile);
+        }
+    }
+    session.config.save(&session.settings_path)?;
+    Ok(saved)
+}
+
+/// Where a node's password is found, as `ccs config` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordSource {
+    /// `CCS_PASSWORD` overrides every stored one.
+    Environment,
+    File,
+    Keychain,
+    None,
+}
+
+/// One node of the settings' table, without its password.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NodeView {
+    pub name: String,
+    pub cluster_api: String,
+    pub gateway: Option<String>,
+    pub username: Option<String>,
+    pub password: PasswordSource,
+}
+
+/// The settings as they can be shown: never a password.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettingsView {
+    pub config_file: PathBuf,
+    pub exists: bool,
+    pub default_node: Option<String>,
+    pub nodes: Vec<NodeView>,
+}
+
+pub fn view(session: &Session) -> SettingsView {
+    let env_pw = std::env::var_os(PASSWORD_ENV).is_some();
+    SettingsView {
+        config_file: session.settings_path.clone(),
+        exists: session.settings_path.exists(),
+        default_node: session.config.default_node.clone(),
+        nodes: session
+            .config
+            .nodes
+            .iter()
+            .map(|(name, p)| NodeView {
+                name: name.clone(),
+                cluster_api: p.cluster_api.clone(),
+                gateway: p.gateway.clone(),
+                username: p.username.clone(),
+                password: if env_pw {
+                    PasswordSource::Environment
+                } else if p.password.is_some() {
+                    PasswordSource::File
+                } else if keychain::has(name) {
+                    PasswordSource::Keychain
+                } else {
+                    PasswordSource::None
+                },
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +372,53 @@ mod tests {
             assert_eq!(p.username.as_deref(), Some(DEFAULT_USERNAME));
             assert_eq!(p.password.as_deref(), Some("pw"));
         }
+    }
+
+    #[test]
+    fn settings_are_checked_saved_and_shown_without_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = session(Config::default());
+        s.settings_path = dir.path().join("config.toml");
+        set(&mut s, Setting::DefaultNode, "acme".into()).unwrap();
+        let node = || "acme".to_string();
+        set(
+            &mut s,
+            Setting::Gateway { node: node() },
+            "http://acme:8080".into(),
+        )
+        .unwrap();
+        let bad = set(
+            &mut s,
+            Setting::Gateway { node: node() },
+            "acme:8080".into(),
+        );
+        assert_eq!(bad.unwrap_err().code(), "invalid_input");
+        let bad = set(
+            &mut s,
+            Setting::ClusterApi { node: node() },
+            "ftp://acme".into(),
+        );
+        assert_eq!(bad.unwrap_err().code(), "invalid_input");
+        let saved = set(
+            &mut s,
+            Setting::Password {
+                node: node(),
+                in_file: true,
+            },
+            "pw".into(),
+        )
+        .unwrap();
+        assert_eq!(saved, Saved::File);
+        // Saved to disk, and read back the same.
+        let back = Config::load(&s.settings_path).unwrap();
+        assert_eq!(back.default_node.as_deref(), Some("acme"));
+        assert_eq!(
+            back.nodes["acme"].gateway.as_deref(),
+            Some("http://acme:8080")
+        );
+        assert_eq!(back.nodes["acme"].password.as_deref(), Some("pw"));
+        let shown = serde_json::to_string(&view(&s)).unwrap();
+        assert!(!shown.contains("\"pw\""), "{shown}");
     }
 
     #[test]
