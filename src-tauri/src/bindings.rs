@@ -36,7 +36,7 @@ fn declarations() -> Vec<(String, String)> {
         ConnectInput,
         ConnectionReport,
         ErrorCode,
-        PasswordStorage,
+        PasswordSource,
         TrackerStatus,
         ContentKind,
         JobKind,

@@ -46,7 +46,11 @@ pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
         connection,
         me: provenance::who(),
         config_path: state.config_path.display().to_string(),
-        password_storage: session.password_storage(),
+        password_storage: session
+            .config
+            .default_node
+            .as_deref()
+            .map_or(PasswordSource::None, |n| session.password_source(n)),
         keychain_off: keychain::disabled(),
     })
 }
@@ -288,18 +292,14 @@ pub async fn retrieve_item(
 /// command line's. A job whose program stopped while it ran is `interrupted`.
 #[tauri::command]
 pub fn list_jobs(state: State<'_, AppState>) -> AppResult<Vec<JobEntry>> {
-    let session = state.session()?;
-    Ok(ops::jobs::list(&session)
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(state.journal().list().into_iter().map(Into::into).collect())
 }
 
 /// Removes a finished job from the journal (Dismiss); false when it is
 /// running or unknown.
 #[tauri::command]
 pub fn forget_job(state: State<'_, AppState>, job: String) -> AppResult<bool> {
-    Ok(ops::jobs::forget(&state.session()?, &job)?)
+    Ok(state.journal().forget(&job)?)
 }
 
 /// Opens the system file manager at a saved file or folder, selecting it.

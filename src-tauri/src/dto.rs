@@ -17,7 +17,7 @@ pub use ccs_core::net::cluster::TrackerStatus;
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
 pub use ccs_core::ops::library::LibraryPhase;
 pub use ccs_core::ops::partners::Partner;
-pub use ccs_core::ops::session::PasswordStorage;
+pub use ccs_core::ops::session::PasswordSource;
 
 /// Every failure the frontend sees: a stable code and one plain sentence;
 /// an add that found unstorable files also lists each one.
@@ -64,7 +64,7 @@ pub struct Settings {
     pub me: String,
     pub config_path: String,
     /// Where the connection's password is kept.
-    pub password_storage: PasswordStorage,
+    pub password_storage: PasswordSource,
     /// True when `CCS_NO_KEYCHAIN` turns the keychain off.
     pub keychain_off: bool,
 }

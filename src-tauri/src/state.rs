@@ -47,6 +47,11 @@ impl AppState {
         Ok(s)
     }
 
+    /// The job journal (the command line's too); it needs no settings.
+    pub fn journal(&self) -> Journal {
+        Journal::new(self.journal_dir.clone())
+    }
+
     /// A cancellation token for the job `id` (the frontend's id), until [`Self::end_job`].
     pub fn start_job(&self, id: &str) -> Cancel {
         let cancel = Cancel::new();

@@ -21,7 +21,7 @@ me: string, config_path: string,
 /**
  * Where the connection's password is kept.
  */
-password_storage: PasswordStorage, 
+password_storage: PasswordSource, 
 /**
  * True when `CCS_NO_KEYCHAIN` turns the keychain off.
  */
@@ -51,7 +51,7 @@ members: number, };
 
 export type ErrorCode = "unreachable" | "timed_out" | "unauthorized" | "not_found" | "node_error" | "stream_failed" | "interrupted" | "bad_response" | "path_not_found" | "read_failed" | "write_failed" | "unsupported_file" | "invalid_input" | "config" | "cancelled" | "wrong_passphrase" | "verification_failed" | "already_exists" | "unavailable" | "not_connected" | "incomplete" | "usage" | "unhealthy" | "open_failed" | "internal";
 
-export type PasswordStorage = "keychain" | "file" | "none";
+export type PasswordSource = "environment" | "file" | "keychain" | "none";
 
 export type TrackerStatus = "undefined" | "cluster_error" | "pin_error" | "unpin_error" | "error" | "pinned" | "pinning" | "unpinning" | "unpinned" | "remote" | "pin_queued" | "unpin_queued" | "queued" | "sharded" | "unexpectedly_unpinned" | "unknown";
 

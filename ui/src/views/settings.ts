@@ -3,6 +3,7 @@
 
 import { api, toApiError } from "../api";
 import { errorBox, navigate, state } from "../app";
+import type { PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
 import { loadLibrary } from "./library";
 
@@ -143,15 +144,17 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
 }
 
 /** Where the password is kept, in plain words. */
-export function passwordWords(storage: string, keychainOff: boolean): string {
+export function passwordWords(storage: PasswordSource, keychainOff: boolean): string {
   switch (storage) {
+    case "environment":
+      return "Taken from the CCS_PASSWORD environment variable, which overrides any saved one.";
     case "keychain":
       return "Kept in this computer's keychain (Keychain on a Mac, Credential Manager on Windows, the login keyring on Linux). The command line uses the same one.";
     case "file":
       return keychainOff
         ? "Kept in the settings file above, which only your user account can read, because the keychain is turned off on this computer (CCS_NO_KEYCHAIN)."
         : "Kept in the settings file above, which only your user account can read, because this computer has no keychain the app can use.";
-    default:
+    case "none":
       return "None saved: the node lets this computer in without one.";
   }
 }

@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
+use ccs_core::ops::network;
 use ccs_core::ops::network::{Destination, InviteRequest};
-use ccs_core::ops::{self, network};
 
 use crate::args::{InviteArgs, InviteCommand};
 use crate::{CliError, CliResult};
@@ -41,7 +41,8 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
         path: Some(output.to_path_buf()),
         replace: false,
     };
-    ops::refuse_existing(output, false).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
+    ccs_core::local::files::refuse_existing(output, false)
+        .map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
     let request = InviteRequest {
         network_file: input.to_path_buf(),
         partner: name.to_string(),
@@ -66,7 +67,8 @@ fn open(file: &Path, output: Option<&Path>) -> CliResult {
         replace: false,
     };
     if let Some(o) = output {
-        ops::refuse_existing(o, false).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
+        ccs_core::local::files::refuse_existing(o, false)
+            .map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;
     }
     let written = network::open_invitation(file, &passphrase(false)?, &to)?;
     match (written.path, written.text) {

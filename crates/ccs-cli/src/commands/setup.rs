@@ -50,7 +50,7 @@ fn write_compose(written: ops::network::Written) -> CliResult {
 
 fn destination(output: Option<&Path>) -> CliResult<Destination> {
     if let Some(o) = output {
-        ops::refuse_existing(o, false).map_err(|e| {
+        ccs_core::local::files::refuse_existing(o, false).map_err(|e| {
             super::already_exists(
                 e,
                 "Choose another --output, or move the old file away first.",

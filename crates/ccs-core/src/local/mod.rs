@@ -1,5 +1,7 @@
-//! This computer's state: the settings file, the OS keychain, the job journal.
+//! This computer's state: the settings file, the OS keychain, the job journal,
+//! and how operations read and write its files.
 
+pub mod files;
 pub mod journal;
 pub mod keychain;
 pub mod settings;

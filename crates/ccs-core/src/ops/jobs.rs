@@ -1,21 +1,10 @@
-//! The job journal as a person sees it: every add and retrieval of this
-//! computer, the command line's and the app's, newest first.
+//! How an operation records itself in the job journal while it runs. Listing
+//! the journal and Dismiss are the journal's own `list` and `forget`
+//! (`local::journal`), which need no settings and no node.
 
 use super::Session;
 use crate::error::Result;
-use crate::local::journal::{Ending, JobInputs, JobKind, JobRecord};
-
-/// Every job, newest first; a running job whose program is gone reads
-/// `interrupted`.
-pub fn list(session: &Session) -> Vec<JobRecord> {
-    session.journal().list()
-}
-
-/// Removes a finished job from the journal (Dismiss); false when it is
-/// running or unknown.
-pub fn forget(session: &Session, id: &str) -> Result<bool> {
-    session.journal().forget(id)
-}
+use crate::local::journal::{Ending, JobInputs, JobKind};
 
 /// An add or retrieval recorded in the journal while it runs. A journal that
 /// cannot be written does not stop the job: it is then simply not recorded.

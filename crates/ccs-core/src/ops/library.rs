@@ -70,16 +70,15 @@ pub async fn item(session: &Session, cid: &str) -> Result<Item> {
     Ok(Item::from_status(status))
 }
 
-/// One item that is in the pinset, else `not_found`.
-async fn stored_item(cluster: &ClusterClient, cid: &str) -> Result<Item> {
-    let item = Item::from_status(cluster.status(cid).await?);
+/// `not_found` unless `cid` is in the pinset.
+async fn check_stored(cluster: &ClusterClient, cid: &str) -> Result<()> {
     if cluster.allocation(cid).await?.is_none() {
         return Err(Error::NotFound {
             url: cluster.base_url().to_string(),
             what: format!("The item {cid}"),
         });
     }
-    Ok(item)
+    Ok(())
 }
 
 /// The items about to be removed, each checked to be stored (so a
@@ -89,7 +88,9 @@ pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<I
     let cluster = session.node()?.cluster;
     let mut items = Vec::new();
     for cid in &cids {
-        items.push(stored_item(&cluster, cid).await?);
+        let item = Item::from_status(cluster.status(cid).await?);
+        check_stored(&cluster, cid).await?;
+        items.push(item);
     }
     Ok(items)
 }
@@ -99,7 +100,7 @@ pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<I
 pub async fn remove(session: &Session, cid: &str) -> Result<()> {
     let cid = check_cid(cid)?;
     let cluster = session.node()?.cluster;
-    stored_item(&cluster, &cid).await?;
+    check_stored(&cluster, &cid).await?;
     cluster.unpin(&cid).await?;
     Ok(())
 }

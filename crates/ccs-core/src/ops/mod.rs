@@ -18,7 +18,6 @@ pub mod retrieve;
 pub mod session;
 
 use std::future::Future;
-use std::path::Path;
 
 pub use session::{Node, Session};
 /// Cancels a running operation: its open connections close, its temporary
@@ -52,32 +51,6 @@ pub fn check_cid(cid: &str) -> Result<String> {
     )))
 }
 
-/// Refuses to write over an existing file or folder unless the person agreed
-/// to replace it: it may be a node file holding a network's secrets, or
-/// someone's work.
-pub fn refuse_existing(destination: &Path, replace: bool) -> Result<()> {
-    if !replace && std::fs::symlink_metadata(destination).is_ok() {
-        return Err(Error::AlreadyExists {
-            path: destination.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
-/// A failed read of `path`: `path_not_found` when it is not there.
-pub fn read_error(path: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::PathNotFound {
-            path: path.to_path_buf(),
-        }
-    } else {
-        Error::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,19 +64,6 @@ mod tests {
             assert_eq!(e.code(), "invalid_input", "{bad:?}");
             assert!(!e.to_string().contains('\n'), "{e}");
         }
-    }
-
-    #[test]
-    fn existing_destinations_are_refused_unless_replacing() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("node.yml");
-        refuse_existing(&file, false).unwrap();
-        std::fs::write(&file, "x").unwrap();
-        assert_eq!(
-            refuse_existing(&file, false).unwrap_err().code(),
-            "already_exists"
-        );
-        refuse_existing(&file, true).unwrap();
     }
 
     #[tokio::test]

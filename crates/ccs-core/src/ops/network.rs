@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{read_error, refuse_existing};
 use crate::deploy::compose::NodeFile;
 use crate::deploy::invite;
 use crate::error::{Error, Result};
+use crate::local::files::{read_error, refuse_existing};
 use crate::local::settings::write_private;
 
 /// Where a node file goes: a file (mode 0600), or back to the caller as text

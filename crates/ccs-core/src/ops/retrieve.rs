@@ -110,7 +110,7 @@ pub async fn retrieve(
     mut on_event: impl FnMut(RetrieveEvent) + Send,
 ) -> Result<RetrieveOutcome> {
     let cid = super::check_cid(&request.cid)?;
-    super::refuse_existing(&request.destination, request.replace)?;
+    crate::local::files::refuse_existing(&request.destination, request.replace)?;
     let node = session.node()?;
 
     let sources = match cancellable(cancel, node.cluster.status(&cid)).await {

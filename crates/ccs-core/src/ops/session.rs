@@ -152,28 +152,31 @@ impl Session {
         })
     }
 
-    /// Where the chosen node's password is kept.
-    pub fn password_storage(&self) -> PasswordStorage {
-        let Some(name) = &self.config.default_node else {
-            return PasswordStorage::None;
-        };
-        if self.config.node(name).password.is_some() {
-            PasswordStorage::File
-        } else if self.keychain.get(name).is_some() {
-            PasswordStorage::Keychain
+    /// Where the password of `node` comes from, by the rule [`Self::profile`] follows.
+    pub fn password_source(&self, node: &str) -> PasswordSource {
+        if std::env::var_os(PASSWORD_ENV).is_some() {
+            PasswordSource::Environment
+        } else if self.config.node(node).password.is_some() {
+            PasswordSource::File
+        } else if self.keychain.get(node).is_some() {
+            PasswordSource::Keychain
         } else {
-            PasswordStorage::None
+            PasswordSource::None
         }
     }
 }
 
-/// Where a node's password is kept on this computer.
+/// Where a node's password comes from on this computer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-pub enum PasswordStorage {
-    Keychain,
+pub enum PasswordSource {
+    /// `CCS_PASSWORD` overrides every stored one.
+    Environment,
+    /// The settings file (mode 0600).
     File,
+    /// The OS keychain.
+    Keychain,
     None,
 }
 
@@ -268,17 +271,6 @@ pub fn set(session: &mut Session, setting: Setting, value: String) -> Result<Sav
     Ok(saved)
 }
 
-/// Where a node's password is found, as `ccs config` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PasswordSource {
-    /// `CCS_PASSWORD` overrides every stored one.
-    Environment,
-    File,
-    Keychain,
-    None,
-}
-
 /// One node of the settings' table, without its password.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NodeView {
@@ -299,7 +291,6 @@ pub struct SettingsView {
 }
 
 pub fn view(session: &Session) -> SettingsView {
-    let env_pw = std::env::var_os(PASSWORD_ENV).is_some();
     SettingsView {
         config_file: session.settings_path.clone(),
         exists: session.settings_path.exists(),
@@ -313,15 +304,7 @@ pub fn view(session: &Session) -> SettingsView {
                 cluster_api: p.cluster_api.clone(),
                 gateway: p.gateway.clone(),
                 username: p.username.clone(),
-                password: if env_pw {
-                    PasswordSource::Environment
-                } else if p.password.is_some() {
-                    PasswordSource::File
-                } else if keychain::has(name) {
-                    PasswordSource::Keychain
-                } else {
-                    PasswordSource::None
-                },
+                password: session.password_source(name),
             })
             .collect(),
     }

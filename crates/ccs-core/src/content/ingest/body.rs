@@ -30,8 +30,9 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::{read_error, upload_name, walk_error};
+use super::{upload_name, walk_error};
 use crate::error::{Error, Result};
+use crate::local::files::read_error;
 
 /// Size of the body pieces handed to the upload: the cluster's default chunk
 /// size, so a large file goes over in block-sized writes.

@@ -10,6 +10,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::local::files::read_error;
 
 mod body;
 mod scan;
@@ -46,16 +47,5 @@ pub(super) fn walk_error(root: &Path, e: walkdir::Error) -> Error {
         Some(io) => read_error(&path, io),
         // walkdir's only non-I/O error is a symlink loop, which we never follow.
         None => Error::UnsupportedFile { path },
-    }
-}
-
-/// A failure to read `path`: "not found" gets its own error (a file can
-/// vanish between the scan and the upload), anything else is a read error.
-pub(super) fn read_error(path: &Path, e: std::io::Error) -> Error {
-    let path = path.to_path_buf();
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::PathNotFound { path }
-    } else {
-        Error::Read { path, source: e }
     }
 }

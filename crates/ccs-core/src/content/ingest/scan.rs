@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::{read_error, upload_name, walk_error};
+use super::{upload_name, walk_error};
 use crate::error::{Error, Result};
+use crate::local::files::read_error;
 
 /// What a pre-scan found: the totals an add's progress is measured against.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

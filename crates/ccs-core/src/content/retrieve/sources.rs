@@ -69,11 +69,7 @@ pub async fn retrieve(
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Retrieved> {
     let root = parse_cid(cid)?;
-    if !replace && std::fs::symlink_metadata(dest).is_ok() {
-        return Err(Error::AlreadyExists {
-            path: dest.to_path_buf(),
-        });
-    }
+    crate::local::files::refuse_existing(dest, replace)?;
     // Name the user's path, not the temporary sibling a write would fail on.
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
