@@ -167,6 +167,43 @@ async fn generated_files_form_a_private_network_as_deployed() {
     );
     assert_members_only(&net, &members).await;
 
+    // Each gateway serves only the blocks its own node holds (the generated
+    // file's `Gateway.NoFetch`), so an audit meets a partner's missing block
+    // as missing: a block put on the bootstrap host alone is served there and
+    // not by a partner's gateway, which would otherwise fetch it from the member.
+    let boot_ns = net.namespace(0).unwrap().to_string();
+    let lone = work.path().join("lone-block");
+    std::fs::write(&lone, pseudo_random(8, 1000)).unwrap();
+    let put = Command::new("ip")
+        .args(["netns", "exec", &boot_ns])
+        .arg(&ipfs)
+        .args(["--api", "/ip4/127.0.0.1/tcp/5001", "block", "put"])
+        .args(["--cid-codec", "raw"])
+        .arg(&lone)
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{put:?}");
+    let lone_cid = String::from_utf8_lossy(&put.stdout).trim().to_string();
+    net.peer(0)
+        .kubo()
+        .fetch_block(&lone_cid)
+        .await
+        .expect("the holder's gateway serves its own block");
+    let asked = std::time::Instant::now();
+    let fetched = net.peer(1).kubo().fetch_block(&lone_cid).await;
+    assert!(
+        fetched.is_err(),
+        "a partner's gateway fetched a block it does not hold from another member"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "a missing block should be refused at once, not searched for"
+    );
+    eprintln!(
+        "deployed: a gateway asked for a block it lacks answers: {}",
+        fetched.unwrap_err()
+    );
+
     // And an outsider with no network key at all (a public-mode kubo): same.
     let mut nokey = NodeFile::create("nokey").unwrap();
     nokey.bootstrap = outsider.bootstrap.clone();

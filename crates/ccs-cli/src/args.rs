@@ -121,6 +121,10 @@ pub enum Command {
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
         timeout: u64,
     },
+    /// Check that each partner still holds every byte of its copies, asking
+    /// each partner directly. Exit 0: every copy verified; 1: problems found
+    /// (or a partner could not be asked).
+    Audit(AuditArgs),
     /// Recent adds and retrievals on this computer (also the app's); an
     /// interrupted one shows the command that starts it again.
     Jobs,
@@ -251,4 +255,25 @@ pub enum InviteCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Content IDs of the items to audit.
+    #[arg(value_name = "CID", required_unless_present = "all")]
+    pub cids: Vec<String>,
+    /// Every item on the network.
+    #[arg(long, conflicts_with = "cids")]
+    pub all: bool,
+    /// Only this partner's copies (a name as `ccs peers` shows it).
+    #[arg(long, value_name = "NAME")]
+    pub partner: Option<String>,
+    /// Every block, and every file against the checksums taken when it was
+    /// added (the default for named items).
+    #[arg(long, conflicts_with = "sample")]
+    pub full: bool,
+    /// N blocks of each copy, chosen at random anew on every run (the
+    /// default with --all: 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub sample: Option<u32>,
 }

@@ -1,6 +1,7 @@
 //! One function per command.
 
 mod add;
+mod audit;
 mod get;
 mod invite;
 mod items;
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Peers => network::peers(&ctx).await,
         Command::Health => network::health(&ctx).await,
         Command::Repair { timeout } => network::repair(&ctx, timeout).await,
+        Command::Audit(a) => audit::run(&ctx, a).await,
         Command::Config { action } => setup::config(ctx, action),
         Command::Completions { .. }
         | Command::Create { .. }

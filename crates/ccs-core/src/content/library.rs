@@ -71,6 +71,11 @@ pub struct Item {
 }
 
 impl Item {
+    /// A fixity manifest's pin: kept beside its item, not an item of its own.
+    pub fn is_manifest(&self) -> bool {
+        crate::content::fixity::is_manifest_pin(&self.metadata)
+    }
+
     pub fn from_status(s: GlobalPinInfo) -> Self {
         let prov = Provenance::from_metadata(&s.metadata);
         let copies = s.pinned_count();

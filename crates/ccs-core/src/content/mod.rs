@@ -1,6 +1,8 @@
 //! Content: the upload body streamed from disk, the provenance recorded with
 //! it, verified retrieval, and the pinset as a person sees it.
 
+pub mod audit;
+pub mod fixity;
 pub mod ingest;
 pub mod library;
 pub mod provenance;

@@ -876,6 +876,11 @@ mod tests {
             setting("Addresses.Gateway"),
             r#""\"/ip4/$TAILNET_ADDR/tcp/8080\"""#
         );
+        assert_eq!(
+            setting("Gateway.NoFetch"),
+            "'true'",
+            "a partner's gateway serves only its own blocks (audits)"
+        );
         assert!(script.contains("IFACE=\"${CCS_TAILNET_INTERFACE:-tailscale0}\""));
         assert!(script.contains("> \"$IPFS_PATH/swarm.key\""));
         assert_eq!(

@@ -200,6 +200,12 @@ pub fn kubo_config(
         step("Swarm.AddrFilters", json!([])),
         step("Addresses.API", json!(listen.api)),
         step("Addresses.Gateway", json!(listen.gateway)),
+        // The gateway serves only the blocks this node holds: an audit that
+        // asks a partner for its copy must meet a missing block as missing,
+        // not one fetched from another member on the way (kubo's
+        // `Gateway.NoFetch`: an offline block service and path resolver for
+        // the gateway alone; pinning and the cluster still fetch).
+        step("Gateway.NoFetch", json!(true)),
     ];
     steps.extend_from_slice(profile);
     steps
@@ -338,6 +344,7 @@ mod tests {
         );
         assert_eq!(get("AutoConf.Enabled"), Some(json!(false)));
         assert_eq!(get("Discovery.MDNS.Enabled"), Some(json!(false)));
+        assert_eq!(get("Gateway.NoFetch"), Some(json!(true)));
         // Nothing is left on "auto".
         assert!(
             !steps

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::jobs::Recorded;
 use super::{Cancel, Session, cancellable};
-use crate::content::ingest::{self, Problem};
+use crate::content::fixity;
+use crate::content::ingest::{self, MultipartUpload, Problem};
 use crate::content::library::{Health, Item};
 use crate::content::provenance;
 use crate::error::{Error, Result};
@@ -77,6 +78,8 @@ pub struct AddOutcome {
     /// The partners it was allocated to (empty: every partner).
     pub allocations: Vec<String>,
     pub metadata: BTreeMap<String, String>,
+    /// The CID of the item's fixity manifest.
+    pub manifest: String,
     /// Its id in the job journal (absent when the journal could not be written).
     #[serde(skip)]
     pub job: Option<String>,
@@ -267,8 +270,10 @@ async fn scan_and_upload(
         bytes_total: scan.bytes,
     });
     let mut tally = AddTally::default();
+    let upload = MultipartUpload::new(&request.paths, true)?;
+    let spool = upload.manifest.clone();
     let added = cluster
-        .add(&request.paths, &options, |o| {
+        .add_upload(upload, &options, |o| {
             tally.update(o);
             on_event(AddEvent::Progress {
                 files: tally.entries().min(scan.files),
@@ -276,6 +281,8 @@ async fn scan_and_upload(
             });
         })
         .await?;
+    let spool = spool.lock().ok().and_then(|mut s| s.take());
+    let manifest = store_manifest(cluster, &added, spool, &mut options).await?;
     on_event(AddEvent::Progress {
         files: scan.files,
         bytes: scan.bytes,
@@ -291,8 +298,57 @@ async fn scan_and_upload(
         entries: added.entries,
         allocations: added.allocations,
         metadata: options.pin.metadata,
+        manifest,
         job: None,
     })
+}
+
+/// Stores the fixity manifest taken during the upload as a document of its
+/// own, kept by the same partners as the item, and points the item's
+/// metadata at it (a re-pin with the same options: the cluster keeps the
+/// item's allocations). Returns the manifest's CID.
+///
+/// An item whose manifest cannot be stored is reported as a failed add: it is
+/// stored, but what the audit would check it against is not.
+async fn store_manifest(
+    cluster: &ClusterClient,
+    added: &crate::net::cluster::AddResult,
+    spool: Option<fixity::ManifestSpool>,
+    options: &mut AddOptions,
+) -> Result<String> {
+    let spool = spool.ok_or_else(|| {
+        Error::Incomplete(format!(
+            "The item was stored as {}, but its file list with checksums was not taken. Add it again.",
+            added.cid
+        ))
+    })?;
+    let dir = tempfile::tempdir().map_err(|e| Error::Write {
+        path: std::env::temp_dir(),
+        source: e,
+    })?;
+    let doc = spool.write_document(&added.cid, dir.path())?;
+    let mut doc_options = AddOptions::default();
+    doc_options.pin.name = Some(format!(
+        "Fixity manifest of {}",
+        options.pin.name.as_deref().unwrap_or(&added.cid)
+    ));
+    doc_options.pin.replication_min = options.pin.replication_min;
+    doc_options.pin.replication_max = options.pin.replication_max;
+    doc_options.pin.user_allocations = added.allocations.clone();
+    doc_options.pin.metadata = BTreeMap::from([
+        (
+            fixity::KIND_KEY.to_string(),
+            fixity::KIND_MANIFEST.to_string(),
+        ),
+        (fixity::FOR_KEY.to_string(), added.cid.clone()),
+    ]);
+    let stored = cluster.add(&[doc], &doc_options, |_| {}).await?;
+    options
+        .pin
+        .metadata
+        .insert(fixity::ITEM_KEY.into(), stored.cid.clone());
+    cluster.pin(&added.cid, &options.pin).await?;
+    Ok(stored.cid)
 }
 
 /// Follows `cid` until the target number of copies is pinned, a partner

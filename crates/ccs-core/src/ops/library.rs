@@ -4,9 +4,10 @@
 use serde::Serialize;
 
 use super::{Cancel, Session, cancellable, check_cid};
+use crate::content::fixity;
 use crate::content::library::{Health, Item};
 use crate::error::{Error, Result};
-use crate::net::cluster::ClusterClient;
+use crate::net::cluster::{ClusterClient, Pin};
 
 /// Which pass of [`list`] an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,17 +44,18 @@ pub async fn list(
         let mut pins = client.allocations().await?;
         let mut listed = 0usize;
         while let Some(pin) = pins.next().await {
-            on_event(LibraryEvent::Item(
-                LibraryPhase::Pinset,
-                Item::from_pin(pin?, members),
-            ));
+            let item = Item::from_pin(pin?, members);
+            if item.is_manifest() {
+                continue;
+            }
+            on_event(LibraryEvent::Item(LibraryPhase::Pinset, item));
             listed += 1;
         }
         on_event(LibraryEvent::PhaseDone(LibraryPhase::Pinset));
         let mut statuses = client.status_all(None).await?;
         while let Some(status) = statuses.next().await {
             let item = Item::from_status(status?);
-            if item.health != Health::Absent {
+            if item.health != Health::Absent && !item.is_manifest() {
                 on_event(LibraryEvent::Item(LibraryPhase::Status, item));
             }
         }
@@ -70,15 +72,15 @@ pub async fn item(session: &Session, cid: &str) -> Result<Item> {
     Ok(Item::from_status(status))
 }
 
-/// `not_found` unless `cid` is in the pinset.
-async fn check_stored(cluster: &ClusterClient, cid: &str) -> Result<()> {
-    if cluster.allocation(cid).await?.is_none() {
-        return Err(Error::NotFound {
+/// The pin of `cid`; `not_found` unless it is in the pinset.
+async fn check_stored(cluster: &ClusterClient, cid: &str) -> Result<Pin> {
+    cluster
+        .allocation(cid)
+        .await?
+        .ok_or_else(|| Error::NotFound {
             url: cluster.base_url().to_string(),
             what: format!("The item {cid}"),
-        });
-    }
-    Ok(())
+        })
 }
 
 /// The items about to be removed, each checked to be stored (so a
@@ -100,8 +102,16 @@ pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<I
 pub async fn remove(session: &Session, cid: &str) -> Result<()> {
     let cid = check_cid(cid)?;
     let cluster = session.node()?.cluster;
-    check_stored(&cluster, &cid).await?;
+    let pin = check_stored(&cluster, &cid).await?;
+    let manifest = pin.metadata.get(fixity::ITEM_KEY);
     cluster.unpin(&cid).await?;
+    // Its fixity manifest goes with it (an item without one has none to remove).
+    if let Some(m) = manifest {
+        match cluster.unpin(m).await {
+            Ok(_) | Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 
@@ -188,7 +198,7 @@ pub async fn each_item(
         let mut stream = cluster.status_all(None).await?;
         while let Some(s) = stream.next().await {
             let item = Item::from_status(s?);
-            if filter.matches(&item) {
+            if !item.is_manifest() && filter.matches(&item) {
                 kept += 1;
                 on_item(item);
             }

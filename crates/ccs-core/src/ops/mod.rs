@@ -8,6 +8,7 @@
 //! CID checks, refusing to overwrite and the choice of sources live here.
 
 pub mod add;
+pub mod audit;
 pub mod connect;
 pub mod health;
 pub mod jobs;

@@ -83,8 +83,10 @@ pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
     let mut stream = cluster.status_all(None).await?;
     cancellable(cancel, async {
         while let Some(s) = stream.next().await {
-            for (id, p) in s?.peer_map {
-                if p.status == TrackerStatus::Pinned {
+            let s = s?;
+            let manifest = crate::content::fixity::is_manifest_pin(&s.metadata);
+            for (id, p) in s.peer_map {
+                if p.status == TrackerStatus::Pinned && !manifest {
                     *pins.entry(id.clone()).or_default() += 1;
                 }
                 if !p.peername.is_empty() {

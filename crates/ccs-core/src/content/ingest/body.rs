@@ -31,6 +31,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::{upload_name, walk_error};
+use crate::content::fixity::ManifestSpool;
 use crate::error::{Error, Result};
 use crate::local::files::read_error;
 
@@ -75,18 +76,26 @@ impl LocalFailure {
     }
 }
 
+/// Where the body thread leaves the fixity manifest once every file has been
+/// read to its end (empty until then, and after any failure).
+pub(crate) type ManifestSlot = Arc<Mutex<Option<ManifestSpool>>>;
+
 /// A multipart body ready to send.
 pub(crate) struct MultipartUpload {
     pub content_type: String,
     pub body: reqwest::Body,
     pub local_failure: LocalFailure,
+    /// Several paths are wrapped in one folder.
+    pub wrap: bool,
+    pub manifest: ManifestSlot,
 }
 
 impl MultipartUpload {
     /// Prepares the body for `paths`. Checks up front that each path exists and
     /// that top-level names do not collide; everything else is discovered while
-    /// streaming.
-    pub(crate) fn new(paths: &[PathBuf]) -> Result<Self> {
+    /// streaming. With `manifest`, every file's SHA-256 is taken as it is read
+    /// (see [`crate::content::fixity`]).
+    pub(crate) fn new(paths: &[PathBuf], manifest: bool) -> Result<Self> {
         if paths.is_empty() {
             return Err(Error::InvalidInput(
                 "No files or folders were given to add.".into(),
@@ -111,12 +120,24 @@ impl MultipartUpload {
         let content_type = format!("multipart/form-data; boundary={boundary}");
         let local_failure = LocalFailure::default();
 
+        let wrap = roots.len() > 1;
+        let spool = if manifest {
+            let single = (!wrap).then(|| roots[0].1.as_str());
+            Some(ManifestSpool::new(single).map_err(|e| Error::Write {
+                path: std::env::temp_dir(),
+                source: e,
+            })?)
+        } else {
+            None
+        };
+        let slot = ManifestSlot::default();
         let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(PIECES_AHEAD);
-        let writer = BodyWriter::new(tx, boundary);
+        let writer = BodyWriter::new(tx, boundary, spool);
         let failure = local_failure.clone();
+        let done = slot.clone();
         std::thread::Builder::new()
             .name("ccs-ingest-body".into())
-            .spawn(move || writer.write_body(roots, failure))
+            .spawn(move || writer.write_body(roots, failure, done))
             .map_err(|e| Error::Read {
                 path: paths[0].clone(),
                 source: e,
@@ -129,6 +150,8 @@ impl MultipartUpload {
             content_type,
             body: reqwest::Body::wrap_stream(pieces),
             local_failure,
+            wrap,
+            manifest: slot,
         })
     }
 }
@@ -196,10 +219,16 @@ struct BodyWriter {
     /// How much of `piece` holds body bytes.
     filled: usize,
     boundary: String,
+    /// Each file's digest, taken from the bytes as they go into the pieces.
+    manifest: Option<ManifestSpool>,
 }
 
 impl BodyWriter {
-    fn new(tx: mpsc::Sender<std::io::Result<Bytes>>, boundary: String) -> Self {
+    fn new(
+        tx: mpsc::Sender<std::io::Result<Bytes>>,
+        boundary: String,
+        manifest: Option<ManifestSpool>,
+    ) -> Self {
         let pool = PiecePool::default();
         Self {
             tx,
@@ -207,15 +236,26 @@ impl BodyWriter {
             pool,
             filled: 0,
             boundary,
+            manifest,
         }
     }
 
     /// Writes every part and the closing delimiter. A local failure is
     /// recorded and ends the body with an I/O error, which makes the HTTP
     /// client abort the upload.
-    fn write_body(mut self, roots: Vec<(PathBuf, String)>, failure: LocalFailure) {
+    fn write_body(
+        mut self,
+        roots: Vec<(PathBuf, String)>,
+        failure: LocalFailure,
+        manifest: ManifestSlot,
+    ) {
         match self.write_parts(roots) {
-            Ok(()) | Err(Stop::ReceiverGone) => {}
+            Ok(()) => {
+                if let (Some(spool), Ok(mut slot)) = (self.manifest.take(), manifest.lock()) {
+                    *slot = Some(spool);
+                }
+            }
+            Err(Stop::ReceiverGone) => {}
             Err(Stop::Local(err)) => {
                 let msg = err.to_string();
                 failure.set(err);
@@ -256,6 +296,14 @@ impl BodyWriter {
                     .map_err(|e| Stop::Local(read_error(&entry.path, e)))?;
                 self.put(head.as_bytes())?;
                 self.put_file(&mut file, &entry.path)?;
+                if let Some(m) = &mut self.manifest {
+                    m.end_file(&entry.name).map_err(|e| {
+                        Stop::Local(Error::Write {
+                            path: std::env::temp_dir(),
+                            source: e,
+                        })
+                    })?;
+                }
             }
             EntryKind::Symlink(target) => {
                 self.put(head.as_bytes())?;
@@ -286,6 +334,9 @@ impl BodyWriter {
             match file.read(&mut self.piece[self.filled..]) {
                 Ok(0) => return Ok(()),
                 Ok(n) => {
+                    if let Some(m) = &mut self.manifest {
+                        m.update(&self.piece[self.filled..self.filled + n]);
+                    }
                     self.filled += n;
                     if self.filled == BODY_PIECE {
                         self.send_piece()?;
@@ -354,13 +405,38 @@ mod tests {
     use futures_util::TryStreamExt;
 
     async fn body_of(paths: &[PathBuf]) -> (String, Vec<u8>) {
-        let up = MultipartUpload::new(paths).unwrap();
+        let up = MultipartUpload::new(paths, false).unwrap();
         let bytes: Vec<u8> = http_body_util::BodyExt::collect(up.body)
             .await
             .unwrap()
             .to_bytes()
             .to_vec();
         (up.content_type, bytes)
+    }
+
+    #[tokio::test]
+    async fn the_manifest_is_taken_from_the_bytes_sent_and_only_when_all_were_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("box");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        // Larger than a piece, so the digest spans several reads.
+        let big: Vec<u8> = (0..BODY_PIECE * 2 + 7).map(|i| (i % 251) as u8).collect();
+        std::fs::write(root.join("sub/big.bin"), &big).unwrap();
+        std::fs::write(root.join("empty"), b"").unwrap();
+        let up = MultipartUpload::new(std::slice::from_ref(&root), true).unwrap();
+        assert!(up.manifest.lock().unwrap().is_none(), "nothing read yet");
+        http_body_util::BodyExt::collect(up.body).await.unwrap();
+        let spool = up.manifest.lock().unwrap().take().expect("a manifest");
+        let out = tempfile::tempdir().unwrap();
+        let doc = spool.write_document("bafyx", out.path()).unwrap();
+        let m =
+            crate::content::fixity::Manifest::read(std::fs::read(doc).unwrap().as_slice(), "bafyx")
+                .unwrap();
+        use sha2::Digest;
+        let want: [u8; 32] = sha2::Sha256::digest(&big).into();
+        assert_eq!(m.files["sub/big.bin"], (big.len() as u64, want));
+        assert_eq!(m.files["empty"].0, 0);
+        assert_eq!(m.files.len(), 2);
     }
 
     #[tokio::test]
@@ -385,7 +461,7 @@ mod tests {
 
     /// The pieces of a body as the HTTP client receives them.
     async fn pieces_of(paths: &[PathBuf]) -> Vec<Bytes> {
-        let up = MultipartUpload::new(paths).unwrap();
+        let up = MultipartUpload::new(paths, false).unwrap();
         http_body_util::BodyDataStream::new(up.body)
             .try_collect()
             .await
@@ -433,7 +509,7 @@ mod tests {
 
     #[tokio::test]
     async fn missing_path_is_reported_before_sending() {
-        let err = MultipartUpload::new(&[PathBuf::from("/definitely/not/here")])
+        let err = MultipartUpload::new(&[PathBuf::from("/definitely/not/here")], false)
             .err()
             .unwrap();
         assert_eq!(err.code(), "path_not_found");
@@ -449,7 +525,7 @@ mod tests {
         let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: mkfifo with a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let up = MultipartUpload::new(&[root]).unwrap();
+        let up = MultipartUpload::new(&[root], false).unwrap();
         let failure = up.local_failure.clone();
         let res: std::result::Result<Vec<Bytes>, _> = http_body_util::BodyDataStream::new(up.body)
             .try_collect()

@@ -181,7 +181,7 @@ fn io_to_error(io: std::io::Error, source_url: &str) -> Error {
 }
 
 /// Checks a block against the CID that names it; the error says how it fails.
-pub(super) fn verify_block(cid: &Cid, data: &[u8]) -> std::result::Result<(), String> {
+pub(crate) fn verify_block(cid: &Cid, data: &[u8]) -> std::result::Result<(), String> {
     let code = cid.hash().code();
     let hasher = Code::try_from(code).map_err(|_| {
         format!("block {cid} uses hash function 0x{code:x}, which this program cannot check")

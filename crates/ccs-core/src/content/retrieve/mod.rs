@@ -32,7 +32,15 @@ mod test_blocks;
 mod unixfs;
 
 pub use car::{Unpacked, unpack_car};
+// The audit walks the same DAGs with the same decoders and checks.
+pub(crate) use car::verify_block;
 pub use sources::{FailedSource, Source, no_copy_error, retrieve};
+#[cfg(test)]
+pub(crate) use unixfs::PbLink;
+pub(crate) use unixfs::{
+    DAG_PB, IDENTITY, PbNode, RAW, UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_HAMT, UNIXFS_RAW,
+    UnixFsData,
+};
 
 /// What was retrieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -13,18 +13,18 @@ use crate::error::{Error, Result};
 use crate::net::kubo::write_err;
 
 /// Multicodec codes this reader understands.
-pub(super) const RAW: u64 = 0x55;
-pub(super) const DAG_PB: u64 = 0x70;
+pub(crate) const RAW: u64 = 0x55;
+pub(crate) const DAG_PB: u64 = 0x70;
 /// The identity multihash: the "hash" is the data itself.
-pub(super) const IDENTITY: u64 = 0x00;
+pub(crate) const IDENTITY: u64 = 0x00;
 
 /// UnixFS node types (`unixfs.proto`).
-pub(super) const UNIXFS_RAW: u64 = 0;
-const UNIXFS_DIRECTORY: u64 = 1;
-pub(super) const UNIXFS_FILE: u64 = 2;
+pub(crate) const UNIXFS_RAW: u64 = 0;
+pub(crate) const UNIXFS_DIRECTORY: u64 = 1;
+pub(crate) const UNIXFS_FILE: u64 = 2;
 const UNIXFS_METADATA: u64 = 3;
 const UNIXFS_SYMLINK: u64 = 4;
-const UNIXFS_HAMT: u64 = 5;
+pub(crate) const UNIXFS_HAMT: u64 = 5;
 
 /// What the traversal expects next, and where it goes.
 #[derive(Debug)]
@@ -65,24 +65,24 @@ fn safe_name(name: &[u8]) -> Option<PathBuf> {
 /// A dag-pb link: the child's CID and its name as stored (bytes: IPFS
 /// implementations store whatever the adding system gave, UTF-8 or not).
 #[derive(Debug)]
-pub(super) struct PbLink {
-    pub(super) cid: Cid,
-    pub(super) name: Vec<u8>,
+pub(crate) struct PbLink {
+    pub(crate) cid: Cid,
+    pub(crate) name: Vec<u8>,
     /// The cumulative size of the child's blocks, as the parent records it.
-    pub(super) tsize: Option<u64>,
+    pub(crate) tsize: Option<u64>,
 }
 
 /// A dag-pb node (`PBNode`: field 1 Data, field 2 Links; `PBLink`: 1 Hash,
 /// 2 Name, 3 Tsize). Decoded here rather than with `ipld-dagpb`, which
 /// refuses names that are not UTF-8.
 #[derive(Debug, Default)]
-pub(super) struct PbNode {
-    pub(super) data: Option<Vec<u8>>,
-    pub(super) links: Vec<PbLink>,
+pub(crate) struct PbNode {
+    pub(crate) data: Option<Vec<u8>>,
+    pub(crate) links: Vec<PbLink>,
 }
 
 impl PbNode {
-    pub(super) fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+    pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
         use quick_protobuf::BytesReader;
         let bad = |e: quick_protobuf::Error| format!("unreadable node ({e})");
         let mut r = BytesReader::from_bytes(bytes);
@@ -324,19 +324,19 @@ fn make_symlink(target: &[u8], path: &Path) -> std::io::Result<()> {
 
 /// The fields of a UnixFS `Data` message this reader needs.
 #[derive(Debug, Default)]
-pub(super) struct UnixFsData {
-    pub(super) kind: u64,
-    pub(super) data: Option<Vec<u8>>,
-    pub(super) filesize: Option<u64>,
+pub(crate) struct UnixFsData {
+    pub(crate) kind: u64,
+    pub(crate) data: Option<Vec<u8>>,
+    pub(crate) filesize: Option<u64>,
     /// Each child's share of the file's bytes, in link order.
-    pub(super) blocksizes: Vec<u64>,
-    pub(super) fanout: Option<u64>,
+    pub(crate) blocksizes: Vec<u64>,
+    pub(crate) fanout: Option<u64>,
 }
 
 impl UnixFsData {
     /// Decodes `unixfs.proto`'s `Data` (field 1 Type, 2 Data, 3 filesize,
     /// 4 blocksizes, 5 hashType, 6 fanout, 7 mode, 8 mtime).
-    pub(super) fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+    pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
         use quick_protobuf::BytesReader;
         let mut r = BytesReader::from_bytes(bytes);
         let mut out = UnixFsData::default();

@@ -396,10 +396,21 @@ impl ClusterClient {
         &self,
         paths: &[PathBuf],
         options: &AddOptions,
+        on_output: impl FnMut(&AddedOutput),
+    ) -> Result<AddResult> {
+        self.add_upload(MultipartUpload::new(paths, false)?, options, on_output)
+            .await
+    }
+
+    /// [`Self::add`] of a body already prepared (the add operation's, which
+    /// takes the fixity manifest while it is read).
+    pub(crate) async fn add_upload(
+        &self,
+        upload: MultipartUpload,
+        options: &AddOptions,
         mut on_output: impl FnMut(&AddedOutput),
     ) -> Result<AddResult> {
-        let upload = MultipartUpload::new(paths)?;
-        let wrap = paths.len() > 1;
+        let wrap = upload.wrap;
         let mut query = options.pin.query();
         query.extend([
             ("cid-version".to_string(), options.cid_version.to_string()),

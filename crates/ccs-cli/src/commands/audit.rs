@@ -1,0 +1,121 @@
+//! `audit`: `ops::audit` with a line per partner's copy as it is checked
+//! (JSON: the copies streamed into one document, then the totals).
+
+use std::io::Write;
+
+use ccs_core::content::audit::{AuditMode, runs_for_coverage};
+use ccs_core::ops::audit::{self, AuditRequest, CopyOutcome};
+
+use super::cancel_on_ctrl_c;
+use crate::args::AuditArgs;
+use crate::context::Context;
+use crate::out;
+use crate::{CliError, CliResult};
+
+/// Samples per copy when `--all` is given without `--sample` or `--full`.
+const DEFAULT_SAMPLES: u32 = 4;
+/// Blocks of a 1 GiB item, for the coverage sentence.
+const GIB_BLOCKS: u64 = 4096;
+
+pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
+    let mode = match (a.full, a.sample) {
+        (_, Some(n)) => AuditMode::Sample(n),
+        (true, None) => AuditMode::Full,
+        (false, None) if a.all => AuditMode::Sample(DEFAULT_SAMPLES),
+        (false, None) => AuditMode::Full,
+    };
+    let request = AuditRequest {
+        cids: a.cids,
+        all: a.all,
+        partner: a.partner,
+        mode,
+    };
+    let json = ctx.json;
+    let mut first = true;
+    let stdout = std::io::stdout();
+    if json {
+        print!("{{\"copies\":[");
+    }
+    let summary = audit::audit(&ctx.session, request, &cancel_on_ctrl_c(), |copy| {
+        if json {
+            let sep = if first { "" } else { "," };
+            first = false;
+            match serde_json::to_string(&copy) {
+                Ok(s) => print!("{sep}\n{s}"),
+                Err(e) => eprintln!("Could not write JSON ({e})."),
+            }
+            let _ = stdout.lock().flush();
+            return;
+        }
+        let word = match copy.outcome {
+            CopyOutcome::Verified => out::status_word(&out::cell("verified", 13)),
+            CopyOutcome::Problems => console::style(out::cell("problems", 13)).red().to_string(),
+            CopyOutcome::Unreachable => console::style(out::cell("not reached", 13))
+                .red()
+                .to_string(),
+            CopyOutcome::NotAllocated => console::style(out::cell("not allocated", 13))
+                .dim()
+                .to_string(),
+        };
+        println!(
+            "{word} {} {} ({})",
+            out::cell(&copy.partner, 16),
+            copy.name,
+            copy.cid
+        );
+        if copy.outcome != CopyOutcome::Verified {
+            println!("              {}", copy.message);
+            for b in copy.check.bad_blocks.iter().take(10) {
+                let file = if b.file.is_empty() {
+                    "the item"
+                } else {
+                    &b.file
+                };
+                println!("              {:?} block {} ({file})", b.fault, b.cid);
+            }
+        }
+    })
+    .await;
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => {
+            if json {
+                println!("]}}");
+            }
+            return Err(e.into());
+        }
+    };
+    if json {
+        let totals = serde_json::to_string(&summary).unwrap_or_else(|_| "{}".into());
+        println!("\n],\"summary\":{totals}}}");
+    } else {
+        println!(
+            "Audited {} item(s): {} cop{} verified, {} with problems, {} could not be asked.",
+            summary.items,
+            summary.verified,
+            if summary.verified == 1 { "y" } else { "ies" },
+            summary.problems,
+            summary.unreachable
+        );
+        if let AuditMode::Sample(n) = mode {
+            println!(
+                "A sampled audit checks {n} block(s) of each copy, chosen anew on each run: a bad block in a 1 GiB item is found within {} runs in 99 cases of 100 (use --full to check every block).",
+                runs_for_coverage(GIB_BLOCKS, n, 0.99)
+            );
+        }
+    }
+    if summary.problems > 0 {
+        return Err(CliError::Exit(1, String::new()));
+    }
+    if summary.unreachable > 0 {
+        return Err(CliError::Exit(
+            3,
+            format!(
+                "{} cop{} could not be checked because the partner could not be reached; audit again when it is back online.",
+                summary.unreachable,
+                if summary.unreachable == 1 { "y" } else { "ies" }
+            ),
+        ));
+    }
+    Ok(())
+}

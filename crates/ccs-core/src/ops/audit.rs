@@ -1,0 +1,430 @@
+//! Audit: each allocated partner's own copy of each item checked directly
+//! from that partner (not through the cluster's pin status, which says what a
+//! partner was asked to keep, not what it holds). See
+//! [`crate::content::audit`] for what a full and a sampled check do.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde::Serialize;
+
+use super::{Cancel, Session, cancellable, check_cid};
+use crate::content::audit::{AuditMode, BlockFault, CopyCheck, check_copy};
+use crate::content::fixity::{self, Manifest};
+use crate::content::provenance;
+use crate::content::retrieve::parse_cid;
+use crate::error::{Error, Result};
+use crate::net::cluster::{ClusterClient, Pin};
+use crate::net::kubo::GatewayFormat;
+
+/// Checks of partners' copies running at once.
+const CHECKS_IN_FLIGHT: usize = 32;
+/// A manifest larger than this is not read (about two million files).
+const MANIFEST_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// What to audit.
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    /// These items; empty with `all`: every item.
+    pub cids: Vec<String>,
+    pub all: bool,
+    /// Only this partner (by name).
+    pub partner: Option<String>,
+    pub mode: AuditMode,
+}
+
+/// One partner's copy of one item, as the audit found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CopyOutcome {
+    /// Every block asked for matched its CID (and, in a full audit, every
+    /// file its ingest checksum).
+    Verified,
+    /// Missing or damaged blocks, or files that differ from the manifest.
+    Problems,
+    /// The partner could not be asked: never taken as verified.
+    Unreachable,
+    /// The partner is not asked to keep a copy of this item.
+    NotAllocated,
+}
+
+/// What the item's ingest manifest contributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestUse {
+    /// Every file's SHA-256 was compared with it.
+    Checked,
+    /// The item was added before manifests existed: blocks only.
+    NoManifest,
+    /// It could not be read from this partner, or does not match the item.
+    Unusable,
+    /// A sampled audit checks blocks only.
+    NotUsed,
+}
+
+/// One partner's copy of one item.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CopyAudit {
+    pub cid: String,
+    pub name: String,
+    pub partner: String,
+    pub outcome: CopyOutcome,
+    pub manifest: ManifestUse,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub check: CopyCheck,
+    /// One plain sentence: what was found and what to do.
+    pub message: String,
+    /// When it was checked (RFC 3339).
+    pub checked_at: String,
+}
+
+/// The totals of an audit.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditSummary {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub verified: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub problems: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unreachable: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub not_allocated: u64,
+}
+
+impl AuditSummary {
+    fn count(&mut self, c: &CopyAudit) {
+        match c.outcome {
+            CopyOutcome::Verified => self.verified += 1,
+            CopyOutcome::Problems => self.problems += 1,
+            CopyOutcome::Unreachable => self.unreachable += 1,
+            CopyOutcome::NotAllocated => self.not_allocated += 1,
+        }
+    }
+}
+
+/// Members by peer id: their names, from the peers that answer and, for
+/// those that do not, from the pin states that mention them.
+async fn member_names(cluster: &ClusterClient) -> Result<BTreeMap<String, String>> {
+    let ids = cluster.peers().await?.collect_vec().await?;
+    let unnamed: Vec<String> = ids
+        .iter()
+        .filter(|p| p.peername.is_empty())
+        .map(|p| p.id.clone())
+        .collect();
+    let recovered = super::partners::names_of(cluster, &unnamed).await;
+    Ok(ids
+        .into_iter()
+        .map(|p| {
+            let name = if p.peername.is_empty() {
+                recovered
+                    .get(&p.id)
+                    .cloned()
+                    .unwrap_or_else(|| p.id.chars().take(16).collect())
+            } else {
+                p.peername
+            };
+            (p.id, name)
+        })
+        .collect())
+}
+
+/// Audits the items asked for, partner by partner; `on_copy` sees each
+/// partner's copy as soon as it has been checked (memory stays flat however
+/// many items there are). The summary counts them.
+pub async fn audit(
+    session: &Session,
+    request: AuditRequest,
+    cancel: &Cancel,
+    mut on_copy: impl FnMut(CopyAudit) + Send,
+) -> Result<AuditSummary> {
+    if request.cids.is_empty() && !request.all {
+        return Err(Error::InvalidInput(
+            "Name the items to audit by content ID, or audit every item with --all.".into(),
+        ));
+    }
+    let cids: Vec<String> = request
+        .cids
+        .iter()
+        .map(|c| check_cid(c))
+        .collect::<Result<_>>()?;
+    let node = session.node()?;
+    let cluster = node.cluster.clone();
+    cancellable(cancel, async {
+        let members = member_names(&cluster).await?;
+        let only = match &request.partner {
+            None => None,
+            Some(name) => {
+                let id = members
+                    .iter()
+                    .find(|(_, n)| *n == name)
+                    .map(|(id, _)| id.clone())
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = members.values().map(String::as_str).collect();
+                        Error::InvalidInput(format!(
+                            "\"{name}\" is not a partner in this network; the partners are {}.",
+                            names.join(", ")
+                        ))
+                    })?;
+                Some(id)
+            }
+        };
+        // Every item named must be stored before anything is checked.
+        let mut named = Vec::new();
+        for cid in &cids {
+            let pin = cluster
+                .allocation(cid)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    url: cluster.base_url().to_string(),
+                    what: format!("The item {cid}"),
+                })?;
+            named.push(pin);
+        }
+        let mut all = if request.all {
+            Some(cluster.allocations().await?)
+        } else {
+            None
+        };
+        let mut named = named.into_iter();
+        let mut summary = AuditSummary::default();
+        let mut running = FuturesUnordered::new();
+        loop {
+            // Keep the checks in flight topped up from the pins, then take
+            // whichever finishes first.
+            while running.len() < CHECKS_IN_FLIGHT {
+                let pin = match named.next() {
+                    Some(p) => p,
+                    None => match all.as_mut() {
+                        Some(stream) => match stream.next().await {
+                            Some(p) => p?,
+                            None => break,
+                        },
+                        None => break,
+                    },
+                };
+                if fixity::is_manifest_pin(&pin.metadata) {
+                    continue;
+                }
+                summary.items += 1;
+                for (id, allocated) in copies_of(&pin, &members, only.as_deref()) {
+                    let partner = members.get(&id).cloned().unwrap_or(id);
+                    let pin = pin.clone();
+                    running.push(async move {
+                        if allocated {
+                            check_partner(session, &pin, &partner, request.mode).await
+                        } else {
+                            not_allocated(&pin, &partner)
+                        }
+                    });
+                }
+            }
+            match running.next().await {
+                Some(copy) => {
+                    summary.count(&copy);
+                    on_copy(copy);
+                }
+                None => break,
+            }
+        }
+        Ok(summary)
+    })
+    .await
+}
+
+/// The partners whose copy of `pin` to check, each with whether it is
+/// allocated; with `only`, that partner alone.
+fn copies_of(
+    pin: &Pin,
+    members: &BTreeMap<String, String>,
+    only: Option<&str>,
+) -> Vec<(String, bool)> {
+    // No allocations: every member keeps a copy (replication -1).
+    let allocated: Vec<String> = if pin.allocations.is_empty() {
+        members.keys().cloned().collect()
+    } else {
+        pin.allocations.clone()
+    };
+    match only {
+        Some(id) => vec![(id.to_string(), allocated.iter().any(|a| a == id))],
+        None => allocated.into_iter().map(|id| (id, true)).collect(),
+    }
+}
+
+fn not_allocated(pin: &Pin, partner: &str) -> CopyAudit {
+    CopyAudit {
+        cid: pin.cid.clone(),
+        name: pin.name.clone(),
+        partner: partner.to_string(),
+        outcome: CopyOutcome::NotAllocated,
+        manifest: ManifestUse::NotUsed,
+        check: CopyCheck::default(),
+        message: format!("{partner} is not asked to keep a copy of this item; nothing to check."),
+        checked_at: provenance::now_rfc3339(),
+    }
+}
+
+/// Reads the item's manifest from the partner's own copy of it.
+async fn read_manifest(
+    kubo: &crate::net::kubo::KuboClient,
+    manifest_cid: &str,
+    item: &str,
+) -> Result<std::result::Result<Manifest, String>> {
+    let stream = match kubo.fetch(manifest_cid, GatewayFormat::File).await {
+        Ok(s) => s,
+        Err(Error::NotFound { .. }) => {
+            return Ok(Err(
+                "its copy of the item's fixity manifest is missing".into()
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut stream = std::pin::pin!(stream);
+    let mut doc = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if doc.len() + chunk.len() > MANIFEST_MAX_BYTES {
+            return Ok(Err(
+                "the item's fixity manifest is too large to be one".into()
+            ));
+        }
+        doc.extend_from_slice(&chunk);
+    }
+    Ok(Manifest::read(doc.as_slice(), item))
+}
+
+async fn check_partner(session: &Session, pin: &Pin, partner: &str, mode: AuditMode) -> CopyAudit {
+    let kubo = session.config.node(partner).kubo();
+    let mut result = CopyAudit {
+        cid: pin.cid.clone(),
+        name: pin.name.clone(),
+        partner: partner.to_string(),
+        outcome: CopyOutcome::Verified,
+        manifest: ManifestUse::NotUsed,
+        check: CopyCheck::default(),
+        message: String::new(),
+        checked_at: provenance::now_rfc3339(),
+    };
+    let unreachable = |mut r: CopyAudit, e: &Error| {
+        r.outcome = CopyOutcome::Unreachable;
+        r.message = format!(
+            "{partner} could not be asked for its copy ({}), so it is not verified. Audit it again when it is back online.",
+            e.to_string().trim_end_matches('.')
+        );
+        r
+    };
+    let root = match parse_cid(&pin.cid) {
+        Ok(c) => c,
+        Err(e) => return unreachable(result, &e),
+    };
+    let mut manifest_problem = None;
+    let manifest = match (mode, pin.metadata.get(fixity::ITEM_KEY)) {
+        (AuditMode::Sample(_), _) => None,
+        (AuditMode::Full, None) => {
+            result.manifest = ManifestUse::NoManifest;
+            None
+        }
+        (AuditMode::Full, Some(m)) => match read_manifest(&kubo, m, &pin.cid).await {
+            Ok(Ok(m)) => {
+                result.manifest = ManifestUse::Checked;
+                Some(m)
+            }
+            Ok(Err(why)) => {
+                result.manifest = ManifestUse::Unusable;
+                manifest_problem = Some(why);
+                None
+            }
+            Err(e) => return unreachable(result, &e),
+        },
+    };
+    match check_copy(&kubo, &root, mode, manifest.as_ref()).await {
+        Ok(check) => result.check = check,
+        Err(e) => return unreachable(result, &e),
+    }
+    if let Some(why) = manifest_problem {
+        result.check.manifest_mismatches.insert(0, why);
+    }
+    result.message = message(&result, mode);
+    if !result.check.is_clean() {
+        result.outcome = CopyOutcome::Problems;
+    }
+    result
+}
+
+/// The sentence for a checked copy: what was found and what to do.
+fn message(r: &CopyAudit, mode: AuditMode) -> String {
+    let c = &r.check;
+    let p = &r.partner;
+    if c.is_clean() {
+        let what = match (mode, r.manifest) {
+            (AuditMode::Sample(_), _) => format!(
+                "{} sampled block(s) match their content IDs",
+                c.blocks_checked
+            ),
+            (AuditMode::Full, ManifestUse::Checked) => format!(
+                "all {} blocks match, and all {} files match their checksums from when they were added",
+                c.blocks_checked, c.files_checked
+            ),
+            (AuditMode::Full, _) => format!(
+                "all {} blocks match (the item has no ingest manifest, so its files' checksums were not compared)",
+                c.blocks_checked
+            ),
+        };
+        return format!("{p}'s copy is verified: {what}.");
+    }
+    let mut faults: HashMap<BlockFault, Vec<&str>> = HashMap::new();
+    for b in &c.bad_blocks {
+        faults.entry(b.fault).or_default().push(&b.file);
+    }
+    let files = |list: &Vec<&str>| {
+        let mut names: Vec<String> = list
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    "the item itself".to_string()
+                } else {
+                    format!("\"{f}\"")
+                }
+            })
+            .collect();
+        names.dedup();
+        names.truncate(5);
+        names.join(", ")
+    };
+    let mut parts = Vec::new();
+    if let Some(list) = faults.get(&BlockFault::Missing) {
+        parts.push(format!(
+            "{p} is missing {} block(s) of {}: {p}'s operator should run `ccs node check --repair` on {p}'s own computer, which fetches them again from the other partners, then audit again",
+            list.len(),
+            files(list)
+        ));
+    }
+    if let Some(list) = faults.get(&BlockFault::Damaged) {
+        parts.push(format!(
+            "{p} holds {} damaged block(s) of {}: {p}'s operator should run `ccs node check --repair` on {p}'s own computer, then audit again",
+            list.len(),
+            files(list)
+        ));
+    }
+    if !c.manifest_mismatches.is_empty() {
+        parts.push(format!(
+            "the copy does not match the item's fixity manifest ({}): tell the network's administrator",
+            c.manifest_mismatches
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let mut text = parts.join("; and ");
+    text.push('.');
+    text
+}
