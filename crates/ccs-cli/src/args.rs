@@ -125,6 +125,12 @@ pub enum Command {
     /// each partner directly. Exit 0: every copy verified; 1: problems found
     /// (or a partner could not be asked).
     Audit(AuditArgs),
+    /// For a node's operator, on the node's own computer: check (and repair)
+    /// the node's stored blocks through its local kubo API.
+    Node {
+        #[command(subcommand)]
+        action: NodeAction,
+    },
     /// Recent adds and retrievals on this computer (also the app's); an
     /// interrupted one shows the command that starts it again.
     Jobs,
@@ -140,6 +146,21 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeAction {
+    /// Re-hash every stored block and walk every stored item for missing
+    /// blocks. Exit 0: all is well (or was repaired); 1: problems remain.
+    Check {
+        /// Remove damaged blocks and fetch them, and any missing ones, again
+        /// from the other partners.
+        #[arg(long)]
+        repair: bool,
+        /// The node's kubo API (it listens on loopback only).
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:5001")]
+        ipfs_api: String,
     },
 }
 

@@ -156,6 +156,31 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
     assert_eq!(found.len(), 2, "after {runs} sampled runs: {found:?}");
     eprintln!("sampled audits found both faults in {used} of at most {runs} runs");
 
+    // The operators' tool, on each node's own RPC: it finds the fault
+    // without changing anything, then repairs it, and the audit passes.
+    for (i, found) in [(1, "1 item(s) lack blocks"), (2, "1 of ")] {
+        let api = net.peer(i).ipfs_api.clone();
+        let r = ccs(&cfg, &["node", "check", "--ipfs-api", &api]);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stdout.contains(found), "{r:?}");
+        assert!(r.stdout.contains("ccs node check --repair"), "{r:?}");
+        let r = ccs(&cfg, &["node", "check", "--repair", "--json", "--ipfs-api", &api]);
+        assert_eq!(r.code, 0, "{r:?}");
+        let report = r.json();
+        if i == 1 {
+            assert_eq!(report["fetched_again"][0], cid.as_str(), "{report}");
+        } else {
+            assert_eq!(report["damaged"], 1, "{report}");
+            assert_eq!(report["damaged_healed"], 1, "{report}");
+        }
+    }
+    let r = ccs(&cfg, &["audit", "--json", &cid]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        copies(&r).values().all(|c| c["outcome"] == "verified"),
+        "{r:?}"
+    );
+
     // A partner that cannot be asked is "unreachable", never "verified".
     net.kill(0, DaemonKind::Kubo).unwrap();
     let r = ccs(&cfg, &["audit", "--partner", "peer1", "--json", &cid]);

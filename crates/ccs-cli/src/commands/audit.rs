@@ -1,5 +1,6 @@
 //! `audit`: `ops::audit` with a line per partner's copy as it is checked
-//! (JSON: the copies streamed into one document, then the totals).
+//! (JSON: the copies streamed into one document, then the totals); `node
+//! check`: `ops::node::check` with a line per finding.
 
 use std::io::Write;
 
@@ -7,7 +8,7 @@ use ccs_core::content::audit::{AuditMode, runs_for_coverage};
 use ccs_core::ops::audit::{self, AuditRequest, CopyOutcome};
 
 use super::cancel_on_ctrl_c;
-use crate::args::AuditArgs;
+use crate::args::{AuditArgs, NodeAction};
 use crate::context::Context;
 use crate::out;
 use crate::{CliError, CliResult};
@@ -118,4 +119,46 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
         ));
     }
     Ok(())
+}
+
+pub async fn node(action: &NodeAction, json: bool) -> CliResult {
+    use ccs_core::ops::node::{self, NodeCheckEvent, NodeCheckPhase, NodeCheckRequest};
+    let NodeAction::Check { repair, ipfs_api } = action;
+    let (repair, ipfs_api) = (*repair, ipfs_api.clone());
+    let bar = out::bar(json, None, "{spinner} {msg}");
+    let report = node::check(
+        NodeCheckRequest { ipfs_api, repair },
+        &cancel_on_ctrl_c(),
+        |e| match e {
+            NodeCheckEvent::Phase(p) => bar.set_message(match p {
+                NodeCheckPhase::VerifyingBlocks => "Re-hashing every stored block…",
+                NodeCheckPhase::CheckingPins => "Looking for missing blocks…",
+                NodeCheckPhase::Fetching => "Fetching missing blocks from the other partners…",
+            }),
+            NodeCheckEvent::Blocks(n) => bar.set_message(format!("Re-hashed {n} blocks…")),
+            NodeCheckEvent::Damaged(m) => {
+                if !json {
+                    bar.suspend(|| eprintln!("damaged: {m}"));
+                }
+            }
+            NodeCheckEvent::Incomplete { cid, missing } => {
+                if !json {
+                    bar.suspend(|| eprintln!("incomplete: {cid} lacks {missing} block(s)"));
+                }
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    if json {
+        out::print_json(&report);
+    } else {
+        println!("{}", report.summary());
+    }
+    if report.healthy() {
+        Ok(())
+    } else {
+        Err(CliError::Exit(1, String::new()))
+    }
 }

@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Completions { shell } => return setup::completions(*shell),
         Command::Invite(a) => return invite::run(cli.global.cluster_peername.as_deref(), a),
         Command::Jobs => return jobs::run(cli.global.json),
+        Command::Node { action } => return audit::node(action, cli.global.json).await,
         Command::Create { output } => {
             return setup::create(cli.global.cluster_peername.as_deref(), output.as_deref());
         }
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> CliResult {
         | Command::Create { .. }
         | Command::Clone { .. }
         | Command::Invite(_)
+        | Command::Node { .. }
         | Command::Jobs => Ok(()),
     }
 }

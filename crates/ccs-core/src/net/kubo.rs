@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::deploy::versions::KUBO;
 use crate::error::{Error, Result};
+use crate::net::cluster::NdjsonStream;
 use crate::net::cluster::models::null_as_default;
 use crate::net::http::{SHORT_CALL_TIMEOUT, build_client, root_cause, transport_error};
 
@@ -44,6 +45,39 @@ pub struct SwarmPeer {
 #[serde(default, rename_all = "PascalCase")]
 struct SwarmPeers {
     peers: Option<Vec<SwarmPeer>>,
+}
+
+/// One recursive pin from `POST /api/v0/pin/ls?type=recursive&stream=true`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct KuboPin {
+    pub cid: String,
+}
+
+/// A block of a pin that `pin/verify` could not read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct BadNode {
+    pub cid: String,
+    pub err: String,
+}
+
+/// A pin `pin/verify` found incomplete (only those are sent).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PinVerifyResult {
+    pub cid: String,
+    pub err: String,
+    #[serde(deserialize_with = "null_as_default")]
+    pub bad_nodes: Vec<BadNode>,
+}
+
+/// A line of `repo/verify`: a message about a corrupt block, or a count.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct VerifyProgress {
+    pub msg: String,
+    pub progress: u64,
 }
 
 /// The forms the gateway can send content in.
@@ -120,6 +154,77 @@ impl KuboClient {
             detail: e.to_string(),
             expected: &KUBO,
         })
+    }
+
+    /// A streamed RPC command (no whole-call timeout: these read the whole
+    /// repository). A failure after the start arrives in the trailer and
+    /// ends the stream with an error.
+    async fn rpc_stream<T: for<'de> Deserialize<'de>>(
+        &self,
+        command: &str,
+        query: &[(&str, &str)],
+    ) -> Result<NdjsonStream<T>> {
+        let base = self.rpc_url()?;
+        let resp = self
+            .http
+            .post(format!("{base}/api/v0/{command}"))
+            .query(query)
+            .send()
+            .await
+            .map_err(|e| transport_error(base, e))?;
+        if !resp.status().is_success() {
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            // kubo's errors: {"Message": "...", "Code": 0, "Type": "error"}.
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| {
+                    v.get("Message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or(text);
+            return Err(Error::Api {
+                url: base.to_string(),
+                status,
+                message: message.trim().chars().take(500).collect(),
+            });
+        }
+        Ok(NdjsonStream::new(resp, base.to_string()))
+    }
+
+    /// Every recursive pin of this node.
+    pub async fn recursive_pins(&self) -> Result<NdjsonStream<KuboPin>> {
+        self.rpc_stream("pin/ls", &[("type", "recursive"), ("stream", "true")])
+            .await
+    }
+
+    /// The recursive pins whose blocks are not all present (kubo reads every
+    /// block that has links; raw leaves are listed, not read).
+    pub async fn pin_verify(&self) -> Result<NdjsonStream<PinVerifyResult>> {
+        self.rpc_stream("pin/verify", &[]).await
+    }
+
+    /// Every block in the repository re-hashed; with `heal`, a corrupt one is
+    /// removed and fetched again from the other members.
+    pub async fn repo_verify(&self, heal: bool) -> Result<NdjsonStream<VerifyProgress>> {
+        let heal = if heal { "true" } else { "false" };
+        self.rpc_stream("repo/verify", &[("heal", heal)]).await
+    }
+
+    /// Walks every block of `cid`. Offline: an error names the first block
+    /// this node lacks. Online: what it lacks is fetched from the members
+    /// and stored.
+    pub async fn dag_stat(&self, cid: &str, offline: bool) -> Result<()> {
+        let offline = if offline { "true" } else { "false" };
+        let mut s: NdjsonStream<serde_json::Value> = self
+            .rpc_stream(
+                "dag/stat",
+                &[("arg", cid), ("progress", "false"), ("offline", offline)],
+            )
+            .await?;
+        while s.next().await.transpose()?.is_some() {}
+        Ok(())
     }
 
     /// The node's identity and addresses.

@@ -14,6 +14,7 @@ pub mod health;
 pub mod jobs;
 pub mod library;
 pub mod network;
+pub mod node;
 pub mod partners;
 pub mod retrieve;
 pub mod session;
