@@ -82,7 +82,7 @@ pub async fn list_library(
     let session = state.session()?;
     let mut batch = Batcher::new(&on_batch);
     let listed = ops::library::list(&session, &Cancel::new(), |e| match e {
-        LibraryEvent::Item(phase, item) => batch.push(phase, item.into()),
+        LibraryEvent::Item(phase, item) => batch.push(phase, (*item).into()),
         LibraryEvent::PhaseDone(phase) => batch.finish(phase),
     })
     .await?;

@@ -210,8 +210,8 @@ impl From<Output> for Run {
 
 /// Points `cmd` (the `ccs` program, or a wrapper whose last argument so far is
 /// it, such as `setpriv ... ccs`) at the settings `config`, and keeps it apart
-/// from the person running the tests: its job journal in `journal` (a test
-/// folder, never the real home), no OS keychain, no colours, and no
+/// from the person running the tests: its job journal (and the audits'
+/// findings beside it) in `journal` (a test folder, never the real home), no OS keychain, no colours, and no
 /// credentials or settings path taken from the environment.
 pub fn isolate_ccs(mut cmd: Command, config: &Path, journal: &Path) -> Command {
     cmd.arg("--config")
@@ -221,7 +221,8 @@ pub fn isolate_ccs(mut cmd: Command, config: &Path, journal: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("CCS_USERNAME")
         .env_remove("CCS_PASSWORD")
-        .env_remove("CCS_CONFIG");
+        .env_remove("CCS_CONFIG")
+        .env_remove("CCS_AUDIT_DIR");
     cmd
 }
 

@@ -95,7 +95,15 @@ pins: number,
 /**
  * Its alerts, each "metric (when)".
  */
-alerts: Array<string>, };
+alerts: Array<string>, 
+/**
+ * When this computer last audited one of its copies (RFC 3339).
+ */
+last_audited: string | null, 
+/**
+ * Of its copies audited here, how many passed their last check.
+ */
+copies_audited: number, copies_verified: number, };
 
 export type AddDetails = { title: string, collection: string, description: string, };
 

@@ -233,6 +233,10 @@ pub struct LsArgs {
     /// Only items with fewer copies than their target.
     #[arg(long)]
     pub under_replicated: bool,
+    /// Only items whose last audit found problems or could not reach a
+    /// partner, or that were not verified within a week.
+    #[arg(long)]
+    pub needs_attention: bool,
     /// Sort (reads the whole list first); without it items stream as they come.
     #[arg(long, value_enum)]
     pub sort: Option<SortKey>,

@@ -133,6 +133,39 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
         "{r:?}"
     );
 
+    // The findings are kept: the library, the item and the partners show them.
+    let r = ccs(&cfg, &["ls", "--needs-attention"]);
+    assert!(
+        r.stdout.contains("parish box") && r.stdout.contains("problems found"),
+        "{r:?}"
+    );
+    let r = ccs(&cfg, &["status", &cid]);
+    assert!(
+        r.stdout.contains("fixity problems found (last verified "),
+        "{r:?}"
+    );
+    let r = ccs(&cfg, &["status", "--json", &cid]);
+    let item = &r.json()[0];
+    assert_eq!(item["fixity"]["state"], "problems", "{item}");
+    let peer1 = item["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["peername"] == "peer1")
+        .unwrap();
+    assert_eq!(peer1["audit"]["outcome"], "verified", "{peer1}");
+    assert_eq!(peer1["audit"]["mode"], "full", "{peer1}");
+    let r = ccs(&cfg, &["peers"]);
+    let line = |p: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.starts_with(p))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("peer1").contains("1 of 1 copies passed"), "{r:?}");
+    assert!(line("peer2").contains("0 of 1 copies passed"), "{r:?}");
+
     // Sampled audits find both within the stated number of runs: each walk
     // reaches a given one of the eight equal leaves with probability 1/8, so
     // this many runs miss it once in a million.
@@ -164,7 +197,10 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
         assert_eq!(r.code, 1, "{r:?}");
         assert!(r.stdout.contains(found), "{r:?}");
         assert!(r.stdout.contains("ccs node check --repair"), "{r:?}");
-        let r = ccs(&cfg, &["node", "check", "--repair", "--json", "--ipfs-api", &api]);
+        let r = ccs(
+            &cfg,
+            &["node", "check", "--repair", "--json", "--ipfs-api", &api],
+        );
         assert_eq!(r.code, 0, "{r:?}");
         let report = r.json();
         if i == 1 {
@@ -180,6 +216,8 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
         copies(&r).values().all(|c| c["outcome"] == "verified"),
         "{r:?}"
     );
+    let r = ccs(&cfg, &["ls", "--needs-attention", "--json"]);
+    assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
 
     // A partner that cannot be asked is "unreachable", never "verified".
     net.kill(0, DaemonKind::Kubo).unwrap();

@@ -4,6 +4,8 @@ use std::io::Write;
 
 use ccs_core::Error;
 use ccs_core::content::library::{Health, Item};
+use ccs_core::local::audits::{FixityState, ItemFixity};
+use ccs_core::ops::audit::CopyOutcome;
 use ccs_core::ops::library::{self, LibraryFilter};
 
 use super::{cancel_on_ctrl_c, check_cid};
@@ -17,6 +19,25 @@ fn not_stored(cid: &str, url: &str) -> CliError {
         url: url.to_string(),
         what: format!("The item {cid}"),
     })
+}
+
+/// "verified 2026-12-01 10:00", "problems found", … for the library.
+fn fixity_words(f: &ItemFixity) -> String {
+    let since = f
+        .last_verified_at
+        .as_deref()
+        .map(|t| format!(" (last verified {})", out::when(Some(t))))
+        .unwrap_or_default();
+    match f.state {
+        FixityState::Verified => format!("{}{since}", console::style("verified").green()),
+        FixityState::Problems => format!("{}{since}", console::style("problems found").red()),
+        FixityState::Unreachable => format!(
+            "{}{since}",
+            console::style("a partner was not reached").yellow()
+        ),
+        FixityState::Overdue => format!("{}{since}", console::style("overdue").yellow()),
+        FixityState::Unchecked => "not audited yet".to_string(),
+    }
 }
 
 fn print_item_detail(item: &Item) {
@@ -42,16 +63,42 @@ fn print_item_detail(item: &Item) {
             item.added_by.as_deref().unwrap_or("-")
         );
     }
+    if let Some(f) = &item.fixity {
+        println!("  fixity {}", fixity_words(f));
+    }
     for p in &item.partners {
         let err = if p.error.is_empty() {
             String::new()
         } else {
             format!("  {}", p.error)
         };
+        let audit = p
+            .audit
+            .as_ref()
+            .map(|a| {
+                let verified = a
+                    .last_verified_at
+                    .as_deref()
+                    .map(|t| format!("last verified {}", out::when(Some(t))))
+                    .unwrap_or_else(|| "never verified".into());
+                let last = match a.outcome {
+                    CopyOutcome::Verified => String::new(),
+                    CopyOutcome::Problems => {
+                        format!(", problems found {}", out::when(Some(&a.checked_at)))
+                    }
+                    CopyOutcome::Unreachable => {
+                        format!(", not reached {}", out::when(Some(&a.checked_at)))
+                    }
+                    CopyOutcome::NotAllocated => String::new(),
+                };
+                format!("  {verified}{last}")
+            })
+            .unwrap_or_default();
         println!(
-            "  {} {}{}",
+            "  {} {}{}{}",
             out::cell(&p.peername, 16),
-            out::status_word(p.status.as_str()),
+            out::status_word(&out::cell(p.status.as_str(), 9)),
+            audit,
             err
         );
     }
@@ -109,6 +156,23 @@ pub async fn status(ctx: &Context, cids: &[String], all: bool) -> CliResult {
     Ok(())
 }
 
+/// The library's "last verified" cell: the time, or what needs attention.
+fn verified_cell(f: &ItemFixity) -> String {
+    let when = f.last_verified_at.as_deref().map(|t| out::when(Some(t)));
+    match f.state {
+        FixityState::Verified => when.unwrap_or_default(),
+        FixityState::Unchecked => "-".into(),
+        FixityState::Problems => console::style("problems found").red().to_string(),
+        FixityState::Unreachable => console::style("partner not reached").yellow().to_string(),
+        FixityState::Overdue => console::style(format!(
+            "overdue{}",
+            when.map(|w| format!(" ({w})")).unwrap_or_default()
+        ))
+        .yellow()
+        .to_string(),
+    }
+}
+
 struct Table {
     json: bool,
     count: u64,
@@ -120,12 +184,13 @@ impl Table {
             print!("[");
         } else {
             println!(
-                "{} {} {:>10} {} {} COPIES",
+                "{} {} {:>10} {} {} {} LAST VERIFIED",
                 out::cell("NAME", 28),
                 out::cell("CID", 46),
                 "SIZE",
                 out::cell("ADDED", 16),
                 out::cell("BY", 20),
+                out::cell("COPIES", 8),
             );
         }
         Self { json, count: 0 }
@@ -143,13 +208,14 @@ impl Table {
                 format!("{copies} {}", out::status_word(item.health.as_str()))
             };
             println!(
-                "{} {} {:>10} {} {} {}",
+                "{} {} {:>10} {} {} {} {}",
                 out::cell(&item.name, 28),
                 out::cell(&item.cid, 46),
                 item.size.map(out::size).unwrap_or_else(|| "-".into()),
                 out::cell(&out::when(item.added_at.as_deref()), 16),
                 out::cell(item.added_by.as_deref().unwrap_or("-"), 20),
-                copies
+                out::cell(&copies, 8),
+                item.fixity.as_ref().map(verified_cell).unwrap_or_default()
             );
         }
         self.count += 1;
@@ -176,6 +242,7 @@ pub async fn ls(ctx: &Context, a: LsArgs) -> CliResult {
             StateFilter::Error => library::StateFilter::Error,
         }),
         under_replicated: a.under_replicated,
+        needs_attention: a.needs_attention,
     };
     // The table starts with the first row, so a failure before any item
     // leaves only the error on standard output (`--json`).

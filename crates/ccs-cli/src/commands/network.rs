@@ -17,7 +17,7 @@ pub async fn peers(ctx: &Context) -> CliResult {
         return Ok(());
     }
     println!(
-        "{} {} {} {} {:>10} {:>7}",
+        "{} {} {} {} {:>10} {:>7}  AUDITED HERE",
         out::cell("PARTNER", 16),
         out::cell("STATE", 28),
         out::cell("CLUSTER", 9),
@@ -38,8 +38,17 @@ pub async fn peers(ctx: &Context) -> CliResult {
                 .red()
                 .to_string()
         };
+        let audited = match &r.last_audited {
+            Some(t) => format!(
+                "{} of {} copies passed, last {}",
+                r.copies_verified,
+                r.copies_audited,
+                out::when(Some(t))
+            ),
+            None => "never".into(),
+        };
         println!(
-            "{} {} {} {} {:>10} {:>7}",
+            "{} {} {} {} {:>10} {:>7}  {audited}",
             out::cell(&r.name, 16),
             state,
             out::cell(r.cluster_version.as_deref().unwrap_or("-"), 9),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::content::provenance::Provenance;
+use crate::local::audits::{AuditStore, CopyRecord, ItemFixity};
 use crate::net::cluster::{GlobalPinInfo, Pin, TrackerStatus};
 
 /// One partner's state for one item.
@@ -17,6 +18,9 @@ pub struct PartnerState {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub error: String,
     pub timestamp: String,
+    /// The last audit of this partner's copy made on this computer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<CopyRecord>,
 }
 
 /// Overall state of an item.
@@ -68,9 +72,36 @@ pub struct Item {
     pub health: Health,
     pub partners: Vec<PartnerState>,
     pub metadata: BTreeMap<String, String>,
+    /// What the audits on this computer found (see [`Item::with_audits`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixity: Option<ItemFixity>,
 }
 
 impl Item {
+    /// The item with the audits' findings: per partner, and summed over the
+    /// partners that should hold a copy.
+    pub fn with_audits(mut self, store: &AuditStore) -> Self {
+        let rec = store.item(&self.cid);
+        let allocated: Vec<String> = self
+            .partners
+            .iter()
+            .filter(|p| !matches!(p.status, TrackerStatus::Remote | TrackerStatus::Unpinned))
+            .map(|p| p.peername.clone())
+            .collect();
+        for p in &mut self.partners {
+            p.audit = rec.copies.get(&p.peername).cloned();
+        }
+        self.fixity = Some(rec.fixity(&allocated, self.added_at.as_deref()));
+        self
+    }
+
+    /// Its audits found problems, could not reach a partner, or are overdue.
+    pub fn needs_attention(&self) -> bool {
+        self.fixity
+            .as_ref()
+            .is_some_and(ItemFixity::needs_attention)
+    }
+
     /// A fixity manifest's pin: kept beside its item, not an item of its own.
     pub fn is_manifest(&self) -> bool {
         crate::content::fixity::is_manifest_pin(&self.metadata)
@@ -111,6 +142,7 @@ impl Item {
                 status: p.status,
                 error: p.error.clone(),
                 timestamp: p.timestamp.clone(),
+                audit: None,
             })
             .collect();
         Item {
@@ -124,6 +156,7 @@ impl Item {
             health,
             partners,
             metadata: s.metadata,
+            fixity: None,
         }
     }
 
@@ -151,6 +184,7 @@ impl Item {
             health: Health::Checking,
             partners: Vec::new(),
             metadata: p.metadata,
+            fixity: None,
         }
     }
 

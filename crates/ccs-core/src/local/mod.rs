@@ -1,6 +1,8 @@
 //! This computer's state: the settings file, the OS keychain, the job journal,
+//! the audits' findings,
 //! and how operations read and write its files.
 
+pub mod audits;
 pub mod files;
 pub mod journal;
 pub mod keychain;

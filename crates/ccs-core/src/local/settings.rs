@@ -107,6 +107,16 @@ impl Config {
 
 /// Writes a file only its owner can read, replacing any old one atomically.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    write_private_with(path, contents, true)
+}
+
+/// [`write_private`] without waiting for the disk: for records that are
+/// cheap to lose and written by the thousand.
+pub fn write_private_unsynced(path: &Path, contents: &[u8]) -> Result<()> {
+    write_private_with(path, contents, false)
+}
+
+fn write_private_with(path: &Path, contents: &[u8], sync: bool) -> Result<()> {
     use std::io::Write;
     let werr = |e: std::io::Error| Error::Write {
         path: path.to_path_buf(),
@@ -124,7 +134,9 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
     let mut tmp = builder.tempfile_in(&dir).map_err(werr)?;
     tmp.write_all(contents).map_err(werr)?;
-    tmp.as_file().sync_all().map_err(werr)?;
+    if sync {
+        tmp.as_file().sync_all().map_err(werr)?;
+    }
     tmp.persist(path).map_err(|e| werr(e.error))?;
     Ok(())
 }

@@ -35,7 +35,7 @@ pub struct AuditRequest {
 }
 
 /// One partner's copy of one item, as the audit found it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CopyOutcome {
@@ -157,6 +157,7 @@ pub async fn audit(
         .collect::<Result<_>>()?;
     let node = session.node()?;
     let cluster = node.cluster.clone();
+    let store = session.audits();
     cancellable(cancel, async {
         let members = member_names(&cluster).await?;
         let only = match &request.partner {
@@ -229,6 +230,9 @@ pub async fn audit(
             match running.next().await {
                 Some(copy) => {
                     summary.count(&copy);
+                    // A record that cannot be written costs only "when last
+                    // verified"; the finding itself is reported either way.
+                    let _ = store.record(&copy, request.mode == AuditMode::Full);
                     on_copy(copy);
                 }
                 None => break,

@@ -23,7 +23,7 @@ pub enum LibraryPhase {
 /// What [`list`] reports.
 #[derive(Debug, Clone)]
 pub enum LibraryEvent {
-    Item(LibraryPhase, Item),
+    Item(LibraryPhase, Box<Item>),
     /// Every item of this pass has been sent.
     PhaseDone(LibraryPhase),
 }
@@ -48,15 +48,16 @@ pub async fn list(
             if item.is_manifest() {
                 continue;
             }
-            on_event(LibraryEvent::Item(LibraryPhase::Pinset, item));
+            on_event(LibraryEvent::Item(LibraryPhase::Pinset, Box::new(item)));
             listed += 1;
         }
         on_event(LibraryEvent::PhaseDone(LibraryPhase::Pinset));
         let mut statuses = client.status_all(None).await?;
+        let audits = session.audits();
         while let Some(status) = statuses.next().await {
-            let item = Item::from_status(status?);
+            let item = Item::from_status(status?).with_audits(&audits);
             if item.health != Health::Absent && !item.is_manifest() {
-                on_event(LibraryEvent::Item(LibraryPhase::Status, item));
+                on_event(LibraryEvent::Item(LibraryPhase::Status, Box::new(item)));
             }
         }
         on_event(LibraryEvent::PhaseDone(LibraryPhase::Status));
@@ -69,7 +70,7 @@ pub async fn list(
 pub async fn item(session: &Session, cid: &str) -> Result<Item> {
     let cid = check_cid(cid)?;
     let status = session.node()?.cluster.status(&cid).await?;
-    Ok(Item::from_status(status))
+    Ok(Item::from_status(status).with_audits(&session.audits()))
 }
 
 /// The pin of `cid`; `not_found` unless it is in the pinset.
@@ -139,11 +140,17 @@ pub struct LibraryFilter {
     pub state: Option<StateFilter>,
     /// Only items with fewer copies than they should have.
     pub under_replicated: bool,
+    /// Only items whose audits found problems, could not reach a partner,
+    /// or are overdue.
+    pub needs_attention: bool,
 }
 
 impl LibraryFilter {
     pub fn matches(&self, item: &Item) -> bool {
         if self.under_replicated && !item.under_replicated() {
+            return false;
+        }
+        if self.needs_attention && !item.needs_attention() {
             return false;
         }
         if let Some(n) = &self.name {
@@ -196,8 +203,9 @@ pub async fn each_item(
     cancellable(cancel, async {
         let mut kept = 0;
         let mut stream = cluster.status_all(None).await?;
+        let audits = session.audits();
         while let Some(s) = stream.next().await {
-            let item = Item::from_status(s?);
+            let item = Item::from_status(s?).with_audits(&audits);
             if !item.is_manifest() && filter.matches(&item) {
                 kept += 1;
                 on_item(item);
@@ -214,8 +222,9 @@ pub async fn items(session: &Session, cids: &[String]) -> Result<Vec<Item>> {
     let cids: Vec<String> = cids.iter().map(|c| check_cid(c)).collect::<Result<_>>()?;
     let cluster = session.node()?.cluster;
     let mut items = Vec::new();
+    let audits = session.audits();
     for cid in &cids {
-        items.push(Item::from_status(cluster.status(cid).await?));
+        items.push(Item::from_status(cluster.status(cid).await?).with_audits(&audits));
     }
     Ok(items)
 }

@@ -32,6 +32,13 @@ pub struct Partner {
     pub pins: u64,
     /// Its alerts, each "metric (when)".
     pub alerts: Vec<String>,
+    /// When this computer last audited one of its copies (RFC 3339).
+    pub last_audited: Option<String>,
+    /// Of its copies audited here, how many passed their last check.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub copies_audited: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub copies_verified: u64,
 }
 
 fn rfc3339_from_nanos(ns: i64) -> Option<String> {
@@ -142,8 +149,25 @@ pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
                 .map(|a| format!("{} ({})", a.metric.name, a.triggered_at))
                 .collect(),
             name,
+            last_audited: None,
+            copies_audited: 0,
+            copies_verified: 0,
         });
     }
+    // The audits' findings, by partner name.
+    session.audits().each(|rec| {
+        for (name, copy) in rec.copies {
+            if let Some(p) = partners.iter_mut().find(|p| p.name == name) {
+                p.copies_audited += 1;
+                if copy.outcome == crate::ops::audit::CopyOutcome::Verified {
+                    p.copies_verified += 1;
+                }
+                if p.last_audited.as_ref().is_none_or(|t| *t < copy.checked_at) {
+                    p.last_audited = Some(copy.checked_at);
+                }
+            }
+        }
+    });
     partners.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(partners)
 }

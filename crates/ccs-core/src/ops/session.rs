@@ -115,6 +115,13 @@ impl Session {
         Journal::new(self.journal_dir.clone())
     }
 
+    /// What the audits on this computer found (beside the journal).
+    pub fn audits(&self) -> crate::local::audits::AuditStore {
+        crate::local::audits::AuditStore::new(crate::local::audits::AuditStore::default_dir(
+            &self.journal_dir,
+        ))
+    }
+
     /// The chosen node's name: the one named for this run, else the default.
     pub fn node_name(&self) -> Result<String> {
         self.node_override
