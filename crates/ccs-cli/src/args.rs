@@ -169,7 +169,9 @@ pub enum ConfigAction {
     /// Change a setting. Keys: default-node, nodes.NAME.cluster-api,
     /// nodes.NAME.gateway, nodes.NAME.username, nodes.NAME.password (the
     /// password goes to the OS keychain when one is available; without VALUE
-    /// it is read from standard input).
+    /// it is read from standard input), audits.interval-days (the app samples
+    /// every copy at least this often; default 7), audits.max-rate (MB/s the
+    /// app's audits may read; 0: no limit; default 2).
     Set {
         key: String,
         value: Option<String>,

@@ -25,12 +25,9 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
         (false, None) if a.all => AuditMode::Sample(DEFAULT_SAMPLES),
         (false, None) => AuditMode::Full,
     };
-    let request = AuditRequest {
-        cids: a.cids,
-        all: a.all,
-        partner: a.partner,
-        mode,
-    };
+    let mut request = AuditRequest::new(a.cids, mode);
+    request.all = a.all;
+    request.partner = a.partner;
     let json = ctx.json;
     let mut first = true;
     let stdout = std::io::stdout();

@@ -147,6 +147,14 @@ fn show(ctx: &Context) -> CliResult {
         };
         println!("  password     {password}");
     }
+    let rate = match view.audits.max_mb_per_second {
+        0 => "no limit".to_string(),
+        n => format!("at most {n} MB/s"),
+    };
+    println!(
+        "Audits:        the app samples every copy at least every {} day(s), {rate} (audits.interval-days, audits.max-rate)",
+        view.audits.interval_days
+    );
     Ok(())
 }
 
@@ -174,7 +182,7 @@ fn read_secret() -> CliResult<String> {
 fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> CliResult {
     let unknown = || {
         CliError::Usage(format!(
-            "\"{key}\" is not a setting. Use default-node, or nodes.NAME.cluster-api, nodes.NAME.gateway, nodes.NAME.username or nodes.NAME.password."
+            "\"{key}\" is not a setting. Use default-node, nodes.NAME.cluster-api, nodes.NAME.gateway, nodes.NAME.username, nodes.NAME.password, audits.interval-days or audits.max-rate."
         ))
     };
     let need_value = |v: Option<String>| {
@@ -183,6 +191,8 @@ fn set(ctx: &mut Context, key: &str, value: Option<String>, in_file: bool) -> Cl
     let parts: Vec<&str> = key.split('.').collect();
     let (setting, value) = match parts.as_slice() {
         ["default-node"] => (Setting::DefaultNode, need_value(value)?),
+        ["audits", "interval-days"] => (Setting::AuditIntervalDays, need_value(value)?),
+        ["audits", "max-rate"] => (Setting::AuditMaxRate, need_value(value)?),
         ["nodes", name, field] => {
             let node = name.to_string();
             match *field {

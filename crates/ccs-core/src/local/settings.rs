@@ -73,6 +73,40 @@ pub struct Config {
     /// Named nodes.
     #[serde(default)]
     pub nodes: BTreeMap<String, NodeProfile>,
+    /// The app's scheduled audits.
+    #[serde(default)]
+    pub audits: AuditSettings,
+}
+
+/// How the app audits in the background while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditSettings {
+    /// Every copy is sampled at least once in this many days.
+    #[serde(default = "default_interval_days")]
+    pub interval_days: u32,
+    /// The most the audits may read, in megabytes a second (0: no limit).
+    #[serde(default = "default_max_mb_per_second")]
+    pub max_mb_per_second: u32,
+}
+
+fn default_interval_days() -> u32 {
+    7
+}
+
+/// A small share of a typical office connection, so that audits never
+/// crowd out the archivists' own work.
+fn default_max_mb_per_second() -> u32 {
+    2
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            interval_days: default_interval_days(),
+            max_mb_per_second: default_max_mb_per_second(),
+        }
+    }
 }
 
 impl Config {

@@ -4,6 +4,9 @@
 //! [`crate::content::audit`] for what a full and a sampled check do.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::watch;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -32,6 +35,29 @@ pub struct AuditRequest {
     /// Only this partner (by name).
     pub partner: Option<String>,
     pub mode: AuditMode,
+    /// Leave out copies this computer checked within this time (the
+    /// scheduled audits: a pass resumes where the last one stopped).
+    pub skip_checked_within: Option<Duration>,
+    /// Read at most this many bytes a second, on average.
+    pub max_bytes_per_second: Option<u64>,
+    /// While it holds `true`, no new check starts (the app pauses its
+    /// audits while adds and retrievals run).
+    pub pause: Option<watch::Receiver<bool>>,
+}
+
+impl AuditRequest {
+    /// `cids`, or every item when empty, in `mode`, nothing left out.
+    pub fn new(cids: Vec<String>, mode: AuditMode) -> Self {
+        Self {
+            all: cids.is_empty(),
+            cids,
+            partner: None,
+            mode,
+            skip_checked_within: None,
+            max_bytes_per_second: None,
+            pause: None,
+        }
+    }
 }
 
 /// One partner's copy of one item, as the audit found it.
@@ -197,10 +223,27 @@ pub async fn audit(
         let mut named = named.into_iter();
         let mut summary = AuditSummary::default();
         let mut running = FuturesUnordered::new();
+        // A capped audit runs a few checks at a time, so that the cap is
+        // kept from one check to the next rather than overshot by 32.
+        let in_flight = if request.max_bytes_per_second.is_some() {
+            4
+        } else {
+            CHECKS_IN_FLIGHT
+        };
+        let mut started = Instant::now();
+        let mut bytes_read = 0u64;
+        let mut pause = request.pause.clone();
         loop {
+            if let Some(p) = pause.as_mut() {
+                // A closed sender (the app is going away) counts as no pause.
+                let waiting = Instant::now();
+                let _ = p.wait_for(|paused| !*paused).await;
+                // Time spent paused is not time the rate was kept.
+                started += waiting.elapsed();
+            }
             // Keep the checks in flight topped up from the pins, then take
             // whichever finishes first.
-            while running.len() < CHECKS_IN_FLIGHT {
+            while running.len() < in_flight {
                 let pin = match named.next() {
                     Some(p) => p,
                     None => match all.as_mut() {
@@ -215,8 +258,20 @@ pub async fn audit(
                     continue;
                 }
                 summary.items += 1;
+                let checked = request
+                    .skip_checked_within
+                    .map(|within| (store.item(&pin.cid), within));
                 for (id, allocated) in copies_of(&pin, &members, only.as_deref()) {
                     let partner = members.get(&id).cloned().unwrap_or(id);
+                    if let Some((rec, within)) = &checked {
+                        let recent = rec
+                            .copies
+                            .get(&partner)
+                            .is_some_and(|c| checked_within(&c.checked_at, *within));
+                        if recent {
+                            continue;
+                        }
+                    }
                     let pin = pin.clone();
                     running.push(async move {
                         if allocated {
@@ -233,7 +288,14 @@ pub async fn audit(
                     // A record that cannot be written costs only "when last
                     // verified"; the finding itself is reported either way.
                     let _ = store.record(&copy, request.mode == AuditMode::Full);
+                    bytes_read += copy.check.bytes_checked;
                     on_copy(copy);
+                    if let Some(cap) = request.max_bytes_per_second.filter(|c| *c > 0) {
+                        let due = Duration::from_secs_f64(bytes_read as f64 / cap as f64);
+                        if let Some(wait) = due.checked_sub(started.elapsed()) {
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
                 }
                 None => break,
             }
@@ -241,6 +303,13 @@ pub async fn audit(
         Ok(summary)
     })
     .await
+}
+
+fn checked_within(at: &str, within: Duration) -> bool {
+    humantime::parse_rfc3339_weak(at)
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age < within)
 }
 
 /// The partners whose copy of `pin` to check, each with whether it is
@@ -431,4 +500,70 @@ fn message(r: &CopyAudit, mode: AuditMode) -> String {
     let mut text = parts.join("; and ");
     text.push('.');
     text
+}
+
+/// Walks per copy in a scheduled pass.
+pub const SCHEDULED_SAMPLES: u32 = 4;
+/// How often a scheduled pass starts (each takes only the copies that are due).
+pub const PASS_EVERY: Duration = Duration::from_secs(3600);
+/// The first pass waits this long after the app starts.
+pub const FIRST_PASS_AFTER: Duration = Duration::from_secs(60);
+
+/// What the scheduled audits report.
+#[derive(Debug)]
+pub enum ScheduledEvent {
+    Copy(CopyAudit),
+    PassDone(AuditSummary),
+    /// A pass could not run (node unreachable, settings unreadable); the next
+    /// one tries again.
+    PassFailed(Error),
+}
+
+/// The app's audits in the background, until `cancel`: every
+/// [`PASS_EVERY`], a sampled audit of every copy that this computer has not
+/// checked within the settings' interval, at the settings' rate, paused
+/// while `pause` holds `true`. The settings are read anew for every pass
+/// (`load`); nothing runs while no node is set. Each copy's finding is kept
+/// as it comes ([`crate::local::audits`]), so a pass cut short by the app
+/// closing resumes with the copies it had not reached.
+pub async fn scheduled(
+    load: impl Fn() -> Result<Session> + Send,
+    first_after: Duration,
+    pause: watch::Receiver<bool>,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(ScheduledEvent) + Send,
+) {
+    let mut wait = first_after;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = cancel.cancelled() => return,
+        }
+        wait = PASS_EVERY;
+        let session = match load() {
+            Ok(s) if s.node_name().is_ok() => s,
+            Ok(_) => continue,
+            Err(e) => {
+                on_event(ScheduledEvent::PassFailed(e));
+                continue;
+            }
+        };
+        let settings = &session.config.audits;
+        let mut request = AuditRequest::new(Vec::new(), AuditMode::Sample(SCHEDULED_SAMPLES));
+        request.skip_checked_within = Some(Duration::from_secs(
+            u64::from(settings.interval_days.max(1)) * 24 * 3600,
+        ));
+        request.max_bytes_per_second = (settings.max_mb_per_second > 0)
+            .then(|| u64::from(settings.max_mb_per_second) * 1_000_000);
+        request.pause = Some(pause.clone());
+        match audit(&session, request, cancel, |c| {
+            on_event(ScheduledEvent::Copy(c))
+        })
+        .await
+        {
+            Ok(summary) => on_event(ScheduledEvent::PassDone(summary)),
+            Err(Error::Cancelled) => return,
+            Err(e) => on_event(ScheduledEvent::PassFailed(e)),
+        }
+    }
 }

@@ -208,6 +208,10 @@ pub enum Setting {
         node: String,
         in_file: bool,
     },
+    /// Days within which the app's audits sample every copy.
+    AuditIntervalDays,
+    /// The most the app's audits may read, in megabytes a second (0: no limit).
+    AuditMaxRate,
 }
 
 /// Where a changed setting went.
@@ -224,8 +228,33 @@ pub enum Saved {
 
 /// Changes one setting and saves the settings file.
 pub fn set(session: &mut Session, setting: Setting, value: String) -> Result<Saved> {
+    let number = |what: &str, min: u32| {
+        value
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n >= min)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "\"{value}\" is not a number of {what} (a whole number, at least {min}). Give one such as 7."
+                ))
+            })
+    };
+    match setting {
+        Setting::AuditIntervalDays => {
+            session.config.audits.interval_days = number("days", 1)?;
+            session.config.save(&session.settings_path)?;
+            return Ok(Saved::File);
+        }
+        Setting::AuditMaxRate => {
+            session.config.audits.max_mb_per_second = number("megabytes a second", 0)?;
+            session.config.save(&session.settings_path)?;
+            return Ok(Saved::File);
+        }
+        _ => {}
+    }
     let node = match &setting {
-        Setting::DefaultNode => None,
+        Setting::DefaultNode | Setting::AuditIntervalDays | Setting::AuditMaxRate => None,
         Setting::ClusterApi { node }
         | Setting::Gateway { node }
         | Setting::Username { node }
@@ -242,7 +271,7 @@ pub fn set(session: &mut Session, setting: Setting, value: String) -> Result<Sav
                 .cloned()
                 .unwrap_or_else(|| NodeProfile::from_host(&node));
             match setting {
-                Setting::DefaultNode => {}
+                Setting::DefaultNode | Setting::AuditIntervalDays | Setting::AuditMaxRate => {}
                 Setting::ClusterApi { .. } => {
                     // Refuses what is not an address before it is saved.
                     ClusterClient::new(&value, None)?;
@@ -295,6 +324,7 @@ pub struct SettingsView {
     pub exists: bool,
     pub default_node: Option<String>,
     pub nodes: Vec<NodeView>,
+    pub audits: crate::local::settings::AuditSettings,
 }
 
 pub fn view(session: &Session) -> SettingsView {
@@ -314,6 +344,7 @@ pub fn view(session: &Session) -> SettingsView {
                 password: session.password_source(name),
             })
             .collect(),
+        audits: session.config.audits.clone(),
     }
 }
 
@@ -330,6 +361,28 @@ mod tests {
             journal_dir: PathBuf::from("/nonexistent/jobs"),
             keychain: KeychainCache::default(),
         }
+    }
+
+    #[test]
+    fn audit_settings_take_whole_numbers_and_are_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = session(Config::default());
+        s.settings_path = dir.path().join("config.toml");
+        assert_eq!(s.config.audits.interval_days, 7);
+        set(&mut s, Setting::AuditIntervalDays, "3".into()).unwrap();
+        set(&mut s, Setting::AuditMaxRate, "0".into()).unwrap();
+        for (setting, bad) in [
+            (Setting::AuditIntervalDays, "0"),
+            (Setting::AuditIntervalDays, "a week"),
+            (Setting::AuditMaxRate, "-1"),
+        ] {
+            let e = set(&mut s, setting, bad.into()).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad}");
+        }
+        let back = Config::load(&s.settings_path).unwrap();
+        assert_eq!(back.audits.interval_days, 3);
+        assert_eq!(back.audits.max_mb_per_second, 0);
+        assert_eq!(view(&s).audits, back.audits);
     }
 
     #[test]
