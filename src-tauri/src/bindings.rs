@@ -59,6 +59,14 @@ fn declarations() -> Vec<(String, String)> {
         PickRequest,
         JobInputs,
         JobEntry,
+        CopyRecord,
+        CopyOutcome,
+        ItemFixity,
+        FixityState,
+        CopyAudit,
+        ManifestUse,
+        BadBlock,
+        BlockFault,
     ]
 }
 

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ccs_core::ErrorCode;
+use ccs_core::content::audit::AuditMode;
 use ccs_core::content::provenance;
 use ccs_core::local::keychain;
 use ccs_core::ops::add::{AddEvent, AddRequest};
@@ -340,6 +341,17 @@ pub async fn show_in_folder(path: String) -> AppResult<()> {
 #[tauri::command]
 pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
     Ok(ops::library::repair(&state.session()?, &cid).await?.into())
+}
+
+/// Checks every partner's copy of an item now, block by block and file by
+/// file ("Check copies now"); the findings are kept like the scheduled ones'.
+#[tauri::command]
+pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<Vec<CopyAudit>> {
+    let request = ops::audit::AuditRequest::new(vec![cid], AuditMode::Full);
+    let mut copies = Vec::new();
+    ops::audit::audit(&state.session()?, request, &Cancel::new(), |c| copies.push(c)).await?;
+    copies.sort_by(|a, b| a.partner.cmp(&b.partner));
+    Ok(copies)
 }
 
 /// Removes an item from every partner (the frontend has confirmed it).

@@ -12,7 +12,10 @@ use ts_rs::TS;
 pub use ccs_core::ErrorCode;
 pub use ccs_core::content::ingest::Problem as FileProblem;
 pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
+pub use ccs_core::content::audit::{BadBlock, BlockFault};
+pub use ccs_core::local::audits::{CopyRecord, FixityState, ItemFixity};
 pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
+pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::net::cluster::TrackerStatus;
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
 pub use ccs_core::ops::library::LibraryPhase;
@@ -86,6 +89,8 @@ pub struct PartnerStatus {
     pub status: TrackerStatus,
     pub error: String,
     pub timestamp: String,
+    /// The last check of this partner's copy made on this computer.
+    pub audit: Option<CopyRecord>,
 }
 
 impl From<PartnerState> for PartnerStatus {
@@ -96,6 +101,7 @@ impl From<PartnerState> for PartnerStatus {
             status: p.status,
             error: p.error,
             timestamp: p.timestamp,
+            audit: p.audit,
         }
     }
 }
@@ -116,6 +122,9 @@ pub struct LibraryItem {
     pub health: ItemHealth,
     pub partners: Vec<PartnerStatus>,
     pub metadata: BTreeMap<String, String>,
+    /// What the audits on this computer found (absent while the library
+    /// still lists the pinset alone).
+    pub fixity: Option<ItemFixity>,
 }
 
 impl From<Item> for LibraryItem {
@@ -131,6 +140,7 @@ impl From<Item> for LibraryItem {
             health: i.health,
             partners: i.partners.into_iter().map(Into::into).collect(),
             metadata: i.metadata,
+            fixity: i.fixity,
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn run() {
             if let Some(w) = app.get_webview_window("main") {
                 memory::tune_webview(&w);
             }
+            start_scheduled_audits(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -52,6 +53,31 @@ pub fn run() {
         eprintln!("The app could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// The name of the event each scheduled audit finding is sent as (a
+/// [`dto::CopyAudit`]), so the library can show it at once.
+pub const AUDIT_FINDING_EVENT: &str = "audit-finding";
+
+/// The core's scheduled audits for as long as the app runs, paused while a
+/// job runs; each finding goes to the page.
+fn start_scheduled_audits<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        use tauri::Emitter;
+        let state = app.state::<AppState>();
+        ccs_core::ops::audit::scheduled(
+            || state.core_session(),
+            ccs_core::ops::audit::FIRST_PASS_AFTER,
+            state.busy(),
+            &ccs_core::ops::Cancel::new(),
+            |event| {
+                if let ccs_core::ops::audit::ScheduledEvent::Copy(copy) = event {
+                    let _ = app.emit(AUDIT_FINDING_EVENT, &copy);
+                }
+            },
+        )
+        .await;
+    });
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ macro_rules! with_commands {
             cancel_job(job: String) -> bool;
             retrieve_item(job: String, cid: String, destination: String, on_progress: Channel<RetrieveProgress>) -> RetrieveOutcome;
             repair_item(cid: String) -> LibraryItem;
+            /// Checks every partner's copy of the item now, every block and every file.
+            audit_item(cid: String) -> Vec<CopyAudit>;
             remove_item(cid: String) -> ();
             /// `replace`: true only for a path from the save dialog (which asked before replacing).
             create_network(peername: String, destination: String, replace: Option<bool>) -> ();

@@ -20,6 +20,8 @@ pub struct AppState {
     pub journal_dir: PathBuf,
     pub keychain: KeychainCache,
     jobs: Mutex<HashMap<String, Cancel>>,
+    /// True while an add or a retrieval runs: the scheduled audits wait.
+    busy: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -35,12 +37,27 @@ impl AppState {
             journal_dir,
             keychain: KeychainCache::default(),
             jobs: Mutex::new(HashMap::new()),
+            busy: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// `true` while any job runs (see [`Self::start_job`]).
+    pub fn busy(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.busy.subscribe()
+    }
+
+    fn update_busy(&self, jobs: &HashMap<String, Cancel>) {
+        self.busy.send_replace(!jobs.is_empty());
     }
 
     /// This computer's settings as they are now (re-read each time: the
     /// command line may have changed them).
     pub fn session(&self) -> AppResult<Session> {
+        Ok(self.core_session()?)
+    }
+
+    /// [`Self::session`] with the core's error (for the core's own loops).
+    pub fn core_session(&self) -> ccs_core::Result<Session> {
         let mut s = Session::load(&self.config_path, false, CLIENT)?;
         s.journal_dir = self.journal_dir.clone();
         s.keychain = self.keychain.clone();
@@ -55,17 +72,24 @@ impl AppState {
     /// A cancellation token for the job `id` (the frontend's id), until [`Self::end_job`].
     pub fn start_job(&self, id: &str) -> Cancel {
         let cancel = Cancel::new();
-        self.lock().insert(id.to_string(), cancel.clone());
+        let mut jobs = self.lock();
+        jobs.insert(id.to_string(), cancel.clone());
+        self.update_busy(&jobs);
         cancel
     }
 
     pub fn end_job(&self, id: &str) {
-        self.lock().remove(id);
+        let mut jobs = self.lock();
+        jobs.remove(id);
+        self.update_busy(&jobs);
     }
 
     /// Cancels a running job; false when there is none by that id.
     pub fn cancel(&self, id: &str) -> bool {
-        match self.lock().remove(id) {
+        let mut jobs = self.lock();
+        let found = jobs.remove(id);
+        self.update_busy(&jobs);
+        match found {
             Some(c) => {
                 c.cancel();
                 true

@@ -63,9 +63,18 @@ export type JobState = "running" | "done" | "failed" | "cancelled" | "interrupte
 
 export type ItemHealth = "ok" | "pinning" | "under_replicated" | "error" | "absent" | "checking";
 
-export type PartnerStatus = { peer_id: string, peername: string, status: TrackerStatus, error: string, timestamp: string, };
+export type PartnerStatus = { peer_id: string, peername: string, status: TrackerStatus, error: string, timestamp: string, 
+/**
+ * The last check of this partner's copy made on this computer.
+ */
+audit: CopyRecord | null, };
 
-export type LibraryItem = { cid: string, name: string, size: number | null, added_at: string | null, added_by: string | null, copies: number, target: number, health: ItemHealth, partners: Array<PartnerStatus>, metadata: { [key in string]?: string }, };
+export type LibraryItem = { cid: string, name: string, size: number | null, added_at: string | null, added_by: string | null, copies: number, target: number, health: ItemHealth, partners: Array<PartnerStatus>, metadata: { [key in string]?: string }, 
+/**
+ * What the audits on this computer found (absent while the library
+ * still lists the pinset alone).
+ */
+fixity: ItemFixity | null, };
 
 export type LibraryPhase = "pinset" | "status";
 
@@ -220,3 +229,63 @@ client: string, inputs: JobInputs, started_at: string, ended_at: string | null,
  * Done: the CID (add) or the saved path (retrieve).
  */
 result: string | null, message: string | null, problems: Array<FileProblem>, };
+
+export type CopyRecord = { checked_at: string, outcome: CopyOutcome, 
+/**
+ * `full` or `sample`.
+ */
+mode: string, 
+/**
+ * The last check that found the copy verified (any mode).
+ */
+last_verified_at: string | null, 
+/**
+ * The last full check that found it verified.
+ */
+last_full_at: string | null, message: string, };
+
+export type CopyOutcome = "verified" | "problems" | "unreachable" | "not_allocated";
+
+export type ItemFixity = { state: FixityState, 
+/**
+ * The oldest of the partners' last verified times (so the item is
+ * verified at least as recently on every partner); `None`: some copy
+ * was never verified.
+ */
+last_verified_at: string | null, };
+
+export type FixityState = "verified" | "problems" | "unreachable" | "overdue" | "unchecked";
+
+export type CopyAudit = { cid: string, name: string, partner: string, outcome: CopyOutcome, manifest: ManifestUse, 
+/**
+ * One plain sentence: what was found and what to do.
+ */
+message: string, 
+/**
+ * When it was checked (RFC 3339).
+ */
+checked_at: string, blocks_checked: number, bytes_checked: number, 
+/**
+ * Every bad block up to [`BAD_BLOCKS_KEPT`]; `bad_block_count` is exact.
+ */
+bad_blocks: Array<BadBlock>, bad_block_count: number, 
+/**
+ * Files whose SHA-256 was compared with the manifest (full audits).
+ */
+files_checked: number, 
+/**
+ * Files whose bytes differ from the manifest, or that it does not list,
+ * and files it lists that the item does not have (the manifest and the
+ * item disagree: a problem of its own).
+ */
+manifest_mismatches: Array<string>, };
+
+export type ManifestUse = "checked" | "no_manifest" | "unusable" | "not_used";
+
+export type BadBlock = { cid: string, fault: BlockFault, 
+/**
+ * The file or folder inside the item (`/`-separated; empty: the item itself).
+ */
+file: string, };
+
+export type BlockFault = "missing" | "damaged";

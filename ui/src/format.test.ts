@@ -13,6 +13,7 @@ const item = (over: Partial<LibraryItem>): LibraryItem => ({
   health: "ok",
   partners: [],
   metadata: {},
+  fixity: null,
   ...over,
 });
 

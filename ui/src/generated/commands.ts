@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AddDetails, AddOutcome, AddProgress, ConnectInput, ConnectionReport, InviteInput, InviteOutcome, JobEntry, LibraryBatch, LibraryItem, Partner, PickRequest, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
+import type { AddDetails, AddOutcome, AddProgress, ConnectInput, ConnectionReport, CopyAudit, InviteInput, InviteOutcome, JobEntry, LibraryBatch, LibraryItem, Partner, PickRequest, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -59,6 +59,11 @@ export function retrieveItem(job: string, cid: string, destination: string, onPr
 
 export function repairItem(cid: string): Promise<LibraryItem> {
   return call<LibraryItem>("repair_item", { cid });
+}
+
+/** Checks every partner's copy of the item now, every block and every file. */
+export function auditItem(cid: string): Promise<Array<CopyAudit>> {
+  return call<Array<CopyAudit>>("audit_item", { cid });
 }
 
 export function removeItem(cid: string): Promise<null> {

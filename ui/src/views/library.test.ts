@@ -31,11 +31,12 @@ function items(n: number): LibraryItem[] {
     target: 3,
     health: "pinning",
     partners: [
-      { peer_id: "p1", peername: "acme", status: "pinned", error: "", timestamp: "" },
-      { peer_id: "p2", peername: "beta", status: "pinning", error: "", timestamp: "" },
-      { peer_id: "p3", peername: "gamma", status: "remote", error: "", timestamp: "" },
+      { peer_id: "p1", peername: "acme", status: "pinned", error: "", timestamp: "", audit: null },
+      { peer_id: "p2", peername: "beta", status: "pinning", error: "", timestamp: "", audit: null },
+      { peer_id: "p3", peername: "gamma", status: "remote", error: "", timestamp: "", audit: null },
     ],
     metadata: {},
+    fixity: null,
   }));
 }
 

@@ -48,7 +48,9 @@ export class Compactor {
   }
 
   private partner(p: PartnerStatus): [string, PartnerStatus] {
-    const key = `${p.peer_id}\n${p.peername}\n${p.status}\n${p.error}\n${p.timestamp}`;
+    const a = p.audit;
+    const audit = a ? `${a.checked_at}\n${a.outcome}\n${a.last_verified_at}\n${a.mode}` : "";
+    const key = `${p.peer_id}\n${p.peername}\n${p.status}\n${p.error}\n${p.timestamp}\n${audit}`;
     let shared = this.partners.get(key);
     if (!shared) {
       shared = Object.freeze({
@@ -57,6 +59,7 @@ export class Compactor {
         status: this.str(p.status),
         error: this.str(p.error),
         timestamp: this.str(p.timestamp),
+        audit: p.audit,
       });
       if (this.partners.size >= this.limit) this.partners.clear();
       this.partners.set(key, shared);
@@ -95,6 +98,7 @@ export class Compactor {
       health: i.health,
       partners,
       metadata,
+      fixity: i.fixity,
     };
   }
 }
