@@ -8,8 +8,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0    success
   1    done, but not everything is well: health degraded, copies missing
-       after --wait or repair, or removal declined; or a fault inside
-       this program
+       after --wait or repair, removal declined, or an audit or node check
+       found problems; or a fault inside this program
   2    the command line is wrong, a value is invalid, or no storage node
        is named or set as the default (health: error)
   3    the storage node could not be reached or did not answer in time
