@@ -132,22 +132,49 @@ impl KuboClient {
         })
     }
 
+    /// `POST /api/v0/COMMAND?QUERY`, with a whole-call timeout or none; a
+    /// refusal is `Error::Api` with kubo's own message
+    /// (`{"Message": "...", "Code": 0, "Type": "error"}`).
+    async fn rpc_send(
+        &self,
+        command: &str,
+        query: &[(&str, &str)],
+        timeout: Option<std::time::Duration>,
+    ) -> Result<reqwest::Response> {
+        let base = self.rpc_url()?;
+        let mut rb = self
+            .http
+            .post(format!("{base}/api/v0/{command}"))
+            .query(query);
+        if let Some(t) = timeout {
+            rb = rb.timeout(t);
+        }
+        let resp = rb.send().await.map_err(|e| transport_error(base, e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.get("Message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or(text);
+        Err(Error::Api {
+            url: base.to_string(),
+            status,
+            message: message.trim().chars().take(500).collect(),
+        })
+    }
+
     async fn rpc_call<T: for<'de> Deserialize<'de>>(&self, command: &str) -> Result<T> {
         let base = self.rpc_url()?;
         let resp = self
-            .http
-            .post(format!("{base}/api/v0/{command}"))
-            .timeout(SHORT_CALL_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| transport_error(base, e))?;
-        if !resp.status().is_success() {
-            return Err(Error::Api {
-                url: base.to_string(),
-                status: resp.status().as_u16(),
-                message: resp.text().await.unwrap_or_default().trim().to_string(),
-            });
-        }
+            .rpc_send(command, &[], Some(SHORT_CALL_TIMEOUT))
+            .await?;
         let bytes = resp.bytes().await.map_err(|e| transport_error(base, e))?;
         serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse {
             url: base.to_string(),
@@ -164,33 +191,8 @@ impl KuboClient {
         command: &str,
         query: &[(&str, &str)],
     ) -> Result<NdjsonStream<T>> {
-        let base = self.rpc_url()?;
-        let resp = self
-            .http
-            .post(format!("{base}/api/v0/{command}"))
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| transport_error(base, e))?;
-        if !resp.status().is_success() {
-            let status = resp.status().as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            // kubo's errors: {"Message": "...", "Code": 0, "Type": "error"}.
-            let message = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| {
-                    v.get("Message")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or(text);
-            return Err(Error::Api {
-                url: base.to_string(),
-                status,
-                message: message.trim().chars().take(500).collect(),
-            });
-        }
-        Ok(NdjsonStream::new(resp, base.to_string()))
+        let resp = self.rpc_send(command, query, None).await?;
+        Ok(NdjsonStream::new(resp, self.rpc_url()?.to_string()))
     }
 
     /// Every recursive pin of this node.

@@ -239,3 +239,57 @@ pub async fn check(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_is_healthy_only_when_nothing_wrong_is_left() {
+        let clean = NodeCheckReport {
+            blocks_checked: 10,
+            ..Default::default()
+        };
+        assert!(clean.healthy());
+        assert_eq!(
+            clean.summary(),
+            "all 10 blocks match their content IDs; every stored item is complete."
+        );
+        let found = NodeCheckReport {
+            blocks_checked: 10,
+            damaged: 1,
+            incomplete_count: 1,
+            incomplete_pins: vec!["QmA".into()],
+            still_incomplete: vec!["QmA".into()],
+            ..Default::default()
+        };
+        assert!(!found.healthy());
+        assert!(
+            found.summary().contains("Run `ccs node check --repair`"),
+            "{}",
+            found.summary()
+        );
+        let repaired = NodeCheckReport {
+            blocks_checked: 10,
+            damaged: 1,
+            damaged_healed: 1,
+            incomplete_count: 1,
+            fetched_again: vec!["QmA".into()],
+            repaired: true,
+            ..Default::default()
+        };
+        assert!(repaired.healthy(), "{}", repaired.summary());
+        let stuck = NodeCheckReport {
+            still_incomplete: vec!["QmA".into()],
+            incomplete_count: 1,
+            repaired: true,
+            ..Default::default()
+        };
+        assert!(!stuck.healthy());
+        assert!(
+            stuck.summary().contains("could not be fetched"),
+            "{}",
+            stuck.summary()
+        );
+    }
+}

@@ -286,3 +286,90 @@ async fn rpc_errors_are_node_errors_with_kubos_text() {
         .unwrap_err();
     assert_eq!(err.code().to_string(), "invalid_input");
 }
+
+// The node check's RPC calls, recorded from a node with one block deleted
+// from its repository and another node with one block damaged (see
+// testdata/README.md, "Node check").
+
+#[tokio::test]
+async fn pin_verify_lists_the_incomplete_pin_and_its_missing_block() {
+    let server = serve(
+        "POST",
+        "/api/v0/pin/verify",
+        &recording("kubo_rpc_pin_verify_missing.http"),
+    )
+    .await;
+    let mut s = rpc(&server.uri()).pin_verify().await.unwrap();
+    let bad = s.next().await.unwrap().unwrap();
+    assert!(bad.cid.starts_with("Qm"), "{bad:?}");
+    assert_eq!(bad.bad_nodes.len(), 1, "{bad:?}");
+    assert!(
+        bad.bad_nodes[0].err.contains("not found locally"),
+        "{bad:?}"
+    );
+    assert!(s.next().await.is_none());
+}
+
+#[tokio::test]
+async fn repo_verify_reports_the_corrupt_block_and_its_summary_ends_the_stream() {
+    let rec = recording("kubo_rpc_repo_verify_corrupt.http");
+    assert_eq!(
+        rec.trailer("X-Stream-Error"),
+        Some("verify complete, 1 blocks corrupt")
+    );
+    // Sent byte for byte: the summary arrives only in the trailer.
+    let server = Replay::start(vec![rec.wire.clone()]).await;
+    let mut s = rpc(&server.url).repo_verify(false).await.unwrap();
+    let mut corrupt = Vec::new();
+    let mut last_count = 0;
+    let end = loop {
+        match s.next().await {
+            Some(Ok(p)) if !p.msg.is_empty() => corrupt.push(p.msg),
+            Some(Ok(p)) => last_count = p.progress,
+            Some(Err(e)) => break e,
+            None => panic!("no summary in the trailer"),
+        }
+    };
+    assert_eq!(corrupt.len(), 1, "{corrupt:?}");
+    assert!(corrupt[0].contains("was corrupt"), "{corrupt:?}");
+    assert!(last_count > 1);
+    assert!(
+        matches!(&end, Error::StreamFailed { message, .. } if message.starts_with("verify complete, 1 blocks corrupt")),
+        "{end:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_offline_dag_stat_names_the_block_the_node_lacks() {
+    let server = serve(
+        "POST",
+        "/api/v0/dag/stat",
+        &recording("kubo_rpc_dag_stat_offline_missing.http"),
+    )
+    .await;
+    let err = rpc(&server.uri())
+        .dag_stat("Qmd3qXafH1SS79sc6qsfo4v1bY8KGVu4h6uWyTLHh26hrU", true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status: 500, message, .. } if message.contains("not found locally")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn recursive_pins_stream_one_by_one() {
+    let server = serve(
+        "POST",
+        "/api/v0/pin/ls",
+        &recording("kubo_rpc_pin_ls_recursive.http"),
+    )
+    .await;
+    let mut s = rpc(&server.uri()).recursive_pins().await.unwrap();
+    let mut n = 0;
+    while let Some(p) = s.next().await {
+        assert!(p.unwrap().cid.starts_with("Qm"));
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}
