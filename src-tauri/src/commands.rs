@@ -349,7 +349,10 @@ pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<L
 pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<Vec<CopyAudit>> {
     let request = ops::audit::AuditRequest::new(vec![cid], AuditMode::Full);
     let mut copies = Vec::new();
-    ops::audit::audit(&state.session()?, request, &Cancel::new(), |c| copies.push(c)).await?;
+    ops::audit::audit(&state.session()?, request, &Cancel::new(), |c| {
+        copies.push(c)
+    })
+    .await?;
     copies.sort_by(|a, b| a.partner.cmp(&b.partner));
     Ok(copies)
 }

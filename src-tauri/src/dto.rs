@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use ccs_core::ErrorCode;
+pub use ccs_core::content::audit::{BadBlock, BlockFault};
 pub use ccs_core::content::ingest::Problem as FileProblem;
 pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
-pub use ccs_core::content::audit::{BadBlock, BlockFault};
 pub use ccs_core::local::audits::{CopyRecord, FixityState, ItemFixity};
 pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
-pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::net::cluster::TrackerStatus;
+pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
 pub use ccs_core::ops::library::LibraryPhase;
 pub use ccs_core::ops::partners::Partner;
