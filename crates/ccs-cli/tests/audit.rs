@@ -218,6 +218,15 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
     );
     let r = ccs(&cfg, &["ls", "--needs-attention", "--json"]);
     assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
+    // Every item: only what is not verified gets a line, then the totals.
+    let r = ccs(&cfg, &["audit", "--all"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stdout.contains("verified      peer"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("Audited 1 item(s): 3 copies verified, 0 with problems"),
+        "{r:?}"
+    );
 
     // A partner that cannot be asked is "unreachable", never "verified".
     net.kill(0, DaemonKind::Kubo).unwrap();

@@ -29,12 +29,25 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
     request.all = a.all;
     request.partner = a.partner;
     let json = ctx.json;
+    // Every item: a line for each copy that is not verified, and a running
+    // count on the terminal; named items: a line for every copy.
+    let quiet_verified = a.all;
+    let bar = out::bar(json, None, "{spinner} {msg}");
+    let (mut checked, mut verified) = (0u64, 0u64);
     let mut first = true;
     let stdout = std::io::stdout();
     if json {
         print!("{{\"copies\":[");
     }
     let summary = audit::audit(&ctx.session, request, &cancel_on_ctrl_c(), |copy| {
+        checked += 1;
+        if copy.outcome == CopyOutcome::Verified {
+            verified += 1;
+        }
+        bar.set_message(format!(
+            "Checked {checked} copies: {verified} verified, {} not",
+            checked - verified
+        ));
         if json {
             let sep = if first { "" } else { "," };
             first = false;
@@ -55,25 +68,31 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
                 .dim()
                 .to_string(),
         };
-        println!(
-            "{word} {} {} ({})",
-            out::cell(&copy.partner, 16),
-            copy.name,
-            copy.cid
-        );
-        if copy.outcome != CopyOutcome::Verified {
-            println!("              {}", copy.message);
-            for b in copy.check.bad_blocks.iter().take(10) {
-                let file = if b.file.is_empty() {
-                    "the item"
-                } else {
-                    &b.file
-                };
-                println!("              {:?} block {} ({file})", b.fault, b.cid);
-            }
+        if quiet_verified && copy.outcome == CopyOutcome::Verified {
+            return;
         }
+        bar.suspend(|| {
+            println!(
+                "{word} {} {} ({})",
+                out::cell(&copy.partner, 16),
+                copy.name,
+                copy.cid
+            );
+            if copy.outcome != CopyOutcome::Verified {
+                println!("              {}", copy.message);
+                for b in copy.check.bad_blocks.iter().take(10) {
+                    let file = if b.file.is_empty() {
+                        "the item"
+                    } else {
+                        &b.file
+                    };
+                    println!("              {:?} block {} ({file})", b.fault, b.cid);
+                }
+            }
+        });
     })
     .await;
+    bar.finish_and_clear();
     let summary = match summary {
         Ok(s) => s,
         Err(e) => {
