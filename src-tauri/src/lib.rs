@@ -3,9 +3,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-/// The one list of the commands (`with_commands!`), from which come the
-/// handler, the permissions and the TypeScript wrappers. First, so that its
-/// macros are in scope in the modules below.
+/// The list of the commands (`with_commands!`, which build.rs writes from
+/// commands.rs), from which come the handler, the permissions and the
+/// TypeScript wrappers. First, so that its macros are in scope below.
 #[macro_use]
 pub mod registry;
 
@@ -21,9 +21,9 @@ use tauri::{Manager, Runtime};
 pub use state::AppState;
 
 /// Plugins and every command the frontend may call (those of
-/// [`registry`]'s list, which also gives build.rs its permissions and
-/// capabilities/default.json its grants). Shared by the app and the tests; the
-/// caller adds the [`AppState`].
+/// [`registry`]'s list: every `#[tauri::command]` of commands.rs, each with
+/// its permission, granted in capabilities/default.json). Shared by the app
+/// and the tests; the caller adds the [`AppState`].
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     macro_rules! handler {
         ($($(#[doc = $doc:literal])* $name:ident $args:tt -> $ret:ty;)*) => {

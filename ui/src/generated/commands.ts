@@ -24,15 +24,23 @@ export function settings(): Promise<Settings> {
   return call<Settings>("settings");
 }
 
+/** Tries the connection without saving anything. */
 export function testConnection(input: ConnectInput): Promise<ConnectionReport> {
   return call<ConnectionReport>("test_connection", { input });
 }
 
+/**
+ * Tries the connection, then makes it this computer's node in the settings
+ * (the password in the OS keychain when there is one).
+ */
 export function saveConnection(input: ConnectInput): Promise<ConnectionReport> {
   return call<ConnectionReport>("save_connection", { input });
 }
 
-/** Streams the library: the pinset first, then the same items with every partner's state. Resolves to the item count. */
+/**
+ * Streams the library in two passes over `on_batch` (see
+ * `ops::library::list`), batched; returns how many items were listed.
+ */
 export function listLibrary(onBatch: (m: LibraryBatch) => void): Promise<number> {
   return call<number>("list_library", { onBatch: channel(onBatch) });
 }
@@ -45,55 +53,83 @@ export function listPartners(): Promise<Array<Partner>> {
   return call<Array<Partner>>("list_partners");
 }
 
+/** Stores files and folders (paths, never bytes) as one item, with progress. */
 export function addItems(job: string, paths: Array<string>, details: AddDetails, onProgress: (m: AddProgress) => void): Promise<AddOutcome> {
   return call<AddOutcome>("add_items", { job, paths, details, onProgress: channel(onProgress) });
 }
 
+/** Stops a running add or retrieval; false when it had already finished. */
 export function cancelJob(job: string): Promise<boolean> {
   return call<boolean>("cancel_job", { job });
 }
 
+/** Saves an item to disk from a partner holding it, every block verified. */
 export function retrieveItem(job: string, cid: string, destination: string, onProgress: (m: RetrieveProgress) => void): Promise<RetrieveOutcome> {
   return call<RetrieveOutcome>("retrieve_item", { job, cid, destination, onProgress: channel(onProgress) });
 }
 
-export function repairItem(cid: string): Promise<LibraryItem> {
-  return call<LibraryItem>("repair_item", { cid });
-}
-
-/** Checks every partner's copy of the item now, every block and every file. */
-export function auditItem(cid: string): Promise<Array<CopyAudit>> {
-  return call<Array<CopyAudit>>("audit_item", { cid });
-}
-
-export function removeItem(cid: string): Promise<null> {
-  return call<null>("remove_item", { cid });
-}
-
-/** `replace`: true only for a path from the save dialog (which asked before replacing). */
-export function createNetwork(peername: string, destination: string, replace: boolean | null): Promise<null> {
-  return call<null>("create_network", { peername, destination, replace });
-}
-
-export function exportInvite(input: InviteInput): Promise<InviteOutcome> {
-  return call<InviteOutcome>("export_invite", { input });
-}
-
-/** A native picker; null when cancelled. */
-export function pick(request: PickRequest): Promise<Array<string> | null> {
-  return call<Array<string> | null>("pick", { request });
-}
-
-/** The job journal (this app's and the command line's jobs, newest first). */
+/**
+ * The journal's jobs, newest first: this run's, earlier runs' and the
+ * command line's. A job whose program stopped while it ran is `interrupted`.
+ */
 export function listJobs(): Promise<Array<JobEntry>> {
   return call<Array<JobEntry>>("list_jobs");
 }
 
+/**
+ * Removes a finished job from the journal (Dismiss); false when it is
+ * running or unknown.
+ */
 export function forgetJob(job: string): Promise<boolean> {
   return call<boolean>("forget_job", { job });
 }
 
-/** Opens the system file manager at a saved file or folder. */
+/** Opens the system file manager at a saved file or folder, selecting it. */
 export function showInFolder(path: string): Promise<null> {
   return call<null>("show_in_folder", { path });
+}
+
+/**
+ * Asks every partner to retry what failed for this item (IPFS Cluster's
+ * recover), and returns its state after the retry.
+ */
+export function repairItem(cid: string): Promise<LibraryItem> {
+  return call<LibraryItem>("repair_item", { cid });
+}
+
+/**
+ * Checks every partner's copy of an item now, block by block and file by
+ * file ("Check copies now"); the findings are kept like the scheduled ones'.
+ */
+export function auditItem(cid: string): Promise<Array<CopyAudit>> {
+  return call<Array<CopyAudit>>("audit_item", { cid });
+}
+
+/** Removes an item from every partner (the frontend has confirmed it). */
+export function removeItem(cid: string): Promise<null> {
+  return call<null>("remove_item", { cid });
+}
+
+/**
+ * Starts a new network: the bootstrap node's compose file. An existing
+ * `destination` is refused (`already_exists`, left untouched) unless
+ * `replace` is true, which the frontend sets only for a path chosen in the
+ * native save dialog (that dialog has asked whether to replace it); absent
+ * means false.
+ */
+export function createNetwork(peername: string, destination: string, replace: boolean | null): Promise<null> {
+  return call<null>("create_network", { peername, destination, replace });
+}
+
+/**
+ * Writes a partner's compose file (optionally sealed) and returns their
+ * checklist. An existing destination is refused unless `input.replace`.
+ */
+export function exportInvite(input: InviteInput): Promise<InviteOutcome> {
+  return call<InviteOutcome>("export_invite", { input });
+}
+
+/** A native picker; `None` when the person cancelled. */
+export function pick(request: PickRequest): Promise<Array<string> | null> {
+  return call<Array<string> | null>("pick", { request });
 }
