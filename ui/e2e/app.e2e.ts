@@ -33,6 +33,10 @@ interface Peer {
   cluster_api: string;
   username: string;
   password: string;
+  /** Its data folder (kubo's blocks: `kubo/blocks/XX/KEY.data`, a flatfs store). */
+  dir: string;
+  /** Its kubo RPC, on loopback. */
+  ipfs_api: string;
 }
 
 const children: ChildProcess[] = [];
@@ -289,12 +293,16 @@ describe("the desktop app against a real testnet", () => {
 
   it("opens the detail and saves the item to disk, byte-identical", async () => {
     await click(`[data-cid='${cid}']`);
-    expect(await (await s.find("#detail-cid")).text()).toBe(cid);
     const stored = await s.execute(
       "return [...document.querySelectorAll('#detail .partner-list .chip')].map(c => c.textContent)",
     );
     expect(stored).toEqual(["Stored", "Stored", "Stored"]);
     await shot("07-detail");
+    // The content ID is one of the technical details, shown on request.
+    expect(await s.execute("return document.querySelector('#detail-tech').open")).toBe(false);
+    await click("#detail-tech summary");
+    expect(await (await s.find("#detail-cid")).text()).toBe(cid);
+    await click("#detail-tech summary");
     const dest = path.join(work, "restored");
     willPick(dest);
     await click("#detail-save");
@@ -316,6 +324,111 @@ describe("the desktop app against a real testnet", () => {
     expect(fs.readFileSync(revealLog, "utf8").trim()).toBe(dest);
   });
 
+  it("checks every copy on request, names a damaged one in plain words, and sees it repaired", async () => {
+    await click(`[data-cid='${cid}']`);
+    await s.find("#detail-checks-list");
+    /** Clicks "Check copies now" and waits until the check is over; returns what it said. */
+    const checkNow = async () => {
+      await click("#detail-check");
+      await s.waitFor(
+        "const b = document.querySelector('#detail-check'); return b && !b.disabled && document.querySelector('#detail-check-result, #detail-check-status [role=alert]')",
+        [],
+        120_000,
+        "the check of every copy to end",
+      );
+      await s.execute("document.querySelector('#detail-checks').scrollIntoView({ block: 'start' })");
+      return (await (await s.find("#detail-check-status")).text()).trim();
+    };
+    /** What the person sees for each partner in "Copies checked" (closed disclosures show nothing). */
+    const copiesSeen = async () =>
+      (await s.execute(
+        "return Object.fromEntries([...document.querySelectorAll('#detail-checks-list > li')].map(li => [li.dataset.partner, li.innerText.replace(/\\s+/g, ' ')]))",
+      )) as Record<string, string>;
+    /** The library row's "Last verified", once it shows `want`. */
+    const rowVerified = (want: string) =>
+      s.waitFor<string>(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
+        "const c = document.querySelector(`.lib-rows [data-cid='${arguments[0]}'] .c-verified`); return c && c.innerText.includes(arguments[1]) && c.innerText",
+        [cid, want],
+        10_000,
+        `the library row to say "${want}"`,
+      );
+
+    // 1. Every copy verified.
+    expect(await checkNow()).toBe("All 3 copies are verified: every part of them is intact.");
+    const verified = await copiesSeen();
+    expect(Object.keys(verified).sort()).toEqual(["peer1", "peer2", "peer3"]);
+    for (const line of Object.values(verified)) expect(line).toMatch(/Verified just now/);
+    await rowVerified("just now");
+    await shot("fixity-verified");
+    // Nothing needs attention yet.
+    await click("#filter-attention");
+    await s.waitFor("return document.querySelector('#library-count').textContent.startsWith('0 of')");
+    await click("#filter-all");
+
+    // 2. One block of one file damaged in peer3's repository (a byte flipped, the rest intact).
+    const peer3 = peers.find((p) => p.name === "peer3") as Peer;
+    const scan = fs.readFileSync(path.join(folder, "box 00", "scan 000.tif"));
+    const marker = scan.subarray(10_000, 10_064);
+    const blocks = path.join(peer3.dir, "kubo", "blocks");
+    const holding = fs
+      .readdirSync(blocks, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => fs.readdirSync(path.join(blocks, d.name)).map((f) => path.join(blocks, d.name, f)))
+      .filter((f) => f.endsWith(".data"))
+      .map((f) => ({ f, data: fs.readFileSync(f) }))
+      .filter(({ data }) => data.includes(marker));
+    expect(holding).toHaveLength(1);
+    const { f: blockFile, data } = holding[0];
+    data[data.indexOf(marker) + marker.length + 5] ^= 0xff;
+    fs.writeFileSync(blockFile, data);
+
+    expect(await checkNow()).toBe("Problems found in peer3's copy.");
+    const problem = await copiesSeen();
+    expect(problem.peer1).toMatch(/Verified just now/);
+    expect(problem.peer2).toMatch(/Verified just now/);
+    expect(problem.peer3).toContain("Problems found just now");
+    expect(problem.peer3).toContain("peer3's copy is damaged.");
+    expect(problem.peer3).toContain("Ask the person who runs peer3 to repair it, then check again.");
+    // The technical words stay behind "Technical details" until asked for.
+    expect(problem.peer3).not.toContain("ccs node check");
+    await click("#detail-checks-list li[data-partner='peer3'] details summary");
+    const tech = (await s.waitFor(
+      "const d = document.querySelector(\"#detail-checks-list li[data-partner='peer3'] details\"); return d && d.open && d.innerText",
+    )) as string;
+    expect(tech).toContain("ccs node check --repair");
+    expect(tech).toContain("Damaged block");
+    expect(tech).toContain("scan 000.tif");
+    await rowVerified("Problems found");
+    await click("#filter-attention");
+    await s.waitFor(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
+      "return document.querySelector(`.lib-rows [data-cid='${arguments[0]}']`) && document.querySelector('#library-count').textContent.startsWith('1 ')",
+      [cid],
+      10_000,
+      "Needs attention to list the item",
+    );
+    await shot("fixity-problem");
+
+    // 3. Repaired as peer3's operator would: kubo re-hashes every block, and fetches a damaged one again.
+    const heal = await fetch(new URL("/api/v0/repo/verify?heal=true", peer3.ipfs_api), { method: "POST" });
+    const healed = await heal.text();
+    expect(heal.ok, healed).toBe(true);
+    expect(await checkNow()).toBe("All 3 copies are verified: every part of them is intact.");
+    const repaired = await copiesSeen();
+    for (const line of Object.values(repaired)) expect(line).toMatch(/Verified just now/);
+    // No longer in need of attention.
+    await s.waitFor(
+      "return document.querySelector('#library-count').textContent.startsWith('0 of')",
+      [],
+      10_000,
+      "the item to leave Needs attention",
+    );
+    await click("#filter-all");
+    await rowVerified("just now");
+    await shot("fixity-repaired");
+  });
+
   it("shows the partners", async () => {
     await click("#nav-partners");
     await s.find("#partners-table tbody tr");
@@ -325,6 +438,9 @@ describe("the desktop app against a real testnet", () => {
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r).toContain("Online");
     expect(rows.join()).toContain("1 item");
+    // Each partner's copy was checked three times here; the last check passed.
+    for (const r of rows) expect(r).toContain("1 of 1 copy passed");
+    for (const r of rows) expect(r).toMatch(/Last checked (just now|\d+ minutes? ago)/);
     await shot("09-partners");
   });
 

@@ -2,11 +2,16 @@
 // generated wrappers it re-exports, the only one importing @tauri-apps).
 // Every command's wrapper is generated from the Rust command list
 // (src-tauri/src/registry.rs) into generated/commands.ts; what is here is not
-// a command: window and webview events.
+// a command: window and webview events, and the app's own events.
 
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
+import type { CopyAudit } from "./bindings";
 import * as commands from "./generated/commands";
+
+/** The event each copy checked by the background audits is sent as (src-tauri/src/lib.rs). */
+export const AUDIT_FINDING_EVENT = "audit-finding";
 
 export { ApiError, toApiError } from "./errors";
 
@@ -28,4 +33,7 @@ export const api = {
         if (p.paths.length) onPaths(p.paths);
       }
     }),
+  /** Each copy the background audits checked (one partner's copy of one item); resolves to stop listening. */
+  onAuditFinding: (onFinding: (copy: CopyAudit) => void): Promise<() => void> =>
+    listen<CopyAudit>(AUDIT_FINDING_EVENT, (e) => onFinding(e.payload)),
 };

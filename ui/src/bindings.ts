@@ -242,7 +242,13 @@ last_verified_at: string | null,
 /**
  * The last full check that found it verified.
  */
-last_full_at: string | null, message: string, };
+last_full_at: string | null, message: string, 
+/**
+ * What the last check found wrong: blocks the partner lacks, blocks
+ * that do not match their CIDs (of those named), and files that differ
+ * from the ingest manifest (or a manifest that cannot be used).
+ */
+missing_blocks: number, damaged_blocks: number, manifest_mismatches: number, };
 
 export type CopyOutcome = "verified" | "problems" | "unreachable" | "not_allocated";
 

@@ -1,6 +1,22 @@
 import { describe, expect, it } from "vitest";
-import type { LibraryItem } from "./bindings";
-import { copies, damageNotices, jobLine, partnerStatus, percent, relative, shortCid, size, view } from "./format";
+import type { CopyRecord, LibraryItem } from "./bindings";
+import {
+  checkSummary,
+  copies,
+  copyCheckWords,
+  copyFaults,
+  damageNotices,
+  fixityNeedsAttention,
+  fixityWords,
+  jobLine,
+  partnerChecks,
+  partnerStatus,
+  percent,
+  relative,
+  shortCid,
+  size,
+  view,
+} from "./format";
 
 const item = (over: Partial<LibraryItem>): LibraryItem => ({
   cid: "QmDefault",
@@ -121,5 +137,176 @@ describe("library view", () => {
     expect(view(items, { ...base, filter: "attention" }).map((i) => i.cid)).toEqual(["Qb", "Qc"]);
     expect(view(items, { ...base, filter: "under" }).map((i) => i.cid)).toEqual(["Qb"]);
     expect(view(items, { ...base, filter: "mine" }).map((i) => i.cid)).toEqual(["Qc", "Qa"]);
+  });
+});
+
+describe("fixity in plain words", () => {
+  const now = new Date("2026-01-10T12:00:00Z");
+  const record = (over: Partial<CopyRecord>): CopyRecord => ({
+    checked_at: "2026-01-10T11:55:00Z",
+    outcome: "verified",
+    mode: "full",
+    last_verified_at: "2026-01-10T11:55:00Z",
+    last_full_at: "2026-01-10T11:55:00Z",
+    message: "peer1's copy is verified: all 12 blocks match.",
+    missing_blocks: 0,
+    damaged_blocks: 0,
+    manifest_mismatches: 0,
+    ...over,
+  });
+
+  it("the library's Last verified: a time when verified, a calm word or a warning otherwise", () => {
+    const at = "2026-01-10T10:00:00Z";
+    expect(fixityWords(null, now)).toMatchObject({ label: "—", tone: null });
+    expect(fixityWords({ state: "verified", last_verified_at: at }, now)).toMatchObject({
+      label: "2 hours ago",
+      tone: null,
+    });
+    expect(fixityWords({ state: "unchecked", last_verified_at: null }, now)).toMatchObject({
+      label: "Not checked yet",
+      tone: "muted",
+    });
+    expect(fixityWords({ state: "problems", last_verified_at: at }, now)).toMatchObject({
+      label: "Problems found",
+      tone: "bad",
+      sub: "Last verified 2 hours ago",
+    });
+    expect(fixityWords({ state: "unreachable", last_verified_at: at }, now)).toMatchObject({
+      label: "A partner could not be reached",
+      tone: "warn",
+    });
+    expect(fixityWords({ state: "overdue", last_verified_at: null }, now)).toMatchObject({
+      label: "Overdue",
+      tone: "warn",
+      sub: "Never verified",
+    });
+  });
+
+  it("problems, an unreachable partner and overdue checks need attention; the rest does not", () => {
+    for (const s of ["problems", "unreachable", "overdue"] as const)
+      expect(fixityNeedsAttention({ state: s, last_verified_at: null })).toBe(true);
+    for (const s of ["verified", "unchecked"] as const)
+      expect(fixityNeedsAttention({ state: s, last_verified_at: null })).toBe(false);
+    expect(fixityNeedsAttention(null)).toBe(false);
+  });
+
+  it("a copy's faults come from the check's findings, else from its recorded counts", () => {
+    const block = (fault: "missing" | "damaged") => ({ cid: "bafk", fault, file: "scan-1.tif" });
+    expect(copyFaults({ bad_blocks: [block("damaged"), block("missing")], manifest_mismatches: [] })).toEqual([
+      "missing",
+      "damaged",
+    ]);
+    expect(copyFaults({ bad_blocks: [], manifest_mismatches: ["a.txt"] })).toEqual(["manifest"]);
+    const counts = (missing_blocks: number, damaged_blocks: number, manifest_mismatches: number) => ({
+      missing_blocks,
+      damaged_blocks,
+      manifest_mismatches,
+    });
+    expect(copyFaults(null, counts(1, 0, 0))).toEqual(["missing"]);
+    expect(copyFaults(null, counts(0, 2, 1))).toEqual(["damaged", "manifest"]);
+    expect(copyFaults(null, counts(0, 0, 0))).toEqual([]);
+    expect(copyFaults(null, null)).toEqual([]);
+  });
+
+  it("each partner's copy: verified with its time, problems in plain words with what to do", () => {
+    expect(copyCheckWords("peer1", null, null, now)).toEqual({ label: "Not checked yet", tone: "muted", say: [] });
+    expect(copyCheckWords("peer1", record({}), null, now)).toEqual({
+      label: "Verified 5 minutes ago",
+      tone: "ok",
+      say: [],
+    });
+    const damaged = copyCheckWords(
+      "peer3",
+      record({ outcome: "problems", message: 'peer3 holds 1 damaged block(s) of "scan-1.tif": …', damaged_blocks: 1 }),
+      null,
+      now,
+    );
+    expect(damaged.label).toBe("Problems found 5 minutes ago");
+    expect(damaged.tone).toBe("bad");
+    expect(damaged.say).toEqual([
+      "peer3's copy is damaged.",
+      "Ask the person who runs peer3 to repair it, then check again.",
+    ]);
+    const missing = copyCheckWords(
+      "peer2",
+      record({ outcome: "problems", message: "" }),
+      { bad_blocks: [{ cid: "bafk", fault: "missing", file: "a" }], manifest_mismatches: [] },
+      now,
+    );
+    expect(missing.say[0]).toBe("Part of this item is missing from peer2's copy.");
+    const away = copyCheckWords(
+      "peer1",
+      record({ outcome: "unreachable", checked_at: "2026-01-10T11:00:00Z", last_verified_at: "2026-01-09T12:00:00Z" }),
+      null,
+      now,
+    );
+    expect(away.label).toBe("Could not be reached 1 hour ago");
+    expect(away.tone).toBe("warn");
+    expect(away.say.join(" ")).toContain("Check again when peer1 is back online.");
+    expect(away.say.join(" ")).toContain("last verified 1 day ago");
+    // No words a person would not know.
+    for (const w of [damaged, missing, away]) expect(w.say.join(" ")).not.toMatch(/block|CID|ccs |pin/i);
+  });
+
+  it("a check's result in one sentence", () => {
+    const c = (partner: string, outcome: "verified" | "problems" | "unreachable" | "not_allocated") => ({
+      partner,
+      outcome,
+    });
+    expect(checkSummary([c("peer1", "verified"), c("peer2", "verified"), c("peer3", "verified")])).toEqual({
+      text: "All 3 copies are verified: every part of them is intact.",
+      tone: "ok",
+    });
+    expect(checkSummary([c("peer1", "verified"), c("peer3", "problems")])).toEqual({
+      text: "Problems found in peer3's copy.",
+      tone: "bad",
+    });
+    expect(checkSummary([c("peer1", "unreachable"), c("peer2", "not_allocated")]).text).toBe(
+      "peer1 could not be reached.",
+    );
+  });
+
+  it("a partner's checks: how many of its copies passed, and when", () => {
+    expect(partnerChecks({ last_audited: null, copies_audited: 0, copies_verified: 0 }, now)).toEqual({
+      label: "Not checked yet",
+      sub: "",
+      tone: "muted",
+    });
+    expect(partnerChecks({ last_audited: "2026-01-10T11:55:00Z", copies_audited: 3, copies_verified: 3 }, now)).toEqual(
+      { label: "3 of 3 copies passed", sub: "Last checked 5 minutes ago", tone: null },
+    );
+    expect(
+      partnerChecks({ last_audited: "2026-01-10T11:55:00Z", copies_audited: 1, copies_verified: 0 }, now).label,
+    ).toBe("0 of 1 copy passed");
+  });
+});
+
+describe("the Needs attention filter", () => {
+  const base = { search: "", filter: "attention" as const, sort: "name" as const, descending: false, me: "" };
+  const at = "2026-01-10T10:00:00Z";
+  const items = [
+    item({ cid: "Q1", name: "a verified", fixity: { state: "verified", last_verified_at: at } }),
+    item({ cid: "Q2", name: "b problems", fixity: { state: "problems", last_verified_at: at } }),
+    item({ cid: "Q3", name: "c unreachable", fixity: { state: "unreachable", last_verified_at: at } }),
+    item({ cid: "Q4", name: "d overdue", fixity: { state: "overdue", last_verified_at: null } }),
+    item({ cid: "Q5", name: "e unchecked", fixity: { state: "unchecked", last_verified_at: null } }),
+    item({ cid: "Q6", name: "f still loading", fixity: null }),
+    item({ cid: "Q7", name: "g short of copies", copies: 1, health: "under_replicated" }),
+  ];
+
+  it("lists items whose copies had problems, a partner not reached, or checks overdue, with the copies' problems", () => {
+    expect(view(items, base).map((i) => i.cid)).toEqual(["Q2", "Q3", "Q4", "Q7"]);
+  });
+
+  it("sorts by when the copies were last verified", () => {
+    const dated = [
+      item({ cid: "Qa", fixity: { state: "verified", last_verified_at: "2026-01-03T00:00:00Z" } }),
+      item({ cid: "Qb", fixity: { state: "verified", last_verified_at: "2026-01-05T00:00:00Z" } }),
+      item({ cid: "Qc", fixity: { state: "unchecked", last_verified_at: null } }),
+    ];
+    const v = (descending: boolean) =>
+      view(dated, { ...base, filter: "all", sort: "verified", descending }).map((i) => i.cid);
+    expect(v(false)).toEqual(["Qc", "Qa", "Qb"]);
+    expect(v(true)).toEqual(["Qb", "Qa", "Qc"]);
   });
 });

@@ -1,7 +1,7 @@
 // Plain words and human units for what the backend reports. Pure functions,
 // unit-tested in format.test.ts.
 
-import type { ItemHealth, LibraryItem, RetrieveOutcome } from "./bindings";
+import type { CopyAudit, CopyRecord, ItemFixity, ItemHealth, LibraryItem, Partner, RetrieveOutcome } from "./bindings";
 
 /** Bytes in decimal units: "0 B", "999 B", "1.5 MB". */
 export function size(bytes: number | null | undefined): string {
@@ -102,8 +102,172 @@ export function healthWords(h: ItemHealth): string {
   }
 }
 
+/**
+ * An item's "Last verified" in the library: when every partner's copy was
+ * last found intact, or a calm word for why there is no such time (with
+ * a tone when it needs attention); `sub` is a second, quieter line.
+ */
+export function fixityWords(
+  f: ItemFixity | null | undefined,
+  now: Date = new Date(),
+): { label: string; tone: Tone | null; sub: string; title: string } {
+  if (!f) return { label: "—", tone: null, sub: "", title: "" };
+  const last = f.last_verified_at ? `Last verified ${relative(f.last_verified_at, now)}` : "";
+  const since = f.last_verified_at ? `. Every copy was last verified ${relative(f.last_verified_at, now)}.` : ".";
+  switch (f.state) {
+    case "verified":
+      return {
+        label: relative(f.last_verified_at, now),
+        tone: null,
+        sub: "Every copy intact",
+        title: `Every partner's copy was found intact (${exact(f.last_verified_at)}).`,
+      };
+    case "problems":
+      return {
+        label: "Problems found",
+        tone: "bad",
+        sub: last,
+        title: "A partner's copy is damaged or incomplete: open the item to see what to do.",
+      };
+    case "unreachable":
+      return {
+        label: "A partner could not be reached",
+        tone: "warn",
+        sub: "",
+        title: `A partner could not be asked for its copy at the last check${since}`,
+      };
+    case "overdue":
+      return {
+        label: "Overdue",
+        tone: "warn",
+        sub: last || "Never verified",
+        title: "Not every copy was checked in the last week.",
+      };
+    case "unchecked":
+      return {
+        label: "Not checked yet",
+        tone: "muted",
+        sub: "",
+        title: "The copies are checked in the background; open the item to check them now.",
+      };
+  }
+}
+
+/** Problems found, a partner not reached, or not checked for too long. */
+export function fixityNeedsAttention(f: ItemFixity | null | undefined): boolean {
+  return f?.state === "problems" || f?.state === "unreachable" || f?.state === "overdue";
+}
+
+/** What a check found wrong with a copy. */
+export type CopyFault = "missing" | "damaged" | "manifest";
+
+/**
+ * The faults of a copy: from a check's own findings when there are any (its
+ * bad blocks and manifest mismatches), else from the counts the last check
+ * recorded.
+ */
+export function copyFaults(
+  finding: Pick<CopyAudit, "bad_blocks" | "manifest_mismatches"> | null,
+  record: Pick<CopyRecord, "missing_blocks" | "damaged_blocks" | "manifest_mismatches"> | null = null,
+): CopyFault[] {
+  const out = new Set<CopyFault>();
+  if (finding && (finding.bad_blocks.length || finding.manifest_mismatches.length)) {
+    for (const b of finding.bad_blocks) out.add(b.fault);
+    if (finding.manifest_mismatches.length) out.add("manifest");
+  } else if (record) {
+    if (record.missing_blocks > 0) out.add("missing");
+    if (record.damaged_blocks > 0) out.add("damaged");
+    if (record.manifest_mismatches > 0) out.add("manifest");
+  }
+  return (["missing", "damaged", "manifest"] as const).filter((f) => out.has(f));
+}
+
+/**
+ * One partner's copy in the detail's "Copies checked": a short state with
+ * its time, and plain sentences: what is wrong and what to do.
+ */
+export function copyCheckWords(
+  partner: string,
+  record: CopyRecord | null | undefined,
+  finding: Pick<CopyAudit, "bad_blocks" | "manifest_mismatches"> | null = null,
+  now: Date = new Date(),
+): { label: string; tone: Tone; say: string[] } {
+  if (!record) return { label: "Not checked yet", tone: "muted", say: [] };
+  const at = relative(record.checked_at, now);
+  switch (record.outcome) {
+    case "verified":
+      return { label: `Verified ${relative(record.last_verified_at ?? record.checked_at, now)}`, tone: "ok", say: [] };
+    case "not_allocated":
+      return { label: "Not asked to keep a copy", tone: "neutral", say: [] };
+    case "unreachable":
+      return {
+        label: `Could not be reached ${at}`,
+        tone: "warn",
+        say: [
+          `${partner} could not be asked for its copy, so it is not verified. Check again when ${partner} is back online.`,
+          record.last_verified_at ? `Its copy was last verified ${relative(record.last_verified_at, now)}.` : "",
+        ].filter(Boolean),
+      };
+    case "problems": {
+      const faults = copyFaults(finding, record);
+      const say: string[] = [];
+      if (faults.includes("missing")) say.push(`Part of this item is missing from ${partner}'s copy.`);
+      if (faults.includes("damaged")) say.push(`${partner}'s copy is damaged.`);
+      if (faults.includes("manifest"))
+        say.push(`${partner}'s copy does not match the files as they were when they were added.`);
+      if (say.length === 0) say.push(`${partner}'s copy has a problem.`);
+      if (faults.length === 0 || faults.includes("missing") || faults.includes("damaged")) {
+        say.push(`Ask the person who runs ${partner} to repair it, then check again.`);
+      } else {
+        say.push("Tell the person who looks after your network, then check again.");
+      }
+      return { label: `Problems found ${at}`, tone: "bad", say };
+    }
+  }
+}
+
+/** What a "Check copies now" found, in one sentence. */
+export function checkSummary(found: Pick<CopyAudit, "partner" | "outcome">[]): { text: string; tone: Tone } {
+  const checked = found.filter((c) => c.outcome !== "not_allocated");
+  const bad = checked.filter((c) => c.outcome === "problems").map((c) => c.partner);
+  const away = checked.filter((c) => c.outcome === "unreachable").map((c) => c.partner);
+  const n = checked.length;
+  if (n === 0)
+    return { text: "No partner is asked to keep a copy of this item, so there was nothing to check.", tone: "warn" };
+  if (bad.length === 0 && away.length === 0)
+    return {
+      text:
+        n === 1
+          ? "The copy is verified: every part of it is intact."
+          : `All ${n} copies are verified: every part of them is intact.`,
+      tone: "ok",
+    };
+  const parts: string[] = [];
+  if (bad.length) parts.push(`Problems found in ${names(bad)}'s ${bad.length === 1 ? "copy" : "copies"}.`);
+  if (away.length) parts.push(`${names(away)} could not be reached.`);
+  return { text: parts.join(" "), tone: bad.length ? "bad" : "warn" };
+}
+
+function names(list: string[]): string {
+  return list.length <= 1 ? (list[0] ?? "") : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+}
+
+/** A partner's checks in the Partners view: when, and how many of its copies passed. */
+export function partnerChecks(
+  p: Pick<Partner, "last_audited" | "copies_audited" | "copies_verified">,
+  now: Date = new Date(),
+): { label: string; sub: string; tone: Tone | null } {
+  if (!p.last_audited || p.copies_audited === 0) return { label: "Not checked yet", sub: "", tone: "muted" };
+  const passed = `${p.copies_verified} of ${p.copies_audited} ${p.copies_audited === 1 ? "copy" : "copies"} passed`;
+  return {
+    label: passed,
+    sub: `Last checked ${relative(p.last_audited, now)}`,
+    tone: p.copies_verified < p.copies_audited ? "bad" : null,
+  };
+}
+
 export type Filter = "all" | "attention" | "under" | "mine";
-export type SortKey = "name" | "size" | "added_at" | "added_by" | "copies";
+export type SortKey = "name" | "size" | "added_at" | "added_by" | "copies" | "verified";
 
 /** The library as shown: searched, filtered and sorted. */
 export function view(
@@ -118,7 +282,7 @@ export function view(
     }
     switch (opts.filter) {
       case "attention":
-        return i.health === "error" || i.health === "under_replicated";
+        return i.health === "error" || i.health === "under_replicated" || fixityNeedsAttention(i.fixity);
       case "under":
         return i.health !== "checking" && i.copies < i.target;
       case "mine":
@@ -139,6 +303,8 @@ export function view(
         return (i.added_by ?? "").toLowerCase();
       case "copies":
         return i.target === 0 ? 0 : i.copies / i.target;
+      case "verified":
+        return i.fixity?.last_verified_at ?? "";
     }
   };
   out.sort((a, b) => {

@@ -3,12 +3,13 @@
 
 import { api } from "./api";
 import { confirmDialog, errorBox, type Place, setNavigate, state } from "./app";
+import { findings, KeyedThrottle } from "./audits";
 import { clear, h } from "./dom";
 import { closeQuestion } from "./jobs";
 import { renderAdd } from "./views/add";
 import { renderInvite } from "./views/invite";
 import { renderTray, restoreJobs } from "./views/jobs-tray";
-import { loadLibrary, renderLibrary } from "./views/library";
+import { loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
 
@@ -121,6 +122,18 @@ async function start() {
     // Without the question the window still closes.
   }
   void restoreJobs();
+  // The background checks of the copies: each finding updates its item in
+  // the library and an open detail (asked again at most once per item every
+  // 5 s), without a full reload.
+  const refresh = new KeyedThrottle(async (cid) => (shownItem(cid) ? refreshItem(cid) : undefined), 5000);
+  try {
+    await api.onAuditFinding((copy) => {
+      findings.add(copy);
+      refresh.poke(copy.cid);
+    });
+  } catch {
+    // Without the findings the library shows them at its next refresh.
+  }
   try {
     await api.onDrop(
       (paths) => {

@@ -1,14 +1,21 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api";
 import { state } from "../app";
-import type { LibraryBatch, LibraryItem } from "../bindings";
-import { Compactor, loadLibrary, renderLibrary } from "./library";
+import type { ItemFixity, LibraryBatch, LibraryItem } from "../bindings";
+import { Compactor, loadLibrary, renderLibrary, updateItem } from "./library";
 
 // The backend's stream, played by each test: list_library's batches.
 let play: (onBatch: (b: LibraryBatch) => void) => Promise<number> = async () => 0;
+// item_detail, answered by each test.
+const detail: (cid: string) => Promise<LibraryItem> = async () => {
+  throw new Error("not asked");
+};
 vi.mock("../api", async (original) => ({
   ...(await original<typeof import("../api")>()),
-  api: { listLibrary: (onBatch: (b: LibraryBatch) => void) => play(onBatch) },
+  api: {
+    listLibrary: (onBatch: (b: LibraryBatch) => void) => play(onBatch),
+    itemDetail: (cid: string) => detail(cid),
+  },
 }));
 
 beforeAll(() => {
@@ -257,5 +264,109 @@ describe("the page's compact library", () => {
     expect(out).toEqual(raw);
     expect(out[1].partners).not.toBe(out[0].partners);
     expect(out[1].partners[1].status).toBe("pinned");
+  });
+});
+
+describe("the library's checks of the copies", () => {
+  const at = new Date(Date.now() - 3 * 3600_000).toISOString();
+  const withFixity = (n: number, fixity: (i: number) => ItemFixity | null) =>
+    items(n).map((item, i) => ({ ...item, fixity: fixity(i) }));
+  const states: ItemFixity["state"][] = ["verified", "problems", "unreachable", "overdue", "unchecked"];
+  const shown = (root: HTMLElement) =>
+    [...root.querySelectorAll(".lib-rows .lib-row")].map(
+      (r) => `${r.querySelector(".name")?.textContent}: ${r.querySelector(".c-verified .fixity")?.textContent}`,
+    );
+
+  it("shows when every copy was last verified, or a word, and Needs attention lists only what needs it", () => {
+    state.items = withFixity(6, (i) => (i === 5 ? null : { state: states[i], last_verified_at: at }));
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    expect(root.querySelector(".lib-head")?.textContent).toContain("Last verified");
+    expect(shown(root).sort()).toEqual([
+      "item 0: 3 hours ago",
+      "item 1: Problems found",
+      "item 2: A partner could not be reached",
+      "item 3: Overdue",
+      "item 4: Not checked yet",
+      "item 5: —",
+    ]);
+    const chip = [...root.querySelectorAll<HTMLButtonElement>(".chip-filter")].find(
+      (b) => b.textContent === "Needs attention",
+    );
+    chip?.click();
+    expect(shown(root).sort()).toEqual([
+      "item 1: Problems found",
+      "item 2: A partner could not be reached",
+      "item 3: Overdue",
+    ]);
+    expect(root.querySelector("#library-count")?.textContent).toBe("3 of 6 items");
+    ([...root.querySelectorAll<HTMLButtonElement>(".chip-filter")][0] as HTMLButtonElement).click();
+  });
+
+  it("an item updated in place redraws only its row, and the focus stays on it", async () => {
+    state.items = withFixity(30, () => ({ state: "verified", last_verified_at: at }));
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    document.body.append(root);
+    renderLibrary(root);
+    const rowOf = (cid: string) => root.querySelector<HTMLElement>(`.lib-rows [data-cid='${cid}']`);
+    const before = [...root.querySelectorAll(".lib-rows .lib-row")];
+    const target = state.items[3];
+    rowOf(target.cid)?.focus();
+    expect(document.activeElement).toBe(rowOf(target.cid));
+    updateItem({ ...target, fixity: { state: "problems", last_verified_at: at } });
+    // Unchanged: nothing happens.
+    updateItem({ ...state.items[4] });
+    await new Promise((r) => setTimeout(r, 150));
+    const after = [...root.querySelectorAll(".lib-rows .lib-row")];
+    expect(after.filter((r, i) => r !== before[i]).map((r) => r.getAttribute("data-cid"))).toEqual([target.cid]);
+    expect(rowOf(target.cid)?.querySelector(".fixity")?.textContent).toBe("Problems found");
+    expect(document.activeElement).toBe(rowOf(target.cid));
+    root.remove();
+  });
+
+  it("a refresh that finds an item unchanged keeps it, and its row", async () => {
+    state.items = withFixity(5, () => ({ state: "verified", last_verified_at: at }));
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    const kept = state.items.slice();
+    const before = [...root.querySelectorAll(".lib-rows .lib-row")];
+    const fresh = JSON.parse(JSON.stringify(kept)) as LibraryItem[];
+    fresh[2].fixity = { state: "overdue", last_verified_at: at };
+    play = async (onBatch) => {
+      onBatch({ phase: "pinset", items: fresh.map((i) => ({ ...i, health: "checking" as const })), last: true });
+      onBatch({ phase: "status", items: fresh, last: true });
+      return fresh.length;
+    };
+    await loadLibrary();
+    expect(state.items.map((i, n) => i === kept[n])).toEqual([true, true, false, true, true]);
+    const after = [...root.querySelectorAll(".lib-rows .lib-row")];
+    expect(after.map((r, n) => r === before[n])).toEqual([true, true, false, true, true]);
+  });
+
+  it("the compact library leaves the partners' audit records to the detail, and shares fixity", () => {
+    const c = new Compactor();
+    const raw = withFixity(2, () => ({ state: "unchecked", last_verified_at: null }));
+    raw[0].partners = raw[0].partners.map((p) => ({
+      ...p,
+      audit: {
+        checked_at: at,
+        outcome: "verified",
+        mode: "sample",
+        last_verified_at: at,
+        last_full_at: null,
+        message: `${p.peername}'s copy is verified: 4 sampled block(s) match their content IDs.`,
+        missing_blocks: 0,
+        damaged_blocks: 0,
+        manifest_mismatches: 0,
+      },
+    }));
+    const [a, b] = JSON.parse(JSON.stringify(raw)).map((i: LibraryItem) => c.item(i));
+    expect(a.partners.every((p: { audit: unknown }) => p.audit === null)).toBe(true);
+    expect(a.partners).toBe(b.partners);
+    expect(a.fixity).toBe(b.fixity);
+    expect(a.fixity).toEqual({ state: "unchecked", last_verified_at: null });
   });
 });

@@ -2,11 +2,11 @@
 // virtualised (only the rows in view exist in the page), with a detail panel.
 
 import { type ApiError, api } from "../api";
-import { copyText, errorBox, navigate, state } from "../app";
-import type { LibraryItem, PartnerStatus } from "../bindings";
+import { errorBox, navigate, state } from "../app";
+import type { ItemFixity, LibraryItem, PartnerStatus } from "../bindings";
 import { clear, h } from "../dom";
-import { copies, exact, type Filter, partnerStatus, relative, type SortKey, shortCid, size, view } from "../format";
-import { renderDetail } from "./detail";
+import { copies, exact, type Filter, fixityWords, partnerStatus, relative, type SortKey, size, view } from "../format";
+import { detailClosed, itemFetched, renderDetail } from "./detail";
 import { VirtualTable } from "./virtual-table";
 
 export const ROW_HEIGHT = 52;
@@ -26,16 +26,19 @@ const NO_METADATA: LibraryItem["metadata"] = Object.freeze({});
 /**
  * Shares what items repeat, so 100,000 of them take little memory in the page:
  * each JSON batch arrives with its own copy of every partner's id, name,
- * state and time, for every item. Equal strings, equal partner entries and
- * equal partner lists become one shared (frozen) value; items keep their
- * shape (nothing in the page changes them). One per load; each table is
- * emptied when it grows past `limit`, so memory stays bounded when values
- * rarely repeat.
+ * state and time, for every item. Equal strings, equal partner entries, equal
+ * partner lists and equal fixity summaries become one shared (frozen) value;
+ * items keep their shape (nothing in the page changes them). The partners'
+ * audit records (each copy's last check, with its sentence) are left out:
+ * they differ for every item, and only the detail shows them, which asks
+ * for its item's own (`itemDetail`). One per load; each table is emptied when
+ * it grows past `limit`, so memory stays bounded when values rarely repeat.
  */
 export class Compactor {
   private strings = new Map<string, string>();
   private partners = new Map<string, PartnerStatus>();
   private lists = new Map<string, PartnerStatus[]>();
+  private fixities = new Map<string, ItemFixity>();
 
   constructor(private limit = 20_000) {}
 
@@ -48,9 +51,7 @@ export class Compactor {
   }
 
   private partner(p: PartnerStatus): [string, PartnerStatus] {
-    const a = p.audit;
-    const audit = a ? `${a.checked_at}\n${a.outcome}\n${a.last_verified_at}\n${a.mode}` : "";
-    const key = `${p.peer_id}\n${p.peername}\n${p.status}\n${p.error}\n${p.timestamp}\n${audit}`;
+    const key = `${p.peer_id}\n${p.peername}\n${p.status}\n${p.error}\n${p.timestamp}`;
     let shared = this.partners.get(key);
     if (!shared) {
       shared = Object.freeze({
@@ -59,12 +60,27 @@ export class Compactor {
         status: this.str(p.status),
         error: this.str(p.error),
         timestamp: this.str(p.timestamp),
-        audit: p.audit,
+        audit: null,
       });
       if (this.partners.size >= this.limit) this.partners.clear();
       this.partners.set(key, shared);
     }
     return [key, shared];
+  }
+
+  private fixity(f: ItemFixity | null): ItemFixity | null {
+    if (!f) return null;
+    const key = `${f.state}\n${f.last_verified_at ?? ""}`;
+    let shared = this.fixities.get(key);
+    if (!shared) {
+      shared = Object.freeze({
+        state: f.state,
+        last_verified_at: f.last_verified_at === null ? null : this.str(f.last_verified_at),
+      });
+      if (this.fixities.size >= this.limit) this.fixities.clear();
+      this.fixities.set(key, shared);
+    }
+    return shared;
   }
 
   item(i: LibraryItem): LibraryItem {
@@ -98,9 +114,47 @@ export class Compactor {
       health: i.health,
       partners,
       metadata,
-      fixity: i.fixity,
+      fixity: this.fixity(i.fixity),
     };
   }
+}
+
+/**
+ * Whether two compacted items show the same (so a refresh keeps the item the
+ * page already has, and its row is not drawn again).
+ */
+export function sameItem(a: LibraryItem, b: LibraryItem): boolean {
+  if (a === b) return true;
+  if (
+    a.cid !== b.cid ||
+    a.name !== b.name ||
+    a.size !== b.size ||
+    a.added_at !== b.added_at ||
+    a.added_by !== b.added_by ||
+    a.copies !== b.copies ||
+    a.target !== b.target ||
+    a.health !== b.health ||
+    a.fixity?.state !== b.fixity?.state ||
+    a.fixity?.last_verified_at !== b.fixity?.last_verified_at ||
+    a.partners.length !== b.partners.length
+  )
+    return false;
+  for (let n = 0; n < a.partners.length; n++) {
+    const p = a.partners[n];
+    const q = b.partners[n];
+    if (
+      p !== q &&
+      (p.peer_id !== q.peer_id ||
+        p.peername !== q.peername ||
+        p.status !== q.status ||
+        p.error !== q.error ||
+        p.timestamp !== q.timestamp)
+    )
+      return false;
+  }
+  if (a.metadata === b.metadata) return true;
+  const ka = Object.keys(a.metadata);
+  return ka.length === Object.keys(b.metadata).length && ka.every((k) => a.metadata[k] === b.metadata[k]);
 }
 
 /**
@@ -182,7 +236,10 @@ async function loadOnce() {
         }
       } else {
         for (const raw of b.items) {
-          const item = compact.item(raw);
+          const got = compact.item(raw);
+          // Unchanged: the item the page has (its row stays as drawn).
+          const before = previous.get(got.cid);
+          const item = before && sameItem(before, got) ? before : got;
           const at = index.get(item.cid);
           if (at === undefined) {
             index.set(item.cid, fresh.length);
@@ -206,11 +263,48 @@ export function selectItem(cid: string | null) {
   refreshRows?.();
 }
 
+/** The item the library shows for `cid`, if any. */
+export function shownItem(cid: string): LibraryItem | undefined {
+  return state.items.find((i) => i.cid === cid);
+}
+
+let drawSoon: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Puts a fresh state of one item (from `itemDetail`) in the library, in place;
+ * the open Library redraws shortly after (once for several), drawing again
+ * only the rows whose item changed. An item not in the library is left out
+ * (the next load brings it).
+ */
+export function updateItem(fresh: LibraryItem) {
+  const at = state.items.findIndex((i) => i.cid === fresh.cid);
+  if (at < 0) return;
+  const item = new Compactor(64).item(fresh);
+  if (sameItem(state.items[at], item)) return;
+  state.items[at] = item;
+  if (drawSoon === null)
+    drawSoon = setTimeout(() => {
+      drawSoon = null;
+      refreshRows?.();
+    }, 100);
+}
+
+/**
+ * Asks the node for one item again (after a check of its copies) and shows
+ * what it says in the library and in its open detail.
+ */
+export async function refreshItem(cid: string): Promise<LibraryItem> {
+  const fresh = await api.itemDetail(cid);
+  updateItem(fresh);
+  itemFetched(fresh);
+  return fresh;
+}
+
 export function renderLibrary(root: HTMLElement) {
   const search = h("input", {
     type: "search",
     id: "library-search",
-    placeholder: "Search names, CIDs, collections…",
+    placeholder: "Search names, collections, descriptions…",
     "aria-label": "Search the library",
     value: ui.search,
     oninput: (e: Event) => {
@@ -233,6 +327,7 @@ export function renderLibrary(root: HTMLElement) {
           "button",
           {
             class: `chip-filter${ui.filter === f ? " on" : ""}`,
+            id: `filter-${f}`,
             "aria-pressed": String(ui.filter === f),
             onclick: () => {
               ui.filter = f;
@@ -252,6 +347,7 @@ export function renderLibrary(root: HTMLElement) {
     ["size", "Size", "c-size"],
     ["added_at", "Added", "c-added"],
     ["copies", "Copies", "c-copies"],
+    ["verified", "Last verified", "c-verified"],
     [null, "Partners", "c-partners"],
   ];
   const drawHeader = () =>
@@ -283,7 +379,15 @@ export function renderLibrary(root: HTMLElement) {
     );
   drawHeader();
 
-  const rows = new VirtualTable<LibraryItem>(ROW_HEIGHT, (item) => row(item), "lib");
+  const rows = new VirtualTable<LibraryItem>(
+    ROW_HEIGHT,
+    (item) => row(item),
+    "lib",
+    (item) => item.cid,
+  );
+  // What a row shows beside its item: whether it is the selected one, and the
+  // relative times (drawn anew at least once a minute).
+  let drawnFor = { selected: ui.selected, at: Date.now() };
   const count = h("span", { class: "count", id: "library-count", "aria-live": "polite" });
   const body = h("div", { class: "lib-body" });
   const detail = h("aside", { class: "detail", id: "detail", "aria-label": "Item detail" });
@@ -314,6 +418,10 @@ export function renderLibrary(root: HTMLElement) {
       return;
     }
     const shown = view(state.items, { ...ui, me: state.settings?.me ?? "" });
+    if (drawnFor.selected !== ui.selected || Date.now() - drawnFor.at > 60_000) {
+      rows.forget();
+      drawnFor = { selected: ui.selected, at: Date.now() };
+    }
     // For the benchmark (scenario 5): whether every item's states arrived
     // (a refresh keeps the states shown until its own arrive).
     count.dataset.states = load.kind === "complete" || load.kind === "refreshing" ? "complete" : "pending";
@@ -328,28 +436,21 @@ export function renderLibrary(root: HTMLElement) {
       if (item) renderDetail(detail, item);
       else ui.selected = null;
     }
-    if (!ui.selected) clear(detail);
+    if (!ui.selected && detail.firstChild) {
+      clear(detail);
+      detailClosed();
+    }
   };
 
   const row = (item: LibraryItem) => {
     const c = copies(item);
+    const f = fixityWords(item.fixity);
     const open = () => {
       ui.selected = item.cid;
       draw();
       (detail.querySelector("h2") as HTMLElement | null)?.focus();
     };
-    const copyBtn = h(
-      "button",
-      {
-        class: "link copy",
-        title: "Copy the full content ID",
-        onclick: (e: Event) => {
-          e.stopPropagation();
-          void copyText(item.cid, e.currentTarget as HTMLElement);
-        },
-      },
-      "Copy",
-    );
+    const about = [item.metadata.collection, filesWord(item.metadata.files)].filter(Boolean).join(" · ");
     return h(
       "div",
       {
@@ -367,7 +468,7 @@ export function renderLibrary(root: HTMLElement) {
         "div",
         { class: "c-name", role: "cell" },
         h("div", { class: "name", title: item.name }, item.name || "(no name)"),
-        h("div", { class: "sub" }, h("code", { title: item.cid }, shortCid(item.cid)), " ", copyBtn),
+        h("div", { class: "sub" }, about),
       ),
       h("div", { class: "c-size num", role: "cell" }, size(item.size)),
       h(
@@ -383,6 +484,12 @@ export function renderLibrary(root: HTMLElement) {
       ),
       h(
         "div",
+        { class: "c-verified", role: "cell", "data-fixity": item.fixity?.state ?? "", title: f.title },
+        h("div", { class: f.tone ? `fixity ${f.tone}` : "fixity" }, f.label),
+        f.sub ? h("div", { class: "sub" }, f.sub) : null,
+      ),
+      h(
+        "div",
         { class: "c-partners", role: "cell" },
         item.partners.map((p) => {
           const s = partnerStatus(p.status);
@@ -390,7 +497,7 @@ export function renderLibrary(root: HTMLElement) {
             "span",
             { class: `chip ${s.tone}`, title: `${p.peername}: ${s.label} (${p.status})`, "data-status": p.status },
             h("span", { class: "dot" }),
-            p.peername || p.peer_id.slice(-6),
+            p.peername || "(unnamed)",
           );
         }),
       ),
@@ -413,4 +520,10 @@ export function renderLibrary(root: HTMLElement) {
   );
   refreshRows = draw;
   draw();
+}
+
+/** "200 files" from the item's `files` metadata; "" when not recorded. */
+function filesWord(files: string | undefined): string {
+  const n = Number(files);
+  return files && Number.isFinite(n) ? `${n} ${n === 1 ? "file" : "files"}` : "";
 }

@@ -1,10 +1,12 @@
-// Partners: every member node, online or not, free space, versions, what it
-// holds and its alerts.
+// Partners: every member node, online or not, free space, what it holds,
+// how its copies fared when they were last checked, and its alerts; the
+// peer IDs and versions behind "Technical details".
 
 import { api } from "../api";
 import { errorBox } from "../app";
+import type { Partner } from "../bindings";
 import { clear, h } from "../dom";
-import { relative, size } from "../format";
+import { exact, partnerChecks, relative, size } from "../format";
 
 export function renderPartners(root: HTMLElement) {
   const body = h("div", {}, h("p", { class: "empty" }, "Asking the network…"));
@@ -23,7 +25,9 @@ export function renderPartners(root: HTMLElement) {
             h(
               "tr",
               {},
-              ["Partner", "State", "Free space", "Holds", "Version", "Alerts"].map((t) => h("th", { scope: "col" }, t)),
+              ["Partner", "State", "Free space", "Holds", "Copies checked", "Alerts"].map((t) =>
+                h("th", { scope: "col" }, t),
+              ),
             ),
           ),
           h(
@@ -33,12 +37,7 @@ export function renderPartners(root: HTMLElement) {
               h(
                 "tr",
                 { "data-peer": p.cluster_peer_id },
-                h(
-                  "td",
-                  {},
-                  h("strong", {}, p.name || "(unnamed)"),
-                  h("div", { class: "sub", title: p.cluster_peer_id }, `…${p.cluster_peer_id.slice(-8)}`),
-                ),
+                h("td", {}, h("strong", {}, p.name || "(unnamed)")),
                 h(
                   "td",
                   {},
@@ -58,10 +57,30 @@ export function renderPartners(root: HTMLElement) {
                   p.free_space === null ? h("span", { class: "sub" }, "Not reported yet") : size(p.free_space),
                 ),
                 h("td", { class: "num" }, `${p.pins} ${p.pins === 1 ? "item" : "items"}`),
-                h("td", {}, p.cluster_version ?? "—"),
+                checksCell(p),
                 h("td", {}, p.alerts.length ? p.alerts.join("; ") : "None"),
               ),
             ),
+          ),
+        ),
+        h(
+          "details",
+          { class: "tech", id: "partners-tech" },
+          h("summary", {}, "Technical details"),
+          h(
+            "dl",
+            { class: "facts" },
+            partners.flatMap((p) => [
+              h("dt", {}, p.name || "(unnamed)"),
+              h(
+                "dd",
+                {},
+                "Cluster peer ID ",
+                h("code", { class: "cid-full" }, p.cluster_peer_id),
+                h("br"),
+                `IPFS Cluster ${p.cluster_version ?? "version not known"}, kubo ${p.kubo_version ?? "version not known"}`,
+              ),
+            ]),
           ),
         ),
         h("p", { class: "hint" }, `${partners.length} members in this network.`),
@@ -85,4 +104,15 @@ export function renderPartners(root: HTMLElement) {
     body,
   );
   void load();
+}
+
+/** When the partner's copies were last checked here, and how many passed. */
+function checksCell(p: Partner): HTMLElement {
+  const c = partnerChecks(p);
+  return h(
+    "td",
+    { class: "checks-cell", "data-audited": String(p.copies_audited), "data-verified": String(p.copies_verified) },
+    h("div", { class: c.tone ? `fixity ${c.tone}` : "" }, c.label),
+    c.sub ? h("div", { class: "sub", title: exact(p.last_audited) }, c.sub) : null,
+  );
 }

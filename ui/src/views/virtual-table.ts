@@ -9,6 +9,9 @@ export const OVERSCAN = 5;
 /** Rows drawn at least (from the first), e.g. while the viewport has no height yet. */
 export const MIN_ROWS = 20;
 
+/** What can hold the keyboard focus inside a row. */
+const FOCUSABLE = "button, a[href], input, select, textarea, summary, [tabindex]";
+
 /**
  * The rows to draw, `first` up to (not including) `end`, for a viewport
  * scrolled to `top` pixels and `height` pixels tall, over `count` rows of
@@ -30,17 +33,27 @@ export function rowWindow(
  * message (`showMessage`) or the rows (`show`): a spacer (`${prefix}-spacer`)
  * as tall as every row, and in it the drawn rows (`${prefix}-rows`), moved
  * down to where the first of them belongs. Scrolling and resizing redraw.
+ *
+ * A row is drawn once per item (the same object): drawing again keeps the
+ * element of every item still in view and in place, so the keyboard focus
+ * stays where it is. When a row holding the focus is drawn anew (its item
+ * changed), the focus moves to the same place in the new row (`key` tells
+ * which row is the same).
  */
 export class VirtualTable<T> {
   readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly rows: HTMLElement;
   private items: readonly T[] = [];
+  /** The drawn rows by item. */
+  private drawn = new Map<T, HTMLElement>();
+  private keys = new WeakMap<Element, string>();
 
   constructor(
     private readonly rowHeight: number,
     private readonly row: (item: T) => HTMLElement,
     prefix: string,
+    private readonly key: (item: T) => string = (item) => String(item),
   ) {
     this.rows = h("div", { class: `${prefix}-rows` });
     this.spacer = h("div", { class: `${prefix}-spacer` }, this.rows);
@@ -62,7 +75,12 @@ export class VirtualTable<T> {
     this.drawWindow();
   }
 
-  /** Draws the rows in view again (after a scroll or a resize, or when what a row shows changed). */
+  /** The next draw draws every row anew (what a row shows changed without its item changing). */
+  forget() {
+    this.drawn = new Map();
+  }
+
+  /** Draws the rows in view (after a scroll or a resize, or when what a row shows changed). */
   drawWindow() {
     const { first, end } = rowWindow(
       this.viewport.scrollTop,
@@ -71,6 +89,38 @@ export class VirtualTable<T> {
       this.rowHeight,
     );
     this.rows.style.transform = `translateY(${first * this.rowHeight}px)`;
-    clear(this.rows, this.items.slice(first, end).map(this.row));
+    const focus = this.focused();
+    const drawn = new Map<T, HTMLElement>();
+    const wanted = this.items.slice(first, end).map((item) => {
+      let el = this.drawn.get(item);
+      if (!el) {
+        el = this.row(item);
+        this.keys.set(el, this.key(item));
+      }
+      drawn.set(item, el);
+      return el;
+    });
+    this.drawn = drawn;
+    const keep = new Set<Element>(wanted);
+    for (const old of [...this.rows.children]) if (!keep.has(old)) old.remove();
+    wanted.forEach((el, i) => {
+      const at = this.rows.children[i];
+      if (at !== el) this.rows.insertBefore(el, at ?? null);
+    });
+    if (focus && !this.rows.contains(document.activeElement)) {
+      const row = wanted.find((el) => this.keys.get(el) === focus.key);
+      const target = !row ? null : focus.at < 0 ? row : row.querySelectorAll<HTMLElement>(FOCUSABLE)[focus.at];
+      target?.focus({ preventScroll: true });
+    }
+  }
+
+  /** The row holding the focus (its key) and where in it (-1: the row itself). */
+  private focused(): { key: string; at: number } | null {
+    const active = document.activeElement;
+    if (!active || !this.rows.contains(active)) return null;
+    const row = [...this.rows.children].find((r) => r.contains(active));
+    const key = row && this.keys.get(row);
+    if (!row || key === undefined) return null;
+    return { key, at: row === active ? -1 : [...row.querySelectorAll(FOCUSABLE)].indexOf(active) };
   }
 }

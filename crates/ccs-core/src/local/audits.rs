@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::audit::BlockFault;
 use crate::error::{Error, Result};
 use crate::ops::audit::{CopyAudit, CopyOutcome};
 
@@ -36,6 +37,18 @@ pub struct CopyRecord {
     /// The last full check that found it verified.
     pub last_full_at: Option<String>,
     pub message: String,
+    /// What the last check found wrong: blocks the partner lacks, blocks
+    /// that do not match their CIDs (of those named), and files that differ
+    /// from the ingest manifest (or a manifest that cannot be used).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub missing_blocks: u64,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub damaged_blocks: u64,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub manifest_mismatches: u64,
 }
 
 /// An item's records, by partner name.
@@ -197,6 +210,13 @@ impl AuditStore {
             return Ok(());
         }
         let keep = |f: fn(&CopyRecord) -> Option<String>| old.and_then(f);
+        let count = |fault| {
+            copy.check
+                .bad_blocks
+                .iter()
+                .filter(|b| b.fault == fault)
+                .count() as u64
+        };
         let entry = CopyRecord {
             checked_at: copy.checked_at.clone(),
             outcome: copy.outcome,
@@ -212,6 +232,9 @@ impl AuditStore {
                 keep(|r| r.last_full_at.clone())
             },
             message: copy.message.clone(),
+            missing_blocks: count(BlockFault::Missing),
+            damaged_blocks: count(BlockFault::Damaged),
+            manifest_mismatches: copy.check.manifest_mismatches.len() as u64,
         };
         rec.copies.insert(copy.partner.clone(), entry);
         let text = serde_json::to_vec(&rec)
@@ -319,6 +342,31 @@ mod tests {
             seen += 1;
         });
         assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn what_a_check_found_wrong_is_kept_as_counts() {
+        use crate::content::audit::BadBlock;
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::new(dir.path());
+        let mut c = copy("peer3", CopyOutcome::Problems, "2026-12-01T00:00:00Z");
+        let bad = |fault| BadBlock {
+            cid: format!("Qm{fault:?}"),
+            fault,
+            file: "a.tif".into(),
+        };
+        c.check.bad_blocks = vec![bad(BlockFault::Damaged), bad(BlockFault::Missing)];
+        c.check.bad_blocks.push(BadBlock {
+            cid: "QmOther".into(),
+            ..bad(BlockFault::Damaged)
+        });
+        c.check.manifest_mismatches = vec!["b.txt: differs".into()];
+        store.record(&c, true).unwrap();
+        let r = &store.item("QmItem123").copies["peer3"];
+        assert_eq!(
+            (r.missing_blocks, r.damaged_blocks, r.manifest_mismatches),
+            (1, 2, 1)
+        );
     }
 
     #[test]
