@@ -360,7 +360,9 @@ pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<Ve
 /// Removes an item from every partner (the frontend has confirmed it).
 #[tauri::command]
 pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<()> {
-    Ok(ops::library::remove(&state.session()?, &cid).await?)
+    // The preservation record's failure is not the removal's: it is done.
+    ops::library::remove(&state.session()?, &cid).await?;
+    Ok(())
 }
 
 /// Starts a new network: the bootstrap node's compose file. An existing

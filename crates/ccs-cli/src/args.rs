@@ -125,6 +125,10 @@ pub enum Command {
     /// each partner directly. Exit 0: every copy verified; 1: problems found
     /// (or a partner could not be asked).
     Audit(AuditArgs),
+    /// What happened to the items (or to one): the preservation record that
+    /// every member keeps, each writer's chain checked. Exit 1 when the record
+    /// shows a removed or altered batch.
+    History(HistoryArgs),
     /// For a node's operator, on the node's own computer: check (and repair)
     /// the node's stored blocks through its local kubo API.
     Node {
@@ -303,4 +307,30 @@ pub struct AuditArgs {
     /// default with --all: 4).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub sample: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this item's events.
+    #[arg(value_name = "CID")]
+    pub cid: Option<String>,
+    /// Only events of this kind.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub event_type: Option<HistoryType>,
+    /// Only events about this partner.
+    #[arg(long, value_name = "NAME")]
+    pub partner: Option<String>,
+    /// Only events by this person (user@host).
+    #[arg(long, value_name = "WHO")]
+    pub person: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum HistoryType {
+    Ingestion,
+    FixityCheck,
+    Recovery,
+    Dissemination,
+    MetadataModification,
+    Deletion,
 }

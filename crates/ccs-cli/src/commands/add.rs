@@ -107,6 +107,9 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         );
         println!("{}", added.cid);
     }
+    if let Some(p) = &added.record_problem {
+        eprintln!("{} {p}", out::warning_label());
+    }
     if !a.wait {
         if ctx.json {
             out::print_json(&report);

@@ -1,6 +1,7 @@
 //! `audit`: `ops::audit` with a line per partner's copy as it is checked
 //! (JSON: the copies streamed into one document, then the totals); `node
-//! check`: `ops::node::check` with a line per finding.
+//! check`: `ops::node::check` with a line per finding; `history`:
+//! `ops::history::read`, the record's problems first, then its events.
 
 use std::io::Write;
 
@@ -8,7 +9,7 @@ use ccs_core::content::audit::{AuditMode, runs_for_coverage};
 use ccs_core::ops::audit::{self, AuditRequest, CopyOutcome};
 
 use super::cancel_on_ctrl_c;
-use crate::args::{AuditArgs, NodeAction};
+use crate::args::{AuditArgs, HistoryArgs, HistoryType, NodeAction};
 use crate::context::Context;
 use crate::out;
 use crate::{CliError, CliResult};
@@ -121,6 +122,9 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
             );
         }
     }
+    if let Some(p) = &summary.record_problem {
+        eprintln!("{} {p}", out::warning_label());
+    }
     if summary.problems > 0 {
         return Err(CliError::Exit(1, String::new()));
     }
@@ -173,6 +177,76 @@ pub async fn node(action: &NodeAction, json: bool) -> CliResult {
         println!("{}", report.summary());
     }
     if report.healthy() {
+        Ok(())
+    } else {
+        Err(CliError::Exit(1, String::new()))
+    }
+}
+
+pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
+    use ccs_core::content::history::{EventOutcome, EventType};
+    use ccs_core::ops::history::{self, HistoryFilter};
+    let filter = HistoryFilter {
+        item: a.cid,
+        event_type: a.event_type.map(|t| match t {
+            HistoryType::Ingestion => EventType::Ingestion,
+            HistoryType::FixityCheck => EventType::FixityCheck,
+            HistoryType::Recovery => EventType::Recovery,
+            HistoryType::Dissemination => EventType::Dissemination,
+            HistoryType::MetadataModification => EventType::MetadataModification,
+            HistoryType::Deletion => EventType::Deletion,
+        }),
+        partner: a.partner,
+        person: a.person,
+    };
+    let bar = out::bar(ctx.json, None, "{spinner} Reading the preservation record…");
+    let report = history::read(&ctx.session, &filter).await;
+    bar.finish_and_clear();
+    let report = report?;
+    if ctx.json {
+        out::print_json(&report);
+    } else {
+        for p in &report.problems {
+            eprintln!(
+                "{} {}",
+                console::style("The record is damaged:").red().bold(),
+                p.message
+            );
+        }
+        for e in &report.events {
+            let outcome = match e.outcome {
+                EventOutcome::Success => console::style("success").green().to_string(),
+                EventOutcome::Failure => console::style("failure").red().to_string(),
+            };
+            let partner = e
+                .partner
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default();
+            println!(
+                "{} {} {} {}{} {}",
+                out::cell(&out::when(Some(&e.at)), 16),
+                out::cell(e.event_type.premis(), 21),
+                outcome,
+                e.item,
+                partner,
+                e.person
+            );
+            println!("                 {}", e.detail);
+        }
+        eprintln!(
+            "{} event(s); the record holds {} batch(es) from {} writer(s){}.",
+            report.events.len(),
+            report.batches,
+            report.writers,
+            if report.problems.is_empty() {
+                ", every chain whole"
+            } else {
+                ""
+            }
+        );
+    }
+    if report.problems.is_empty() {
         Ok(())
     } else {
         Err(CliError::Exit(1, String::new()))

@@ -319,7 +319,9 @@ pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
     }
     let mut removed = Vec::new();
     for i in &items {
-        library::remove(&ctx.session, &i.cid).await?;
+        if let Some(p) = library::remove(&ctx.session, &i.cid).await? {
+            eprintln!("{} {p}", out::warning_label());
+        }
         removed.push(i.cid.clone());
         if !ctx.json {
             eprintln!("Removed {}.", i.cid);

@@ -51,6 +51,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Health => network::health(&ctx).await,
         Command::Repair { timeout } => network::repair(&ctx, timeout).await,
         Command::Audit(a) => audit::run(&ctx, a).await,
+        Command::History(a) => audit::history(&ctx, a).await,
         Command::Config { action } => setup::config(ctx, action),
         Command::Completions { .. }
         | Command::Create { .. }

@@ -40,6 +40,15 @@ pub fn is_manifest_pin(metadata: &BTreeMap<String, String>) -> bool {
     metadata.get(KIND_KEY).map(String::as_str) == Some(KIND_MANIFEST)
 }
 
+/// True for a pin this program keeps for itself (a fixity manifest, a batch
+/// of the preservation record), not an item a person stored.
+pub fn is_internal_pin(metadata: &BTreeMap<String, String>) -> bool {
+    matches!(
+        metadata.get(KIND_KEY).map(String::as_str),
+        Some(KIND_MANIFEST | crate::content::history::KIND_BATCH)
+    )
+}
+
 /// The first line of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestHeader {

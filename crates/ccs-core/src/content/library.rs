@@ -102,9 +102,10 @@ impl Item {
             .is_some_and(ItemFixity::needs_attention)
     }
 
-    /// A fixity manifest's pin: kept beside its item, not an item of its own.
-    pub fn is_manifest(&self) -> bool {
-        crate::content::fixity::is_manifest_pin(&self.metadata)
+    /// A pin this program keeps for itself (a fixity manifest, a batch of
+    /// the preservation record): not an item of the library.
+    pub fn is_internal(&self) -> bool {
+        crate::content::fixity::is_internal_pin(&self.metadata)
     }
 
     pub fn from_status(s: GlobalPinInfo) -> Self {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod fixity;
+pub mod history;
 pub mod ingest;
 pub mod library;
 pub mod provenance;

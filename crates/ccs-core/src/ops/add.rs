@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::jobs::Recorded;
 use super::{Cancel, Session, cancellable};
 use crate::content::fixity;
+use crate::content::history::{Event, EventOutcome, EventType};
 use crate::content::ingest::{self, MultipartUpload, Problem};
 use crate::content::library::{Health, Item};
 use crate::content::provenance;
@@ -80,6 +81,10 @@ pub struct AddOutcome {
     pub metadata: BTreeMap<String, String>,
     /// The CID of the item's fixity manifest.
     pub manifest: String,
+    /// Why the preservation record could not take the ingestion (the item
+    /// is stored all the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_problem: Option<String>,
     /// Its id in the job journal (absent when the journal could not be written).
     #[serde(skip)]
     pub job: Option<String>,
@@ -283,6 +288,19 @@ async fn scan_and_upload(
         .await?;
     let spool = spool.lock().ok().and_then(|mut s| s.take());
     let manifest = store_manifest(cluster, &added, spool, &mut options).await?;
+    let event = Event::new(
+        EventType::Ingestion,
+        &added.cid,
+        EventOutcome::Success,
+        format!(
+            "Stored \"{}\" ({} files, {} bytes) through {node}, with its fixity manifest {manifest}.",
+            options.pin.name.as_deref().unwrap_or_default(),
+            scan.files,
+            scan.bytes
+        ),
+        session.client,
+    );
+    let record_problem = super::history::record_or_say(session, vec![event]).await;
     on_event(AddEvent::Progress {
         files: scan.files,
         bytes: scan.bytes,
@@ -299,6 +317,7 @@ async fn scan_and_upload(
         allocations: added.allocations,
         metadata: options.pin.metadata,
         manifest,
+        record_problem,
         job: None,
     })
 }

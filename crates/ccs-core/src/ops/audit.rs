@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::{Cancel, Session, cancellable, check_cid};
 use crate::content::audit::{AuditMode, BlockFault, CopyCheck, check_copy};
 use crate::content::fixity::{self, Manifest};
+use crate::content::history::{BATCH_EVENTS, Event, EventOutcome, EventType};
 use crate::content::provenance;
 use crate::content::retrieve::parse_cid;
 use crate::error::{Error, Result};
@@ -123,6 +124,8 @@ pub struct AuditSummary {
     pub unreachable: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub not_allocated: u64,
+    /// Why the preservation record could not take every check.
+    pub record_problem: Option<String>,
 }
 
 impl AuditSummary {
@@ -232,6 +235,7 @@ pub async fn audit(
         };
         let mut started = Instant::now();
         let mut bytes_read = 0u64;
+        let mut events = Vec::new();
         let mut pause = request.pause.clone();
         loop {
             if let Some(p) = pause.as_mut() {
@@ -254,7 +258,7 @@ pub async fn audit(
                         None => break,
                     },
                 };
-                if fixity::is_manifest_pin(&pin.metadata) {
+                if fixity::is_internal_pin(&pin.metadata) {
                     continue;
                 }
                 summary.items += 1;
@@ -288,6 +292,15 @@ pub async fn audit(
                     // A record that cannot be written costs only "when last
                     // verified"; the finding itself is reported either way.
                     let _ = store.record(&copy, request.mode == AuditMode::Full);
+                    if copy.outcome != CopyOutcome::NotAllocated {
+                        events.push(fixity_event(&copy, request.mode, session.client));
+                    }
+                    if events.len() >= BATCH_EVENTS {
+                        let batch = std::mem::take(&mut events);
+                        if let Some(p) = super::history::record_or_say(session, batch).await {
+                            summary.record_problem.get_or_insert(p);
+                        }
+                    }
                     bytes_read += copy.check.bytes_checked;
                     on_copy(copy);
                     if let Some(cap) = request.max_bytes_per_second.filter(|c| *c > 0) {
@@ -300,9 +313,35 @@ pub async fn audit(
                 None => break,
             }
         }
+        if let Some(p) = super::history::record_or_say(session, events).await {
+            summary.record_problem.get_or_insert(p);
+        }
         Ok(summary)
     })
     .await
+}
+
+/// A copy's check as an event of the preservation record.
+fn fixity_event(copy: &CopyAudit, mode: AuditMode, software: &str) -> Event {
+    let outcome = if copy.outcome == CopyOutcome::Verified {
+        EventOutcome::Success
+    } else {
+        EventOutcome::Failure
+    };
+    let how = match mode {
+        AuditMode::Full => "Full check".to_string(),
+        AuditMode::Sample(n) => format!("Sampled check ({n} walks)"),
+    };
+    let mut e = Event::new(
+        EventType::FixityCheck,
+        &copy.cid,
+        outcome,
+        format!("{how}: {}", copy.message),
+        software,
+    );
+    e.at = copy.checked_at.clone();
+    e.partner = Some(copy.partner.clone());
+    e
 }
 
 fn checked_within(at: &str, within: Duration) -> bool {

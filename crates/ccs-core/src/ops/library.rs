@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Cancel, Session, cancellable, check_cid};
 use crate::content::fixity;
+use crate::content::history::{Event, EventOutcome, EventType};
 use crate::content::library::{Health, Item};
 use crate::error::{Error, Result};
 use crate::net::cluster::{ClusterClient, Pin};
@@ -45,7 +46,7 @@ pub async fn list(
         let mut listed = 0usize;
         while let Some(pin) = pins.next().await {
             let item = Item::from_pin(pin?, members);
-            if item.is_manifest() {
+            if item.is_internal() {
                 continue;
             }
             on_event(LibraryEvent::Item(LibraryPhase::Pinset, Box::new(item)));
@@ -56,7 +57,7 @@ pub async fn list(
         let audits = session.audits();
         while let Some(status) = statuses.next().await {
             let item = Item::from_status(status?).with_audits(&audits);
-            if item.health != Health::Absent && !item.is_manifest() {
+            if item.health != Health::Absent && !item.is_internal() {
                 on_event(LibraryEvent::Item(LibraryPhase::Status, Box::new(item)));
             }
         }
@@ -99,8 +100,9 @@ pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<I
 }
 
 /// Removes an item from every partner (the person has confirmed it);
-/// `not_found` when it is not stored.
-pub async fn remove(session: &Session, cid: &str) -> Result<()> {
+/// `not_found` when it is not stored. Returns why the preservation record
+/// could not take the removal, if it could not.
+pub async fn remove(session: &Session, cid: &str) -> Result<Option<String>> {
     let cid = check_cid(cid)?;
     let cluster = session.node()?.cluster;
     let pin = check_stored(&cluster, &cid).await?;
@@ -113,7 +115,17 @@ pub async fn remove(session: &Session, cid: &str) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    let event = Event::new(
+        EventType::Deletion,
+        &cid,
+        EventOutcome::Success,
+        format!(
+            "Removed \"{}\" from every partner.",
+            if pin.name.is_empty() { &cid } else { &pin.name }
+        ),
+        session.client,
+    );
+    Ok(super::history::record_or_say(session, vec![event]).await)
 }
 
 /// Asks every partner to retry what failed for this item (IPFS Cluster's
@@ -206,7 +218,7 @@ pub async fn each_item(
         let audits = session.audits();
         while let Some(s) = stream.next().await {
             let item = Item::from_status(s?).with_audits(&audits);
-            if !item.is_manifest() && filter.matches(&item) {
+            if !item.is_internal() && filter.matches(&item) {
                 kept += 1;
                 on_item(item);
             }

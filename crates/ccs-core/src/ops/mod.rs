@@ -11,6 +11,7 @@ pub mod add;
 pub mod audit;
 pub mod connect;
 pub mod health;
+pub mod history;
 pub mod jobs;
 pub mod library;
 pub mod network;

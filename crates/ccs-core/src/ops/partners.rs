@@ -91,7 +91,7 @@ pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
     cancellable(cancel, async {
         while let Some(s) = stream.next().await {
             let s = s?;
-            let manifest = crate::content::fixity::is_manifest_pin(&s.metadata);
+            let manifest = crate::content::fixity::is_internal_pin(&s.metadata);
             for (id, p) in s.peer_map {
                 if p.status == TrackerStatus::Pinned && !manifest {
                     *pins.entry(id.clone()).or_default() += 1;

@@ -419,8 +419,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("box");
         std::fs::create_dir_all(root.join("sub")).unwrap();
-        // Larger than a piece, so the digest spans several reads.
-        let big: Vec<u8> = (0..BODY_PIECE * 2 + 7).map(|i| (i % 251) as u8).collect();
+        // More pieces than may wait ahead of the upload: the body thread
+        // cannot have read it all before the body is taken.
+        let big: Vec<u8> = (0..BODY_PIECE * (PIECES_AHEAD + 4) + 7)
+            .map(|i| (i % 251) as u8)
+            .collect();
         std::fs::write(root.join("sub/big.bin"), &big).unwrap();
         std::fs::write(root.join("empty"), b"").unwrap();
         let up = MultipartUpload::new(std::slice::from_ref(&root), true).unwrap();
