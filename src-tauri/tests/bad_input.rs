@@ -167,23 +167,9 @@ fn block_on<T>(f: impl Future<Output = T>) -> T {
         .block_on(f)
 }
 
-/// The cluster's pinset as `peer` reports it (a fresh client each time).
+/// The cluster's items as `peer` reports them (see [`ccs_tests::item_pinset`]).
 fn pinset(peer: &NodeProfile) -> Vec<String> {
-    let cluster = peer.cluster().unwrap();
-    block_on(async move {
-        let mut v: Vec<String> = cluster
-            .allocations()
-            .await
-            .unwrap()
-            .collect_vec()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.cid)
-            .collect();
-        v.sort();
-        v
-    })
+    ccs_tests::item_pinset(peer.cluster().unwrap())
 }
 
 /// Adds `file` through the app and waits until every peer has pinned it: its CID.

@@ -42,6 +42,12 @@ fn description(item: &Value) -> Value {
     metadata.remove(provenance::ADDED_AT);
     metadata.remove(provenance::CLIENT);
     metadata.remove(provenance::SOURCE);
+    // Each item has a fixity manifest of its own (other bytes, other CID).
+    let manifest = metadata.remove(ccs_core::content::fixity::ITEM_KEY);
+    assert!(
+        manifest.is_some_and(|m| m.as_str().is_some_and(|m| m.starts_with("Qm"))),
+        "no fixity manifest: {item}"
+    );
     json!({ "name": item["name"], "metadata": metadata })
 }
 

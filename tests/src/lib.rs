@@ -246,3 +246,29 @@ pub async fn read_back(
     };
     ccs_core::content::retrieve::retrieve(&[source], cid, dest, false, |_| {}).await
 }
+
+/// The items of the cluster's pinset (not the pins this program keeps for
+/// itself: fixity manifests, the preservation record), sorted; asked on a
+/// runtime of its own with `cluster` (a fresh client), so nothing carries
+/// from one call to the next.
+pub fn item_pinset(cluster: ccs_core::net::cluster::ClusterClient) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async move {
+        let mut cids: Vec<String> = cluster
+            .allocations()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect_vec()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .filter(|p| !ccs_core::content::fixity::is_internal_pin(&p.metadata))
+            .map(|p| p.cid)
+            .collect();
+        cids.sort();
+        cids
+    })
+}

@@ -176,28 +176,9 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The cluster's pinset as `peer` reports it: a fresh client on a runtime of
-/// its own, so nothing is carried from one case to the next.
+/// The cluster's items as `peer` reports them (see [`ccs_tests::item_pinset`]).
 fn pinset(peer: &PeerInfo) -> Vec<String> {
-    let cluster = peer.cluster();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        let mut cids: Vec<String> = cluster
-            .allocations()
-            .await
-            .unwrap()
-            .collect_vec()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.cid)
-            .collect();
-        cids.sort();
-        cids
-    })
+    ccs_tests::item_pinset(peer.cluster())
 }
 
 // --- Testnets: started once per test binary, stopped when it exits ---------

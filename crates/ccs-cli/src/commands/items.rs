@@ -97,7 +97,7 @@ fn print_item_detail(item: &Item) {
         println!(
             "  {} {}{}{}",
             out::cell(&p.peername, 16),
-            out::status_word(&out::cell(p.status.as_str(), 9)),
+            out::status_word(&format!("{:<9}", p.status.as_str())),
             audit,
             err
         );
