@@ -207,6 +207,21 @@ impl Walk<'_> {
         self.check.bytes_checked += data.len() as u64;
     }
 
+    /// The block `cid` of `path`, counted; `None` when the partner lacks it
+    /// or sends other bytes (recorded as a bad block of `path`).
+    async fn fetch_counted(&mut self, cid: &Cid, path: &str) -> Result<Option<Bytes>> {
+        match fetch(self.kubo, cid).await? {
+            Fetched::Good(data) => {
+                self.count(&data);
+                Ok(Some(data))
+            }
+            Fetched::Bad(fault) => {
+                self.check.bad(cid, fault, path);
+                Ok(None)
+            }
+        }
+    }
+
     /// A file, folder or link named `path`, checked completely.
     async fn entry(
         &mut self,
@@ -215,14 +230,9 @@ impl Walk<'_> {
         manifest: Option<&Manifest>,
         matched: &mut u64,
     ) -> Result<()> {
-        let data = match fetch(self.kubo, &cid).await? {
-            Fetched::Good(d) => d,
-            Fetched::Bad(fault) => {
-                self.check.bad(&cid, fault, &path);
-                return Ok(());
-            }
+        let Some(data) = self.fetch_counted(&cid, &path).await? else {
+            return Ok(());
         };
-        self.count(&data);
         if cid.codec() == RAW {
             let mut hasher = Sha256::new();
             hasher.update(&data);
@@ -280,14 +290,9 @@ impl Walk<'_> {
                     Box::pin(self.entry(cid, join(path, &name), manifest, matched)).await?;
                 }
                 None => {
-                    let data = match fetch(self.kubo, &cid).await? {
-                        Fetched::Good(d) => d,
-                        Fetched::Bad(fault) => {
-                            self.check.bad(&cid, fault, path);
-                            continue;
-                        }
+                    let Some(data) = self.fetch_counted(&cid, path).await? else {
+                        continue;
                     };
-                    self.count(&data);
                     match decode(&data) {
                         Some((sub, sub_fs)) if sub_fs.kind == UNIXFS_HAMT => {
                             Box::pin(self.shard(&sub, &sub_fs, path, manifest, matched)).await?;
@@ -392,14 +397,9 @@ impl Walk<'_> {
             let node = match self.inner.get(&cid) {
                 Some(n) => n.clone(),
                 None => {
-                    let data = match fetch(self.kubo, &cid).await? {
-                        Fetched::Good(d) => d,
-                        Fetched::Bad(fault) => {
-                            self.check.bad(&cid, fault, &path);
-                            return Ok(());
-                        }
+                    let Some(data) = self.fetch_counted(&cid, &path).await? else {
+                        return Ok(());
                     };
-                    self.count(&data);
                     if cid.codec() == RAW {
                         return Ok(());
                     }

@@ -35,11 +35,6 @@ pub const SHA256: &str = "sha256";
 /// The document's file name inside the network.
 pub const FILE_NAME: &str = "fixity-manifest.jsonl";
 
-/// True for the pin of a manifest (not an item a person stored).
-pub fn is_manifest_pin(metadata: &BTreeMap<String, String>) -> bool {
-    metadata.get(KIND_KEY).map(String::as_str) == Some(KIND_MANIFEST)
-}
-
 /// True for a pin this program keeps for itself (a fixity manifest, a batch
 /// of the preservation record), not an item a person stored.
 pub fn is_internal_pin(metadata: &BTreeMap<String, String>) -> bool {

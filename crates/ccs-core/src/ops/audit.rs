@@ -20,7 +20,7 @@ use crate::content::provenance;
 use crate::content::retrieve::parse_cid;
 use crate::error::{Error, Result};
 use crate::net::cluster::{ClusterClient, Pin};
-use crate::net::kubo::GatewayFormat;
+use crate::net::kubo::{GatewayFormat, KuboClient};
 
 /// Checks of partners' copies running at once.
 const CHECKS_IN_FLIGHT: usize = 32;
@@ -189,6 +189,12 @@ pub async fn audit(
     let store = session.audits();
     cancellable(cancel, async {
         let members = member_names(&cluster).await?;
+        // One gateway client (and its connection pool) a partner, for every
+        // copy it is asked for.
+        let gateways: HashMap<&str, KuboClient> = members
+            .values()
+            .map(|name| (name.as_str(), session.config.node(name).kubo()))
+            .collect();
         let only = match &request.partner {
             None => None,
             Some(name) => {
@@ -277,9 +283,13 @@ pub async fn audit(
                         }
                     }
                     let pin = pin.clone();
+                    let kubo = gateways
+                        .get(partner.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| session.config.node(&partner).kubo());
                     running.push(async move {
                         if allocated {
-                            check_partner(session, &pin, &partner, request.mode).await
+                            check_partner(&kubo, &pin, &partner, request.mode).await
                         } else {
                             not_allocated(&pin, &partner)
                         }
@@ -412,8 +422,7 @@ async fn read_manifest(
     Ok(Manifest::read(doc.as_slice(), item))
 }
 
-async fn check_partner(session: &Session, pin: &Pin, partner: &str, mode: AuditMode) -> CopyAudit {
-    let kubo = session.config.node(partner).kubo();
+async fn check_partner(kubo: &KuboClient, pin: &Pin, partner: &str, mode: AuditMode) -> CopyAudit {
     let mut result = CopyAudit {
         cid: pin.cid.clone(),
         name: pin.name.clone(),
@@ -443,7 +452,7 @@ async fn check_partner(session: &Session, pin: &Pin, partner: &str, mode: AuditM
             result.manifest = ManifestUse::NoManifest;
             None
         }
-        (AuditMode::Full, Some(m)) => match read_manifest(&kubo, m, &pin.cid).await {
+        (AuditMode::Full, Some(m)) => match read_manifest(kubo, m, &pin.cid).await {
             Ok(Ok(m)) => {
                 result.manifest = ManifestUse::Checked;
                 Some(m)
@@ -456,7 +465,7 @@ async fn check_partner(session: &Session, pin: &Pin, partner: &str, mode: AuditM
             Err(e) => return unreachable(result, &e),
         },
     };
-    match check_copy(&kubo, &root, mode, manifest.as_ref()).await {
+    match check_copy(kubo, &root, mode, manifest.as_ref()).await {
         Ok(check) => result.check = check,
         Err(e) => return unreachable(result, &e),
     }
