@@ -96,11 +96,21 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
     assert!(gone.join("writer-community-cloud-storage.json").exists());
     std::fs::remove_dir_all(&gone).unwrap();
     let elsewhere = work.path().join("other-computer").join("jobs");
-    let r = ccs_elsewhere(
-        &cfg,
-        &elsewhere,
-        &["--cluster-peername", "peer3", "history", "--json", &cid],
-    );
+    // The pinset reaches peer3 a moment after the removal's batch is added
+    // through peer1 (the cluster's shared state is eventually consistent):
+    // ask until it has all three batches.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let r = loop {
+        let r = ccs_elsewhere(
+            &cfg,
+            &elsewhere,
+            &["--cluster-peername", "peer3", "history", "--json", &cid],
+        );
+        if r.code != 0 || r.json()["batches"] == 3 || Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         types(&r),
