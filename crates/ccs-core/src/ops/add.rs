@@ -385,7 +385,7 @@ pub async fn wait_for_copies(
     let mut error_since: Option<Instant> = None;
     cancellable(cancel, async {
         loop {
-            let item = Item::from_status(cluster.status(&cid).await?);
+            let item = Item::from_status(cluster.status_as_written(&cid).await?);
             on_state(&item);
             if item.health == Health::Ok {
                 return Ok(item);

@@ -180,7 +180,7 @@ pub async fn repair_all(
         loop {
             let cids: Vec<String> = failing.keys().cloned().collect();
             for cid in cids {
-                let item = Item::from_status(cluster.status(&cid).await?);
+                let item = Item::from_status(cluster.status_as_written(&cid).await?);
                 if item.health == Health::Ok {
                     failing.remove(&cid);
                     fixed.push(cid);

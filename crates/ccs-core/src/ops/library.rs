@@ -70,7 +70,7 @@ pub async fn list(
 /// One item with every partner's state (absent when nobody holds it).
 pub async fn item(session: &Session, cid: &str) -> Result<Item> {
     let cid = check_cid(cid)?;
-    let status = session.node()?.cluster.status(&cid).await?;
+    let status = session.node()?.cluster.status_as_written(&cid).await?;
     Ok(Item::from_status(status).with_audits(&session.audits()))
 }
 
@@ -92,7 +92,7 @@ pub async fn removal_preview(session: &Session, cids: &[String]) -> Result<Vec<I
     let cluster = session.node()?.cluster;
     let mut items = Vec::new();
     for cid in &cids {
-        let item = Item::from_status(cluster.status(cid).await?);
+        let item = Item::from_status(cluster.status_as_written(cid).await?);
         check_stored(&cluster, cid).await?;
         items.push(item);
     }
@@ -236,7 +236,7 @@ pub async fn items(session: &Session, cids: &[String]) -> Result<Vec<Item>> {
     let mut items = Vec::new();
     let audits = session.audits();
     for cid in &cids {
-        items.push(Item::from_status(cluster.status(cid).await?).with_audits(&audits));
+        items.push(Item::from_status(cluster.status_as_written(cid).await?).with_audits(&audits));
     }
     Ok(items)
 }

@@ -113,7 +113,7 @@ pub async fn retrieve(
     crate::local::files::refuse_existing(&request.destination, request.replace)?;
     let node = session.node()?;
 
-    let sources = match cancellable(cancel, node.cluster.status(&cid)).await {
+    let sources = match cancellable(cancel, node.cluster.status_as_written(&cid)).await {
         Ok(status) => {
             let sources = retrieval_sources(&status, &session.config, &node.name);
             if sources.is_empty() {

@@ -327,6 +327,22 @@ impl ClusterClient {
         self.get_json(&path, &format!("The item {cid}")).await
     }
 
+    /// [`Self::status`] with the pin's definition (name, allocations,
+    /// metadata) as this peer's own shared state holds it. Each partner
+    /// answers the status with the definition it last received, so right
+    /// after a re-pin (an add storing its fixity manifest, a metadata change)
+    /// a slower partner's answer carries the old one; this peer's state
+    /// already has what was written through it.
+    pub async fn status_as_written(&self, cid: &str) -> Result<GlobalPinInfo> {
+        let mut status = self.status(cid).await?;
+        if let Some(pin) = self.allocation(cid).await? {
+            status.name = pin.name;
+            status.allocations = pin.allocations;
+            status.metadata = pin.metadata;
+        }
+        Ok(status)
+    }
+
     /// `GET /pins`: the status of everything, streamed. `filter` is a
     /// comma-separated list of statuses (e.g. `pin_error,cluster_error`).
     pub async fn status_all(&self, filter: Option<&str>) -> Result<NdjsonStream<GlobalPinInfo>> {
