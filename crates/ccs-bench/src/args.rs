@@ -19,7 +19,7 @@ pub(crate) struct Args {
     /// Where to write every run as JSON.
     #[arg(long, default_value = "bench-results.json")]
     pub(crate) out: PathBuf,
-    /// Scenarios to run (1-5); all by default.
+    /// Scenarios to run (1-7); all by default.
     #[arg(long, value_delimiter = ',')]
     pub(crate) only: Vec<u8>,
     /// The release app for scenario 5 (default: next to this program; build it

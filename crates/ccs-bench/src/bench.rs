@@ -19,6 +19,8 @@ pub(crate) struct Bench {
     pub(crate) last_cpu: Cpu,
     /// Scenario 5's figures (installer size, the app's own JSON).
     pub(crate) app: serde_json::Map<String, serde_json::Value>,
+    /// Items in the pinset of scenario 4 (0 until it is made).
+    pub(crate) pinset_items: usize,
     pub(crate) work: tempfile::TempDir,
 }
 
@@ -59,7 +61,15 @@ impl Bench {
             .arg(&self.config)
             .args(["--cluster-peername", "peer1"]);
         c.env("CCS_NO_KEYCHAIN", "1");
+        // What audits find is recorded per item: in the bench's own folder,
+        // not this computer's.
+        c.env("CCS_AUDIT_DIR", self.audit_dir());
         c
+    }
+
+    /// Where `ccs audit` records its findings during the bench.
+    pub(crate) fn audit_dir(&self) -> PathBuf {
+        self.work.path().join("audits")
     }
 
     /// The daemons' CPU seconds so far (`tool` is left at 0).
@@ -102,10 +112,11 @@ impl Bench {
     ) {
         let rate = units.map(|u| u / t.as_secs_f64());
         println!(
-            "  {scenario:<28} {tool:<22} {:>8.2} s  {:>8} KiB{}",
+            "  {scenario:<28} {tool:<22} {:>8.2} s  {:>8} KiB{}  (load {:.1})",
             t.as_secs_f64(),
             rss,
-            rate.map(|r| format!("  {r:>10.1}/s")).unwrap_or_default()
+            rate.map(|r| format!("  {r:>10.1}/s")).unwrap_or_default(),
+            crate::report::load_1m()
         );
         self.runs.push(Run {
             scenario: scenario.into(),
@@ -116,6 +127,7 @@ impl Bench {
             cpu_tool_s: self.last_cpu.tool,
             cpu_kubo_s: self.last_cpu.kubo,
             cpu_cluster_s: self.last_cpu.cluster,
+            load_1m: crate::report::load_1m(),
         });
     }
 

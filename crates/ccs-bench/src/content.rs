@@ -38,3 +38,24 @@ pub(crate) fn write_folder(root: &Path, seed: u64, files: usize) {
         );
     }
 }
+
+/// The pinset's items as files: `items` files of `len` bytes in 200
+/// folders, each different (so each is a block of its own).
+pub(crate) fn write_pinset_files(root: &Path, items: usize, len: usize) {
+    let mut buf = vec![0u8; len];
+    for i in 0..items {
+        let dir = root.join(format!("d{:03}", i % 200));
+        if i < 200 {
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for chunk in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = x.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        std::fs::write(dir.join(format!("p{i:06}.bin")), &buf).unwrap_or_else(|e| panic!("{e}"));
+    }
+}

@@ -14,6 +14,8 @@ mod measure;
 mod report;
 mod scenarios;
 
+use std::time::Duration;
+
 use ccs_testnet::{Testnet, TestnetOptions};
 use clap::Parser;
 
@@ -53,6 +55,7 @@ async fn main() {
         runs: Vec::new(),
         last_cpu: Cpu::default(),
         app: serde_json::Map::new(),
+        pinset_items: 0,
         work,
     };
     let want = |n: u8| args.only.is_empty() || args.only.contains(&n);
@@ -64,7 +67,18 @@ async fn main() {
     if want(1) {
         tokio::task::block_in_place(|| {
             b.scenario_file(args.runs, file, &format!("{} MiB", file >> 20), true);
-            b.scenario_file(1, big, &format!("{} MiB", big >> 20), false);
+            // The file, and a copy in each of the three peers' repositories.
+            let free = measure::free_bytes(b.work.path());
+            if free > 4 * big + (1 << 30) {
+                b.scenario_file(1, big, &format!("{} MiB", big >> 20), false);
+            } else {
+                println!(
+                    "Scenario 1, {} MiB: skipped, the disk has {} MiB free and this needs {} MiB",
+                    big >> 20,
+                    free >> 20,
+                    (4 * big + (1 << 30)) >> 20
+                );
+            }
         });
     }
     if want(2) {
@@ -73,9 +87,16 @@ async fn main() {
     if want(3) {
         tokio::task::block_in_place(|| b.scenario_get(args.runs, file));
     }
-    if want(4) || want(5) {
-        // Scenario 5 lists the same pinset; alone, it only creates it.
-        b.scenario_pinset(if want(4) { args.runs } else { 0 }, pins)
+    if want(6) {
+        // Before the pinset: the reset that starts it unpins everything.
+        tokio::task::block_in_place(|| b.scenario_audit_full(args.runs, file));
+    }
+    if want(4) || want(5) || want(7) {
+        // Scenarios 5 and 7 use the same pinset; alone, they only create it.
+        // The audit (7) must not run while partners are still pinning: wait
+        // out a missed CRDT update, which generated nodes repair within 5 min.
+        let patience = Duration::from_secs(if want(7) { 400 } else { 60 });
+        b.scenario_pinset(if want(4) { args.runs } else { 0 }, pins, patience)
             .await;
     }
     if want(5) {
@@ -91,6 +112,9 @@ async fn main() {
                 app.display()
             );
         }
+    }
+    if want(7) {
+        tokio::task::block_in_place(|| b.scenario_audit_sample(args.runs, pins));
     }
     b.report(&args.out);
 }

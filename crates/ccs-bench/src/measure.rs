@@ -26,6 +26,21 @@ pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     f.iter().sum::<f64>() / ticks
 }
 
+/// Bytes free for an unprivileged user on the file system holding `path`.
+pub(crate) fn free_bytes(path: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return 0;
+    };
+    // SAFETY: an all-zero statvfs is a valid value to be filled in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a valid out-pointer.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return 0;
+    }
+    st.f_bavail as u64 * st.f_frsize as u64
+}
+
 /// The first argument that makes this program the measuring helper instead of
 /// the benchmark: `ccs-bench --measure-exec REPORT PROGRAM [ARGS...]`.
 pub(crate) const MEASURE_EXEC: &str = "--measure-exec";

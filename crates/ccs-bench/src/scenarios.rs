@@ -1,13 +1,19 @@
-//! The five scenarios, each run alternately with every tool it compares.
+//! The seven scenarios, each run alternately with every tool it compares.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::bench::Bench;
-use crate::content::{write_folder, write_random_file};
+use crate::content::{write_folder, write_pinset_files, write_random_file};
 use crate::measure::{Measured, measure};
 use crate::report::median;
+
+/// Scenario 6's and 7's tools.
+pub(crate) const AUDIT_FULL: &str = "ccs audit --full --partner peer1";
+pub(crate) const GET_FROM_PEER1: &str = "ccs get --cluster-peername peer1 (reference)";
+pub(crate) const AUDIT_SAMPLE_1: &str = "ccs audit --all --sample 1";
+pub(crate) const AUDIT_SAMPLE_DEFAULT: &str = "ccs audit --all (default: 4 samples)";
 
 impl Bench {
     pub(crate) fn scenario_file(
@@ -17,7 +23,9 @@ impl Bench {
         label: &str,
         with_refs: bool,
     ) -> Option<String> {
-        println!("Scenario 1: one {label} file, random content");
+        println!(
+            "Scenario 1: one {label} file, random content (`ccs add` always takes the fixity manifest, SHA-256 of every file, in the same read and stores it as a pin of its own)"
+        );
         let mut last_cid = None;
         for r in 0..runs {
             // `--local` (both tools): the blocks go to the receiving peer
@@ -167,21 +175,23 @@ impl Bench {
         }
     }
 
-    pub(crate) async fn scenario_pinset(&mut self, runs: usize, items: usize) {
+    /// Scenario 4; the pinset is made first. `patience`: how long the peers
+    /// may make no progress towards holding every pin before the listing
+    /// is measured anyway.
+    pub(crate) async fn scenario_pinset(&mut self, runs: usize, items: usize, patience: Duration) {
         println!("Scenario 4: a pinset of {items} items");
         self.reset();
         let cluster = self.net.peer(0).cluster();
         let start = Instant::now();
-        // Identity CIDs carry their data inline: pinning them needs no transfer,
-        // so the pinset grows fast and the listing is what is measured.
-        let cids: Vec<String> = (0..items)
-            .map(|i| {
-                let data = format!("ccs-bench pin {i}");
-                let mh = cid::multihash::Multihash::<64>::wrap(0x00, data.as_bytes())
-                    .unwrap_or_else(|e| panic!("{e}"));
-                cid::Cid::new_v1(0x55, mh).to_string()
-            })
-            .collect();
+        // Each item is a block of its own (1 KiB, raw, CIDv1) that every
+        // peer's kubo already holds: pinning needs no transfer, so the pinset
+        // grows fast and the listing is what is measured, and an audit
+        // (scenario 7) asks each partner's gateway for blocks it really has.
+        let cids = tokio::task::block_in_place(|| self.pinset_blocks(items));
+        eprintln!(
+            "  {items} blocks stored on every peer in {:.0} s",
+            start.elapsed().as_secs_f64()
+        );
         let opts = ccs_core::net::cluster::PinOptions::default();
         let mut done = 0usize;
         for chunk in cids.chunks(64) {
@@ -234,8 +244,11 @@ impl Bench {
             if total != last_total {
                 last_total = total;
                 last_progress = Instant::now();
-            } else if last_progress.elapsed() > Duration::from_secs(60) {
-                eprintln!("  no progress for 60 s ({counts:?} of {items}); measuring anyway");
+            } else if last_progress.elapsed() > patience {
+                eprintln!(
+                    "  no progress for {} s ({counts:?} of {items}); measuring anyway",
+                    patience.as_secs()
+                );
                 break;
             }
             tokio::time::sleep(Duration::from_secs(10)).await;
@@ -265,6 +278,148 @@ impl Bench {
                 self.record("list pinset", tool, t, rss, Some(items as f64));
             }
         }
+    }
+
+    /// `items` distinct 1 KiB blocks added (unpinned) to every peer's kubo
+    /// with `ipfs add`, which stores them in batches; their CIDs.
+    fn pinset_blocks(&self, items: usize) -> Vec<String> {
+        let dir = self.work.path().join("pinset");
+        let _ = std::fs::remove_dir_all(&dir);
+        write_pinset_files(&dir, items, 1024);
+        let mut first: Option<Vec<String>> = None;
+        for p in self.net.peers() {
+            let out = Command::new(&self.net.bins().ipfs)
+                .args(["--api", &format!("/ip4/127.0.0.1/tcp/{}", p.ports.kubo_api)])
+                .args([
+                    "add",
+                    "-r",
+                    "--pin=false",
+                    "--raw-leaves",
+                    "--cid-version=1",
+                ])
+                .arg(&dir)
+                .output()
+                .unwrap_or_else(|e| panic!("ipfs add: {e}"));
+            assert!(
+                out.status.success(),
+                "ipfs add failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // "added CID pinset/d000/p000000.bin": the files, not the folders.
+            let cids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|l| l.ends_with(".bin"))
+                .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
+                .collect();
+            assert_eq!(cids.len(), items, "ipfs add listed {} files", cids.len());
+            match &first {
+                Some(f) => assert_eq!(f, &cids, "the peers stored different blocks"),
+                None => first = Some(cids),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        first.unwrap_or_default()
+    }
+
+    /// Scenario 6: a full audit of one file on one partner
+    /// (every block against its CID, the file's SHA-256 against the manifest
+    /// taken when it was added) against a verified `ccs get` of the same
+    /// item from the same partner.
+    pub(crate) fn scenario_audit_full(&mut self, runs: usize, size: u64) {
+        let label = format!("{} MiB", size >> 20);
+        println!(
+            "Scenario 6: full audit of one {label} file on peer1, against `ccs get` from peer1"
+        );
+        let file = self.work.path().join("audit-src.bin");
+        write_random_file(&file, 4242, size);
+        self.reset();
+        let mut add = self.ours();
+        add.args(["--json", "add", "--wait"]).arg(&file);
+        let out = measure(&mut add).stdout;
+        let _ = std::fs::remove_file(&file);
+        let cid = serde_json::from_str::<serde_json::Value>(&out)
+            .ok()
+            .and_then(|v| v["cid"].as_str().map(String::from))
+            .unwrap_or_else(|| panic!("no cid in {out}"));
+        let scenario = format!("audit {label}");
+        for _ in 0..runs {
+            for tool in [AUDIT_FULL, GET_FROM_PEER1] {
+                let dest = self.work.path().join("got.bin");
+                let _ = std::fs::remove_file(&dest);
+                let mut cmd = self.ours();
+                if tool == AUDIT_FULL {
+                    cmd.args(["--json", "audit", "--full", "--partner", "peer1", &cid]);
+                } else {
+                    cmd.args(["get", &cid, "--output"]).arg(&dest);
+                }
+                let m = self.measure(&mut cmd);
+                if tool == AUDIT_FULL {
+                    // The copy verified, and the file compared with its manifest.
+                    let v: serde_json::Value = serde_json::from_str(&m.stdout)
+                        .unwrap_or_else(|e| panic!("audit JSON: {e}: {}", m.stdout));
+                    let copy = &v["copies"][0];
+                    assert_eq!(copy["outcome"], "verified", "{copy}");
+                    assert_eq!(copy["manifest"], "checked", "{copy}");
+                    assert_eq!(copy["files_checked"], 1, "{copy}");
+                    assert!(
+                        copy["bytes_checked"].as_u64().unwrap_or(0) >= size,
+                        "{copy}"
+                    );
+                } else {
+                    assert_eq!(std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0), size);
+                    let _ = std::fs::remove_file(&dest);
+                }
+                self.record(
+                    &scenario,
+                    tool,
+                    m.wall,
+                    m.peak_rss_kib,
+                    Some(size as f64 / 1e6),
+                );
+            }
+        }
+    }
+
+    /// Scenario 7: a sampled audit of every item of the scenario-4 pinset
+    /// on all three partners. No reference tool: the figures are held
+    /// against the targets. Called outside the runtime (`block_in_place`).
+    pub(crate) fn scenario_audit_sample(&mut self, runs: usize, items: usize) {
+        println!("Scenario 7: sampled audit of the {items}-item pinset on 3 partners");
+        self.pinset_items = items;
+        for _ in 0..runs {
+            for tool in [AUDIT_SAMPLE_1, AUDIT_SAMPLE_DEFAULT] {
+                // Each run records its findings from nothing, as a first audit.
+                let _ = std::fs::remove_dir_all(self.audit_dir());
+                let mut cmd = self.ours();
+                cmd.args(["audit", "--all"]);
+                if tool == AUDIT_SAMPLE_1 {
+                    cmd.args(["--sample", "1"]);
+                }
+                let m = self.measure(&mut cmd);
+                let summary = m
+                    .stdout
+                    .lines()
+                    .find(|l| l.starts_with("Audited "))
+                    .unwrap_or("no summary line")
+                    .to_string();
+                println!("    {summary}");
+                assert!(
+                    summary.starts_with(&format!(
+                        "Audited {items} item(s): {} copies verified",
+                        3 * items
+                    )),
+                    "not every copy verified: {summary}"
+                );
+                self.record(
+                    "audit pinset",
+                    tool,
+                    m.wall,
+                    m.peak_rss_kib,
+                    Some(items as f64),
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(self.audit_dir());
     }
 
     /// Scenario 5: the release app against the pinset of scenario 4 (see

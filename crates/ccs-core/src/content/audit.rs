@@ -9,13 +9,24 @@
 //!   random (weighted by its share of the bytes) anew on every run, so the
 //!   partner cannot know which blocks will be asked for; every block on the
 //!   way is checked against its CID, and a block reached this way belongs to
-//!   the item by construction.
+//!   the item by construction. A walk that ends at a block an earlier walk of
+//!   the same run ended at (every walk of a one-block item does) does not
+//!   fetch it again.
 //!
 //! Blocks are asked for one by one (`?format=raw`) rather than as one CAR:
 //! a CAR stops at the first missing block, and an audit must name every bad
 //! block and the file it belongs to.
+//!
+//! A full audit reads a file of several blocks faster first: the gateway's
+//! plain file response, checked as [`super::retrieve::file_stream`] checks a
+//! retrieval (inner nodes fetched as blocks against their CIDs, every leaf's
+//! bytes hashed against its CID as they pass), while the whole file is hashed
+//! for the manifest. That proves every block of the file present and
+//! matching. When anything does not check out (a block missing, damaged
+//! bytes, a layout it does not take, a broken stream), nothing of it is
+//! counted and the file is walked block by block, which names each bad block.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use cid::Cid;
@@ -24,6 +35,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::fixity::Manifest;
+use super::retrieve::file_stream::{self, FileRoot, Sink};
 use super::retrieve::{
     DAG_PB, IDENTITY, PbNode, RAW, UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_HAMT, UNIXFS_RAW,
     UnixFsData, verify_block,
@@ -37,6 +49,9 @@ const BLOCKS_IN_FLIGHT: usize = 32;
 pub const BAD_BLOCKS_KEPT: usize = 100;
 /// Inner nodes kept during a sampled audit, so walks share their first steps.
 const INNER_NODES_KEPT: usize = 256;
+/// Walks' ends (leaves, bad blocks) remembered during a sampled audit, so a
+/// walk that reaches one again does not fetch it again.
+const ENDS_KEPT: usize = 1024;
 
 /// How thoroughly to check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +143,7 @@ pub async fn check_copy(
         kubo,
         check: CopyCheck::default(),
         inner: HashMap::new(),
+        ends: HashSet::new(),
     };
     match mode {
         AuditMode::Full => {
@@ -159,6 +175,10 @@ struct Walk<'a> {
     check: CopyCheck,
     /// Decoded inner nodes of this run (sampled audits).
     inner: HashMap<Cid, std::sync::Arc<PbNode>>,
+    /// Blocks where a walk of this run ended (sampled audits): a leaf
+    /// checked, or a bad block already named. Every walk of a one-block
+    /// item ends at its root, which is fetched once.
+    ends: HashSet<Cid>,
 }
 
 /// One fetch, checked: good bytes, a bad block, or an error when the partner
@@ -249,6 +269,11 @@ impl Walk<'_> {
         };
         match fs.kind {
             UNIXFS_FILE | UNIXFS_RAW => {
+                if !node.links.is_empty()
+                    && self.streamed(&cid, &data, &path, manifest, matched).await
+                {
+                    return Ok(());
+                }
                 let mut hasher = Sha256::new();
                 let mut size = 0u64;
                 if let Some(d) = &fs.data {
@@ -303,6 +328,42 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The file `cid` (of several blocks; its root block `block` is checked
+    /// and counted) streamed from the gateway's plain file response, every
+    /// leaf checked against its CID and, with a manifest, the whole file
+    /// hashed. True: every block of the file matched and the file was
+    /// compared with the manifest. False: something did not check out and
+    /// nothing was counted; the caller walks the file block by block.
+    async fn streamed(
+        &mut self,
+        cid: &Cid,
+        block: &Bytes,
+        path: &str,
+        manifest: Option<&Manifest>,
+        matched: &mut u64,
+    ) -> bool {
+        let Some(gateway) = self.kubo.gateway() else {
+            return false;
+        };
+        let ctx = file_stream::Context::new(cid, gateway);
+        let Ok(Some(file)) = FileRoot::of(cid, block.clone(), &ctx) else {
+            return false;
+        };
+        let sink = FileHash::new(manifest.is_some());
+        let Ok(checked) = file_stream::stream_checked(self.kubo, file, &ctx, sink, |_| {}).await
+        else {
+            return false;
+        };
+        // The root block is already counted.
+        self.check.blocks_checked += checked.progress.blocks.saturating_sub(1);
+        self.check.bytes_checked += checked.block_bytes.saturating_sub(block.len() as u64);
+        let (size, hasher) = checked.done;
+        if let Some(hasher) = hasher {
+            self.file_done(path, size, hasher, manifest, matched);
+        }
+        true
     }
 
     /// The pieces of a file, in order, into `hasher`; false when one was bad
@@ -389,6 +450,13 @@ impl Walk<'_> {
         }
     }
 
+    /// Remembers that a walk ended at `cid` (up to [`ENDS_KEPT`] blocks).
+    fn ended(&mut self, cid: Cid) {
+        if self.ends.len() < ENDS_KEPT {
+            self.ends.insert(cid);
+        }
+    }
+
     /// One random walk from `root` to a leaf.
     async fn descend(&mut self, root: Cid) -> Result<()> {
         let mut cid = root;
@@ -396,15 +464,21 @@ impl Walk<'_> {
         loop {
             let node = match self.inner.get(&cid) {
                 Some(n) => n.clone(),
+                // Checked (or named bad) earlier in this run: the same
+                // answer again.
+                None if self.ends.contains(&cid) => return Ok(()),
                 None => {
                     let Some(data) = self.fetch_counted(&cid, &path).await? else {
+                        self.ended(cid);
                         return Ok(());
                     };
                     if cid.codec() == RAW {
+                        self.ended(cid);
                         return Ok(());
                     }
                     let Some((node, _)) = decode(&data).filter(|_| cid.codec() == DAG_PB) else {
                         self.check.bad(&cid, BlockFault::Damaged, &path);
+                        self.ended(cid);
                         return Ok(());
                     };
                     let node = std::sync::Arc::new(node);
@@ -415,6 +489,7 @@ impl Walk<'_> {
                 }
             };
             let Some(link) = pick_weighted(&node) else {
+                self.ended(cid);
                 return Ok(());
             };
             let link = &node.links[link];
@@ -425,6 +500,113 @@ impl Walk<'_> {
             }
             cid = link.cid;
         }
+    }
+}
+
+/// The streamed file's bytes hashed whole for the manifest (when there is
+/// one) on a thread of its own, beside the thread that checks the leaves
+/// against their CIDs, so the two SHA-256 passes over the same bytes overlap.
+struct FileHash {
+    hashing: Hashing,
+    /// Chunks not yet sent to the hashing thread.
+    batch: Vec<Bytes>,
+    batched: usize,
+    size: u64,
+}
+
+enum Hashing {
+    /// No manifest: the size alone.
+    None,
+    /// No thread could be started: hashed where the chunks arrive.
+    Here(Sha256),
+    Thread {
+        tx: std::sync::mpsc::SyncSender<Vec<Bytes>>,
+        thread: std::thread::JoinHandle<Sha256>,
+    },
+}
+
+/// Chunks go to the hashing thread in batches of about this many bytes.
+const HASH_BATCH_BYTES: usize = 256 * 1024;
+/// Batches on their way to the hashing thread: bounds memory.
+const HASH_BATCHES_IN_FLIGHT: usize = 8;
+
+impl FileHash {
+    fn new(with_manifest: bool) -> Self {
+        let hashing = if with_manifest {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(HASH_BATCHES_IN_FLIGHT);
+            let thread = std::thread::Builder::new()
+                .name("ccs-audit-hash".into())
+                .spawn(move || {
+                    let mut hasher = Sha256::new();
+                    for chunk in rx.into_iter().flatten() {
+                        hasher.update(&chunk);
+                    }
+                    hasher
+                });
+            match thread {
+                Ok(thread) => Hashing::Thread { tx, thread },
+                Err(_) => Hashing::Here(Sha256::new()),
+            }
+        } else {
+            Hashing::None
+        };
+        Self {
+            hashing,
+            batch: Vec::new(),
+            batched: 0,
+            size: 0,
+        }
+    }
+
+    fn send(&mut self) -> Result<()> {
+        self.batched = 0;
+        let batch = std::mem::take(&mut self.batch);
+        match &self.hashing {
+            Hashing::Thread { tx, .. } => tx.send(batch).map_err(|_| hashing_stopped()),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn hashing_stopped() -> Error {
+    Error::Interrupted {
+        url: String::new(),
+        detail: "the thread hashing the file stopped".into(),
+    }
+}
+
+impl Sink for FileHash {
+    /// The file's size and, with a manifest, its SHA-256.
+    type Done = (u64, Option<Sha256>);
+
+    fn write(&mut self, chunk: &Bytes) -> Result<()> {
+        self.size += chunk.len() as u64;
+        match &mut self.hashing {
+            Hashing::None => {}
+            Hashing::Here(h) => h.update(chunk),
+            Hashing::Thread { .. } => {
+                self.batched += chunk.len();
+                self.batch.push(chunk.clone());
+                if self.batched >= HASH_BATCH_BYTES {
+                    self.send()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Self::Done> {
+        self.send()?;
+        let hasher = match self.hashing {
+            Hashing::None => None,
+            Hashing::Here(h) => Some(h),
+            Hashing::Thread { tx, thread } => {
+                // The channel closes; the thread ends with the digest.
+                drop(tx);
+                Some(thread.join().map_err(|_| hashing_stopped())?)
+            }
+        };
+        Ok((self.size, hasher))
     }
 }
 
@@ -506,6 +688,35 @@ mod tests {
         // Expected 3000; the bounds fail once in about 10^12 runs.
         assert!((2700..3300).contains(&second), "{second}");
         assert_eq!(pick_weighted(&PbNode::default()), None);
+    }
+
+    #[test]
+    fn a_streamed_file_is_hashed_whole_in_order() {
+        let chunks: Vec<Bytes> = (0..100u32)
+            .map(|i| Bytes::from(vec![i as u8; 1000 + i as usize * 997]))
+            .collect();
+        let mut want = Sha256::new();
+        let mut size = 0;
+        for c in &chunks {
+            want.update(c);
+            size += c.len() as u64;
+        }
+        let want: [u8; 32] = want.finalize().into();
+        let mut sink = FileHash::new(true);
+        assert!(matches!(sink.hashing, Hashing::Thread { .. }));
+        for c in &chunks {
+            sink.write(c).unwrap();
+        }
+        let (got_size, got) = sink.finish().unwrap();
+        assert_eq!(got_size, size);
+        let got: [u8; 32] = got.unwrap().finalize().into();
+        assert_eq!(got, want);
+        // Without a manifest only the size is taken.
+        let mut sink = FileHash::new(false);
+        sink.write(&chunks[0]).unwrap();
+        let (got_size, got) = sink.finish().unwrap();
+        assert_eq!(got_size, chunks[0].len() as u64);
+        assert!(got.is_none());
     }
 
     #[test]

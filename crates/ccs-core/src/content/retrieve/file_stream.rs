@@ -20,9 +20,14 @@
 //! framing) is fetched as a block and checked on its own. When bytes do not
 //! match, the caller redoes the retrieval through the CAR path, which checks
 //! block by block and names the damaged block.
+//!
+//! The checked bytes go to a [`Sink`]: the file on disk for a retrieval, a
+//! running checksum for a full audit ([`crate::content::audit`]), which
+//! streams a file the same way and falls back to its block-by-block walk
+//! when anything does not check out.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -77,16 +82,25 @@ enum Piece {
 struct Counters {
     bytes: AtomicU64,
     blocks: AtomicU64,
+    /// The checked blocks' sizes as stored (a dag-pb leaf with its framing).
+    block_bytes: AtomicU64,
 }
 
 /// Names the root and the partner in verification errors.
 #[derive(Clone)]
-struct Context {
+pub(crate) struct Context {
     root: String,
     source_url: String,
 }
 
 impl Context {
+    pub(crate) fn new(root: &Cid, source_url: &str) -> Self {
+        Self {
+            root: root.to_string(),
+            source_url: source_url.to_string(),
+        }
+    }
+
     fn mismatch(&self, detail: String) -> Error {
         Error::VerificationFailed {
             cid: self.root.clone(),
@@ -104,26 +118,93 @@ pub async fn retrieve_file(
     root: &Cid,
     out: &Path,
     source_url: &str,
-    mut on_progress: impl FnMut(&Progress),
+    on_progress: impl FnMut(&Progress),
 ) -> Result<Outcome> {
-    let ctx = Context {
-        root: root.to_string(),
-        source_url: source_url.to_string(),
-    };
+    let ctx = Context::new(root, source_url);
     if root.hash().code() == IDENTITY {
         return Ok(Outcome::NotHandled);
     }
     let block = fetch_verified(kubo, root, &ctx).await?;
-    let (data, links) = match root.codec() {
-        RAW => (block, Vec::new()),
-        DAG_PB => {
-            let Some((_, data, links)) = file_node(root, &block, &ctx)? else {
-                return Ok(Outcome::NotHandled);
-            };
-            (data, links)
-        }
-        _ => return Ok(Outcome::NotHandled),
+    let Some(file) = FileRoot::of(root, block, &ctx)? else {
+        return Ok(Outcome::NotHandled);
     };
+    let written = std::fs::File::create(out).map_err(|e| write_err(out, e))?;
+    let sink = Output::new(written, out.to_path_buf());
+    let checked = stream_checked(kubo, file, &ctx, sink, on_progress).await?;
+    Ok(Outcome::Done(checked.progress))
+}
+
+/// Where the bytes of a file being checked go: every downloaded chunk in
+/// order, on the checking thread, as it is cut into pieces (so before its
+/// pieces are checked: what a sink made is only good when
+/// [`stream_checked`] succeeds).
+pub(crate) trait Sink: Send + 'static {
+    /// What the sink hands back at the end.
+    type Done: Send + 'static;
+    /// The file written, if any: named when the checking thread is lost.
+    fn path(&self) -> PathBuf {
+        PathBuf::new()
+    }
+    fn write(&mut self, chunk: &Bytes) -> Result<()>;
+    /// Every byte was written and checked.
+    fn finish(self) -> Result<Self::Done>;
+}
+
+/// A file's root block, verified, and known to be a file.
+pub(crate) struct FileRoot {
+    data: Bytes,
+    links: Vec<(PbLink, u64)>,
+    block_len: u64,
+}
+
+impl FileRoot {
+    /// `block` must already match `root`. `None` when `root` is not a file
+    /// this path handles (a folder, a symlink, another codec).
+    pub(crate) fn of(root: &Cid, block: Bytes, ctx: &Context) -> Result<Option<Self>> {
+        let block_len = block.len() as u64;
+        let (data, links) = match root.codec() {
+            RAW => (block, Vec::new()),
+            DAG_PB => {
+                let Some((_, data, links)) = file_node(root, &block, ctx)? else {
+                    return Ok(None);
+                };
+                (data, links)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(Self {
+            data,
+            links,
+            block_len,
+        }))
+    }
+}
+
+/// A file streamed through a [`Sink`] with every byte checked.
+pub(crate) struct Checked<D> {
+    pub(crate) progress: Progress,
+    /// The checked blocks' sizes as stored (a dag-pb leaf with its framing,
+    /// the root included): what a block-by-block walk would have fetched.
+    pub(crate) block_bytes: u64,
+    pub(crate) done: D,
+}
+
+/// Streams the file whose verified root is `file` from `kubo`'s gateway
+/// into `sink`, every byte checked against the root's CID (`ctx`). An error
+/// is either the partner's (unreachable, broken off), a mismatch, or the
+/// sink's.
+pub(crate) async fn stream_checked<S: Sink>(
+    kubo: &KuboClient,
+    file: FileRoot,
+    ctx: &Context,
+    sink: S,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<Checked<S::Done>> {
+    let FileRoot {
+        data,
+        links,
+        block_len,
+    } = file;
     let total = data.len() as u64 + links.iter().map(|(_, size)| size).sum::<u64>();
     let mut progress = Progress {
         files: 1,
@@ -131,22 +212,22 @@ pub async fn retrieve_file(
         ..Progress::default()
     };
     on_progress(&progress);
-    let file = std::fs::File::create(out).map_err(|e| write_err(out, e))?;
     let counters = Arc::new(Counters::default());
     counters.blocks.store(1, Ordering::Relaxed);
+    counters.block_bytes.store(block_len, Ordering::Relaxed);
     let (piece_tx, piece_rx) = mpsc::channel::<Piece>(256);
     let (bytes_tx, bytes_rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
+    let path = sink.path();
     let checker = {
         let ctx = ctx.clone();
         let counters = counters.clone();
-        let path = out.to_path_buf();
         tokio::task::spawn_blocking(move || {
             Checker {
                 pieces: piece_rx,
                 bytes: bytes_rx,
                 batch: Vec::new().into_iter(),
                 current: Bytes::new(),
-                out: Output::new(file, &path),
+                sink,
                 ctx,
                 counters,
             }
@@ -161,7 +242,7 @@ pub async fn retrieve_file(
         if !data.is_empty() && piece_tx.send(Piece::Known(data)).await.is_err() {
             return Ok(());
         }
-        walk(kubo, links, &piece_tx, &counters, &ctx).await
+        walk(kubo, links, &piece_tx, &counters, ctx).await
     };
     let forwarded = async {
         let bytes_tx = bytes_tx;
@@ -198,7 +279,7 @@ pub async fn retrieve_file(
     };
     let (walked, forwarded): (Result<()>, Result<()>) = tokio::join!(walked, forwarded);
     let checked = checker.await.map_err(|e| Error::Write {
-        path: out.to_path_buf(),
+        path,
         source: std::io::Error::other(e.to_string()),
     })?;
     // A broken download or DAG walk explains a checker complaint (bytes cut
@@ -208,11 +289,15 @@ pub async fn retrieve_file(
     }
     walked?;
     forwarded?;
-    checked?;
+    let done = checked?;
     progress.bytes = counters.bytes.load(Ordering::Relaxed);
     progress.blocks = counters.blocks.load(Ordering::Relaxed);
     on_progress(&progress);
-    Ok(Outcome::Done(progress))
+    Ok(Checked {
+        progress,
+        block_bytes: counters.block_bytes.load(Ordering::Relaxed),
+        done,
+    })
 }
 
 /// Fetches the block `cid` and checks it against its CID.
@@ -291,6 +376,9 @@ async fn walk(
                 fetch_verified(kubo, &cid, ctx).await?
             };
             counters.blocks.fetch_add(1, Ordering::Relaxed);
+            counters
+                .block_bytes
+                .fetch_add(block.len() as u64, Ordering::Relaxed);
             let (data, children) = match cid.codec() {
                 RAW => (block, Vec::new()),
                 DAG_PB => {
@@ -374,27 +462,27 @@ fn push_varint(mut v: u64, out: &mut Vec<u8>) {
 }
 
 /// The blocking side: writes the downloaded bytes as they come (to the
-/// temporary file, which is thrown away unless everything checks out), and
-/// cuts them into the walk's pieces to check each.
-struct Checker<'a> {
+/// sink: a temporary file, which is thrown away unless everything checks
+/// out), and cuts them into the walk's pieces to check each.
+struct Checker<S> {
     pieces: mpsc::Receiver<Piece>,
     bytes: mpsc::Receiver<Vec<Bytes>>,
     /// The rest of the batch being cut, and of its chunk being cut.
     batch: std::vec::IntoIter<Bytes>,
     current: Bytes,
-    out: Output<'a>,
+    sink: S,
     ctx: Context,
     counters: Arc<Counters>,
 }
 
-impl Checker<'_> {
+impl<S: Sink> Checker<S> {
     /// Up to `n` next bytes of the download; `None` when it has ended.
     fn take(&mut self, n: u64) -> Result<Option<Bytes>> {
         while self.current.is_empty() {
             match self.batch.next() {
                 Some(chunk) => {
-                    // Whole chunks go to the file: no copy, few system calls.
-                    self.out.write(&chunk)?;
+                    // Whole chunks go to the sink: no copy, few system calls.
+                    self.sink.write(&chunk)?;
                     self.current = chunk;
                 }
                 None => match self.bytes.blocking_recv() {
@@ -415,7 +503,7 @@ impl Checker<'_> {
         })
     }
 
-    fn check_and_write(mut self) -> Result<()> {
+    fn check_and_write(mut self) -> Result<S::Done> {
         let mut verified = 0;
         while let Some(piece) = self.pieces.blocking_recv() {
             match piece {
@@ -438,6 +526,10 @@ impl Checker<'_> {
                     }
                     verified += size;
                     self.counters.blocks.fetch_add(1, Ordering::Relaxed);
+                    self.counters.block_bytes.fetch_add(
+                        prefix.len() as u64 + size + suffix.len() as u64,
+                        Ordering::Relaxed,
+                    );
                 }
                 Piece::Known(mut expected) => {
                     verified += expected.len() as u64;
@@ -458,21 +550,37 @@ impl Checker<'_> {
                 .ctx
                 .mismatch("the gateway sent more bytes than the file holds".into()));
         }
-        self.out.finish()
+        self.sink.finish()
     }
 }
 
 /// The file being written, with write-back started as it grows.
-struct Output<'a> {
+struct Output {
     file: std::fs::File,
-    path: &'a Path,
+    path: PathBuf,
     written: u64,
     /// Bytes handed to the kernel for write-back so far.
     written_back: u64,
 }
 
-impl<'a> Output<'a> {
-    fn new(file: std::fs::File, path: &'a Path) -> Self {
+impl Sink for Output {
+    type Done = ();
+
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    fn write(&mut self, chunk: &Bytes) -> Result<()> {
+        Output::write(self, chunk)
+    }
+
+    fn finish(self) -> Result<()> {
+        Output::finish(self)
+    }
+}
+
+impl Output {
+    fn new(file: std::fs::File, path: PathBuf) -> Self {
         Self {
             file,
             path,
@@ -484,7 +592,7 @@ impl<'a> Output<'a> {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         self.file
             .write_all(data)
-            .map_err(|e| write_err(self.path, e))?;
+            .map_err(|e| write_err(&self.path, e))?;
         self.written += data.len() as u64;
         if self.written - self.written_back >= WRITEBACK_STEP {
             self.start_writeback();
@@ -515,7 +623,7 @@ impl<'a> Output<'a> {
     fn start_writeback(&mut self) {}
 
     fn finish(self) -> Result<()> {
-        self.file.sync_all().map_err(|e| write_err(self.path, e))
+        self.file.sync_all().map_err(|e| write_err(&self.path, e))
     }
 }
 
