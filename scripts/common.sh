@@ -15,7 +15,7 @@ export CCS_DAEMON_CACHE="${CCS_DAEMON_CACHE:-$HOME/.cache/ccs/daemons}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Debian packages the build and tests need.
-APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus dbus-bin gnome-keyring nftables)
+APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus dbus-bin gnome-keyring nftables python3-venv)
 
 ensure_apt_packages() {
   local missing=()
@@ -30,6 +30,22 @@ ensure_apt_packages() {
   say "installing Debian packages: ${missing[*]}"
   ${SUDO:-} apt-get update -qq
   DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The archives' own Python tools (bagit, lxml for XML Schema validation), in a
+# virtual environment under the home folder; the tests find it through
+# CCS_PYTHON. Reinstalled only when scripts/python-requirements.txt changes.
+ensure_python_tools() {
+  local venv="$HOME/.cache/ccs/python" req="$REPO_ROOT/scripts/python-requirements.txt"
+  if ! cmp -s "$req" "$venv/requirements.txt" 2>/dev/null; then
+    say "installing the Python tools the tests check archival packages with"
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv" || die "could not make a Python virtual environment: install python3-venv (apt-get install python3-venv)"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" ||
+      die "could not install the Python packages in $req from PyPI: is PyPI reachable?"
+    cp "$req" "$venv/requirements.txt"
+  fi
+  export CCS_PYTHON="$venv/bin/python"
 }
 
 ensure_toolchains() {

@@ -9,6 +9,7 @@ cd "$REPO_ROOT"
 start=$(date +%s)
 ensure_apt_packages
 ensure_toolchains
+ensure_python_tools
 say "building the daemons (cached in $CCS_DAEMON_CACHE)"
 ensure_daemons
 say "the app's frontend: npm packages, type check, unit tests, build"

@@ -272,3 +272,21 @@ pub fn item_pinset(cluster: ccs_core::net::cluster::ClusterClient) -> Vec<String
         cids
     })
 }
+
+/// The Python interpreter of the archives' own tools (bagit, lxml), which
+/// `scripts/test.sh` installs: `$CCS_PYTHON`, else the virtual environment
+/// it makes under the home folder. Panics, saying how to get it, when neither
+/// is there.
+pub fn python_tools() -> PathBuf {
+    let path = std::env::var_os("CCS_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".cache/ccs/python/bin/python"))
+        })
+        .filter(|p| p.exists());
+    path.expect(
+        "the Python tools the tests check archival output with are not installed: \
+         run ./scripts/test.sh once (it installs them), or set CCS_PYTHON",
+    )
+}
