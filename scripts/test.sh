@@ -10,6 +10,7 @@ start=$(date +%s)
 ensure_apt_packages
 ensure_toolchains
 ensure_python_tools
+ensure_premis_schema
 say "building the daemons (cached in $CCS_DAEMON_CACHE)"
 ensure_daemons
 say "the app's frontend: npm packages, type check, unit tests, build"

@@ -67,6 +67,20 @@ fn declarations() -> Vec<(String, String)> {
         ManifestUse,
         BadBlock,
         BlockFault,
+        MetaRequest,
+        MetaChange,
+        MetaOutcome,
+        RepairedItem,
+        ItemCheck,
+        ActivityFilter,
+        HistoryReport,
+        HistoryEvent,
+        EventType,
+        EventOutcome,
+        RecordProblem,
+        InventoryFormat,
+        InventorySummary,
+        BagSaved,
     ]
 }
 

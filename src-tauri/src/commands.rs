@@ -12,7 +12,7 @@ use ccs_core::local::keychain;
 use ccs_core::ops::add::{AddEvent, AddRequest};
 use ccs_core::ops::library::LibraryEvent;
 use ccs_core::ops::network::{Destination, InviteRequest};
-use ccs_core::ops::retrieve::{RetrieveEvent, RetrieveRequest};
+use ccs_core::ops::retrieve::RetrieveRequest;
 use ccs_core::ops::{self, Cancel};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -256,26 +256,7 @@ pub async fn retrieve_item(
         let mut progress = RetrieveProgress::default();
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let got = ops::retrieve::retrieve(&session, request, cancel, |ev| {
-            match ev {
-                RetrieveEvent::Size { bytes } => {
-                    progress.bytes_total = Some(bytes);
-                    return;
-                }
-                RetrieveEvent::Trying { source } => {
-                    progress.source = source;
-                    progress.bytes = 0;
-                    progress.files = 0;
-                }
-                RetrieveEvent::Progress(p) => {
-                    progress.bytes = p.bytes;
-                    progress.files = p.files;
-                    progress.bytes_total = progress.bytes_total.or(p.total_bytes);
-                }
-                RetrieveEvent::Started { .. }
-                | RetrieveEvent::ClusterUnreachable { .. }
-                | RetrieveEvent::SourceFailed { .. } => return,
-            }
-            if throttle.ready() {
+            if progress.apply(ev) && throttle.ready() {
                 let _ = on_progress.send(progress.clone());
             }
         })
@@ -285,6 +266,53 @@ pub async fn retrieve_item(
         progress.done = true;
         let _ = on_progress.send(progress);
         Ok(got.into())
+    })
+    .await
+}
+
+/// Saves an item as an archival package (a BagIt bag: the files in `data/`,
+/// SHA-256 and SHA-512 manifests checked against the checksums taken when it
+/// was added, bag-info.txt, its history as PREMIS) in the new folder
+/// `destination`, under the job `job`; progress as for a retrieval, then the
+/// checksums being written.
+#[tauri::command]
+pub async fn save_bag(
+    state: State<'_, AppState>,
+    job: String,
+    cid: String,
+    destination: String,
+    on_progress: Channel<RetrieveProgress>,
+) -> AppResult<BagSaved> {
+    let session = state.session()?;
+    let request = ops::bag::BagRequest {
+        cid,
+        destination: PathBuf::from(destination),
+        replace: false,
+        job_id: Some(job.clone()),
+    };
+    as_job(&state, &job, async |cancel| {
+        let mut progress = RetrieveProgress::default();
+        let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+        let saved = ops::bag::export(&session, request, cancel, |ev| {
+            let changed = match ev {
+                ops::bag::BagEvent::Retrieve(ev) => progress.apply(ev),
+                ops::bag::BagEvent::Hashing { bytes, total } => {
+                    progress.hashing = true;
+                    progress.bytes = bytes;
+                    progress.bytes_total = Some(total);
+                    true
+                }
+            };
+            if changed && throttle.ready() {
+                let _ = on_progress.send(progress.clone());
+            }
+        })
+        .await?;
+        progress.bytes = saved.bytes;
+        progress.files = saved.files;
+        progress.done = true;
+        let _ = on_progress.send(progress);
+        Ok(saved.into())
     })
     .await
 }
@@ -339,30 +367,87 @@ pub async fn show_in_folder(path: String) -> AppResult<()> {
 /// Asks every partner to retry what failed for this item (IPFS Cluster's
 /// recover), and returns its state after the retry.
 #[tauri::command]
-pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<LibraryItem> {
-    Ok(ops::library::repair(&state.session()?, &cid).await?.into())
+pub async fn repair_item(state: State<'_, AppState>, cid: String) -> AppResult<RepairedItem> {
+    let repaired = ops::library::repair(&state.session()?, &cid).await?;
+    Ok(RepairedItem {
+        item: repaired.item.into(),
+        record_problem: repaired.record_problem,
+    })
 }
 
 /// Checks every partner's copy of an item now, block by block and file by
 /// file ("Check copies now"); the findings are kept like the scheduled ones'.
 #[tauri::command]
-pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<Vec<CopyAudit>> {
+pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<ItemCheck> {
     let request = ops::audit::AuditRequest::new(vec![cid], AuditMode::Full);
     let mut copies = Vec::new();
-    ops::audit::audit(&state.session()?, request, &Cancel::new(), |c| {
+    let summary = ops::audit::audit(&state.session()?, request, &Cancel::new(), |c| {
         copies.push(c)
     })
     .await?;
     copies.sort_by(|a, b| a.partner.cmp(&b.partner));
-    Ok(copies)
+    Ok(ItemCheck {
+        copies,
+        record_problem: summary.record_problem,
+    })
 }
 
 /// Removes an item from every partner (the frontend has confirmed it).
+/// Returns why the shared history could not record the removal, if it
+/// could not (the removal itself is done).
 #[tauri::command]
-pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<()> {
-    // The preservation record's failure is not the removal's: it is done.
-    ops::library::remove(&state.session()?, &cid).await?;
-    Ok(())
+pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<Option<String>> {
+    Ok(ops::library::remove(&state.session()?, &cid).await?)
+}
+
+/// Writes the inventory of every stored item (title, collection, size, who
+/// added it, copies per partner, the last check of each copy, the last
+/// recorded event) to `destination`, chosen in the native save dialog (which
+/// has asked whether to replace an existing file); whole or not at all.
+#[tauri::command]
+pub async fn export_inventory(
+    state: State<'_, AppState>,
+    destination: String,
+    format: InventoryFormat,
+) -> AppResult<InventorySummary> {
+    let path = PathBuf::from(destination);
+    Ok(ops::report::export(
+        &state.session()?,
+        format,
+        &path,
+        true,
+        &Cancel::new(),
+        |_| {},
+    )
+    .await?)
+}
+
+/// One item's history, newest first, read from the network with every
+/// writer's record checked.
+#[tauri::command]
+pub async fn item_history(state: State<'_, AppState>, cid: String) -> AppResult<HistoryReport> {
+    let filter = ops::history::HistoryFilter {
+        item: Some(cid),
+        ..Default::default()
+    };
+    Ok(ops::history::read(&state.session()?, &filter).await?)
+}
+
+/// What happened across the network, newest first, at most `limit` events,
+/// kept by the filters given (absent: any).
+#[tauri::command]
+pub async fn activity(
+    state: State<'_, AppState>,
+    filter: ActivityFilter,
+) -> AppResult<HistoryReport> {
+    let filter = ops::history::HistoryFilter {
+        item: None,
+        event_type: filter.event_type,
+        person: filter.person,
+        partner: filter.partner,
+        limit: Some(filter.limit),
+    };
+    Ok(ops::history::read(&state.session()?, &filter).await?)
 }
 
 /// Starts a new network: the bootstrap node's compose file. An existing
@@ -445,4 +530,22 @@ fn test_pick(file: &Path) -> Option<Vec<String>> {
         .map(str::to_string)
         .collect();
     (!paths.is_empty()).then_some(paths)
+}
+
+/// Changes an item's title, collection, description or Dublin Core fields
+/// (`request.changes`: key -> value, an empty value removes the key) on every
+/// partner, each changed key recorded in the item's history. Values the item
+/// already has change nothing (`changes` comes back empty).
+#[tauri::command]
+pub async fn set_item_metadata(
+    state: State<'_, AppState>,
+    request: MetaRequest,
+) -> AppResult<MetaOutcome> {
+    Ok(ops::meta::set(&state.session()?, request).await?)
+}
+
+/// The collections in use (one spelling each), for the add form to suggest.
+#[tauri::command]
+pub async fn collections(state: State<'_, AppState>) -> AppResult<Vec<String>> {
+    Ok(ops::meta::collections(&state.session()?).await?)
 }

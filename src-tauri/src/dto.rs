@@ -11,6 +11,9 @@ use ts_rs::TS;
 
 pub use ccs_core::ErrorCode;
 pub use ccs_core::content::audit::{BadBlock, BlockFault};
+pub use ccs_core::content::history::{
+    Event as HistoryEvent, EventOutcome, EventType, RecordProblem,
+};
 pub use ccs_core::content::ingest::Problem as FileProblem;
 pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
 pub use ccs_core::local::audits::{CopyRecord, FixityState, ItemFixity};
@@ -18,8 +21,11 @@ pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
 pub use ccs_core::net::cluster::TrackerStatus;
 pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
+pub use ccs_core::ops::history::HistoryReport;
 pub use ccs_core::ops::library::LibraryPhase;
+pub use ccs_core::ops::meta::{MetaChange, MetaOutcome, MetaRequest};
 pub use ccs_core::ops::partners::Partner;
+pub use ccs_core::ops::report::{InventoryFormat, InventorySummary};
 pub use ccs_core::ops::session::PasswordSource;
 
 /// Every failure the frontend sees: a stable code and one plain sentence;
@@ -196,6 +202,8 @@ pub struct AddOutcome {
     pub files: u64,
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Why the shared history could not record the add, if it could not.
+    pub record_problem: Option<String>,
 }
 
 impl From<ccs_core::ops::add::AddOutcome> for AddOutcome {
@@ -205,6 +213,7 @@ impl From<ccs_core::ops::add::AddOutcome> for AddOutcome {
             name: o.name,
             files: o.files,
             bytes: o.bytes,
+            record_problem: o.record_problem,
         }
     }
 }
@@ -220,7 +229,84 @@ pub struct RetrieveProgress {
     pub files: u64,
     #[ts(type = "number | null")]
     pub bytes_total: Option<u64>,
+    /// An archival package's checksums are being written (after the retrieval).
+    pub hashing: bool,
     pub done: bool,
+}
+
+impl RetrieveProgress {
+    /// Takes in what a retrieval reported; true when there is news to show.
+    pub fn apply(&mut self, ev: ccs_core::ops::retrieve::RetrieveEvent) -> bool {
+        use ccs_core::ops::retrieve::RetrieveEvent;
+        match ev {
+            RetrieveEvent::Size { bytes } => {
+                self.bytes_total = Some(bytes);
+                false
+            }
+            RetrieveEvent::Trying { source } => {
+                self.source = source;
+                self.bytes = 0;
+                self.files = 0;
+                true
+            }
+            RetrieveEvent::Progress(p) => {
+                self.bytes = p.bytes;
+                self.files = p.files;
+                self.bytes_total = self.bytes_total.or(p.total_bytes);
+                true
+            }
+            RetrieveEvent::Started { .. }
+            | RetrieveEvent::ClusterUnreachable { .. }
+            | RetrieveEvent::SourceFailed { .. } => false,
+        }
+    }
+}
+
+/// An archival package saved: where, what, and what to tell the person.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BagSaved {
+    pub path: String,
+    #[ts(type = "number")]
+    pub files: u64,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// The partner that sent the item (every block checked against its CID).
+    pub source: String,
+    /// Every file matched the checksums taken when it was added (false: the
+    /// item has none, so the content ID's check is the only one).
+    pub fixity_checked: bool,
+    /// Events of the item's history in the package (null: none could be read).
+    #[ts(type = "number | null")]
+    pub history_events: Option<usize>,
+    /// Sentences for the person: a damaged partner's copy met on the way, a
+    /// history that could not be included or is incomplete, a record that
+    /// could not take the save.
+    pub warnings: Vec<String>,
+}
+
+impl From<ccs_core::ops::bag::BagOutcome> for BagSaved {
+    fn from(o: ccs_core::ops::bag::BagOutcome) -> Self {
+        let mut warnings: Vec<String> = o
+            .failed_sources
+            .iter()
+            .filter(|f| f.damaged)
+            .map(|f| format!("{}'s copy is damaged; the package was made from {}'s. Ask the person who runs {} to repair it.", f.source, o.source, f.source))
+            .collect();
+        warnings.extend(o.premis_problem.clone());
+        if !o.record_problems.is_empty() {
+            warnings.push("Part of the shared history is missing or was changed, so the package's history may be incomplete.".into());
+        }
+        warnings.extend(o.record_problem.clone());
+        BagSaved {
+            path: o.path.display().to_string(),
+            files: o.files,
+            bytes: o.bytes,
+            source: o.source,
+            fixity_checked: o.fixity == ccs_core::ops::bag::FixityUse::Checked,
+            history_events: o.premis_events,
+            warnings,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -241,6 +327,10 @@ pub struct RetrieveOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub failed_sources: Option<Vec<FailedSource>>,
+    /// Why the shared history could not record the save, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub record_problem: Option<String>,
 }
 
 impl From<ccs_core::ops::retrieve::RetrieveOutcome> for RetrieveOutcome {
@@ -254,6 +344,7 @@ impl From<ccs_core::ops::retrieve::RetrieveOutcome> for RetrieveOutcome {
             blocks: got.blocks,
             source: got.source,
             failed_sources: (!got.failed_sources.is_empty()).then_some(got.failed_sources),
+            record_problem: o.record_problem,
         }
     }
 }
@@ -346,4 +437,30 @@ impl From<ccs_core::local::journal::JobRecord> for JobEntry {
             problems: r.problems,
         }
     }
+}
+
+/// An item after "Repair", and why the shared history could not record the
+/// repair, if it could not.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RepairedItem {
+    pub item: LibraryItem,
+    pub record_problem: Option<String>,
+}
+
+/// Every partner's copy of an item as "Check copies now" found it, and why
+/// the shared history could not record the checks, if it could not.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ItemCheck {
+    pub copies: Vec<CopyAudit>,
+    pub record_problem: Option<String>,
+}
+
+/// The Activity view's filters (absent: any) and how many events to show.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ActivityFilter {
+    pub event_type: Option<EventType>,
+    pub person: Option<String>,
+    pub partner: Option<String>,
+    #[ts(type = "number")]
+    pub limit: usize,
 }

@@ -14,7 +14,7 @@ use ccs_app::AppState;
 use ccs_app::commands;
 use ccs_app::dto::{AddDetails, AddPhase, AddProgress};
 use ccs_tests::{assert_same_tree, make_folder, start_testnet};
-use serde_json::json;
+use serde_json::{Value, json};
 use tauri::Manager;
 
 use common::{add, app, call, capture, library, retrieve, save_settings};
@@ -160,8 +160,9 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     assert_eq!(detail["partners"].as_array().unwrap().len(), 3);
     // Repair on a healthy item changes nothing and says so.
     let repaired = call(&w, "repair_item", json!({"cid": added.cid})).unwrap();
-    assert_eq!(repaired["copies"], 3);
-    assert_eq!(repaired["health"], "ok");
+    assert_eq!(repaired["item"]["copies"], 3);
+    assert_eq!(repaired["item"]["health"], "ok");
+    assert_eq!(repaired["record_problem"], Value::Null, "{repaired}");
     assert_eq!(
         call(&w, "repair_item", json!({"cid": "not a cid"})).unwrap_err()["code"],
         "invalid_input"
@@ -227,8 +228,9 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     let lib = library(&app).await.unwrap();
     assert_eq!(lib.len(), 1, "{lib:?}");
 
-    // Remove: gone from the library.
-    call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
+    // Remove: gone from the library, and recorded.
+    let said = call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
+    assert_eq!(said, Value::Null, "the record took the removal: {said}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let lib = library(&app).await.unwrap();
@@ -238,4 +240,40 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
         assert!(Instant::now() < deadline, "still listed: {lib:?}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+
+    // The item's history and the network's activity, as the app reads them:
+    // every action above, newest first, the removed item still named.
+    let history = call(&w, "item_history", json!({"cid": added.cid})).unwrap();
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["deletion", "dissemination", "recovery", "ingestion"],
+        "{history}"
+    );
+    assert_eq!(history["problems"], json!([]), "{history}");
+    assert!(history["names"][&added.cid].is_string(), "{history}");
+    let saves = call(
+        &w,
+        "activity",
+        json!({"filter": {"event_type": "dissemination", "person": null, "partner": null, "limit": 10}}),
+    )
+    .unwrap();
+    assert_eq!(saves["events"].as_array().unwrap().len(), 1, "{saves}");
+    assert_eq!(saves["total"], 1);
+    let none = call(
+        &w,
+        "activity",
+        json!({"filter": {"event_type": null, "person": "nobody@nowhere", "partner": null, "limit": 10}}),
+    )
+    .unwrap();
+    assert_eq!(none["events"], json!([]), "{none}");
+    assert!(
+        none["people"].as_array().unwrap().len() == 1,
+        "the filter's choices stay: {none}"
+    );
 }

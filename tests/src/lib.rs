@@ -281,8 +281,7 @@ pub fn python_tools() -> PathBuf {
     let path = std::env::var_os("CCS_PYTHON")
         .map(PathBuf::from)
         .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".cache/ccs/python/bin/python"))
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/ccs/python/bin/python"))
         })
         .filter(|p| p.exists());
     path.expect(

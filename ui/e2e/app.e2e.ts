@@ -444,6 +444,116 @@ describe("the desktop app against a real testnet", () => {
     await shot("09-partners");
   });
 
+  it("shows what happened to the item, and the network's activity filtered by kind and partner", async () => {
+    await click("#nav-library");
+    await click(`[data-cid='${cid}']`);
+    // Described anew after it was stored: on every partner, and in its history.
+    await click("#detail-describe");
+    await s.find("dialog.describe");
+    await s.execute(
+      "document.querySelector('#describe-dc-date').value = '1890'; document.querySelector('#describe-dc-identifier').value = 'ACC-2026-014'",
+    );
+    await shot("describe");
+    await click("#describe-save");
+    const described = (await s.waitFor(
+      "const r = document.querySelector('#detail-describe-result'); return r && r.innerText",
+      [],
+      60_000,
+      "the description to be saved",
+    )) as string;
+    expect(described.length).toBeGreaterThan(5);
+    await s.waitFor(
+      "return document.querySelector('#detail').innerText.includes('ACC-2026-014')",
+      [],
+      30_000,
+      "the detail to show the accession number",
+    );
+    // Saved as an archival package: a bag that the archives' own tool (Python bagit) finds valid.
+    const bag = path.join(work, "Parish scans 1890 (BagIt)");
+    willPick(bag);
+    await click("#detail-bag");
+    const packaged = (await s.waitFor(
+      "const j = [...document.querySelectorAll('.job')].find(j => j.innerText.includes('Packaging')); return j && j.dataset.state !== 'running' && j.dataset.state + ' ' + j.innerText",
+      [],
+      120_000,
+      "the archival package to be saved",
+    )) as string;
+    expect(packaged).toMatch(/^done /);
+    expect(packaged).toContain("every file matched the checksums taken when it was added");
+    const python = process.env.CCS_PYTHON ?? path.join(os.homedir(), ".cache", "ccs", "python", "bin", "python");
+    execFileSync(python, ["-c", "import bagit, sys; bagit.Bag(sys.argv[1]).validate()", bag]);
+    expect(treeDigest(path.join(bag, "data"))).toBe(treeDigest(folder));
+    expect(fs.readFileSync(path.join(bag, "bag-info.txt"), "utf8")).toContain(`External-Identifier: ${cid}`);
+    await shot("bag-export");
+    // Added, saved twice, described, and each of the three copies checked three times: read from the network.
+    const history = (await s.waitFor(
+      "const l = document.querySelectorAll('#detail-history-list > li'); return l.length >= 14 && document.querySelector('#detail-history').innerText",
+      [],
+      30_000,
+      "the item's history to be read",
+    )) as string;
+    expect(history).toContain("Added to storage");
+    expect(history).toContain("Description changed");
+    expect(history).toMatch(/Saved to a computer from peer\d/);
+    expect(history).toContain("peer3's copy did not pass its check");
+    expect(history).toContain("peer3's copy checked: every part matched");
+    // In plain words: the record's own sentences (with content IDs) stay behind "Technical details".
+    expect(history).not.toContain(cid);
+    await s.execute("document.querySelector('#detail-history').scrollIntoView({ block: 'start' })");
+    await shot("history-item");
+
+    await click("#nav-activity");
+    const rows = () =>
+      s.execute(
+        "return [...document.querySelectorAll('#activity-list > li')].map(li => li.innerText.replace(/\\s+/g, ' '))",
+      ) as Promise<string[]>;
+    await s.waitFor(
+      "return document.querySelectorAll('#activity-list > li').length >= 11",
+      [],
+      30_000,
+      "the activity to be read",
+    );
+    const all = await rows();
+    for (const r of all) expect(r).toContain("Parish scans 1890");
+    expect(all.join("\n")).not.toContain(cid);
+    /** Chooses `value` in the filter `css`, as a person would with the keyboard. */
+    const choose = (css: string, value: string) =>
+      s.execute(
+        "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; e.dispatchEvent(new Event('change'))",
+        [css, value],
+      );
+    await choose("#activity-type", "fixity_check");
+    await choose("#activity-partner", "peer3");
+    await s.waitFor(
+      "const l = [...document.querySelectorAll('#activity-list > li')]; return l.length >= 3 && l.every(li => li.dataset.type === 'fixity_check' && li.innerText.includes('peer3'))",
+      [],
+      30_000,
+      "the activity to show peer3's checks alone",
+    );
+    const peer3 = await rows();
+    expect(peer3.filter((r) => r.includes("did not pass"))).toHaveLength(1);
+    for (const r of peer3) expect(r).toContain("peer3");
+    await shot("activity");
+
+    // The inventory, saved where the person chose: one row an item, each copy's last check.
+    await click("#nav-library");
+    const inventory = path.join(work, "inventory.csv");
+    willPick(inventory);
+    await click("#library-export");
+    const said = (await s.waitFor(
+      "const n = document.querySelector('#page-notice'); return n && n.innerText.startsWith('Saved the inventory') && n.innerText",
+      [],
+      60_000,
+      "the inventory to be saved",
+    )) as string;
+    expect(said).toContain("Saved the inventory of 1 item to");
+    const csv = fs.readFileSync(inventory, "utf8");
+    expect(csv.split("\n")[0]).toContain("cid,title,collection,size_bytes,files");
+    expect(csv).toContain(cid);
+    expect(csv).toContain("Parish scans 1890");
+    expect(csv).toMatch(/peer3: verified \d{4}-/);
+  });
+
   it("creates a network file and exports an invitation that docker-compose accepts", async () => {
     await click("#nav-settings");
     const boot = path.join(work, "compose.yml");

@@ -6,7 +6,7 @@ import { h } from "./dom";
 import { Jobs } from "./jobs";
 import type { LibraryLoad } from "./views/library";
 
-export type Place = "library" | "add" | "partners" | "invite" | "settings";
+export type Place = "library" | "add" | "partners" | "activity" | "invite" | "settings";
 
 export const state = {
   settings: null as Settings | null,
@@ -114,4 +114,18 @@ function flash(el: HTMLElement, text: string) {
   const old = el.textContent;
   el.textContent = text;
   setTimeout(() => (el.textContent = old), 1200);
+}
+
+/** A notice at the top of the current place, for what an action has to say after its own view is gone. */
+export function announce(text: string, tone: "ok" | "warn" | "bad") {
+  const main = document.getElementById("main");
+  if (!main) return;
+  main.querySelector("#page-notice")?.remove();
+  const notice = h(
+    "div",
+    { class: `notice ${tone}`, id: "page-notice", role: tone === "ok" ? "status" : "alert" },
+    h("p", {}, text),
+    h("button", { class: "link", onclick: () => notice.remove() }, "Dismiss"),
+  );
+  main.prepend(notice);
 }

@@ -124,13 +124,21 @@ export type AddProgress = { phase: AddPhase,
  */
 name: string, files: number, bytes: number, files_total: number, bytes_total: number, };
 
-export type AddOutcome = { cid: string, name: string, files: number, bytes: number, };
+export type AddOutcome = { cid: string, name: string, files: number, bytes: number, 
+/**
+ * Why the shared history could not record the add, if it could not.
+ */
+record_problem: string | null, };
 
 export type RetrieveProgress = { 
 /**
  * The partner being read from.
  */
-source: string, bytes: number, files: number, bytes_total: number | null, done: boolean, };
+source: string, bytes: number, files: number, bytes_total: number | null, 
+/**
+ * An archival package's checksums are being written (after the retrieval).
+ */
+hashing: boolean, done: boolean, };
 
 export type RetrieveOutcome = { path: string, kind: ContentKind, bytes: number, files: number, blocks: number, 
 /**
@@ -142,7 +150,11 @@ source: string,
  * (absent when the first partner tried sent it). One with `damaged` set
  * holds a damaged copy: the person who runs it should check that node.
  */
-failed_sources?: Array<FailedSource>, };
+failed_sources?: Array<FailedSource>, 
+/**
+ * Why the shared history could not record the save, if it could not.
+ */
+record_problem?: string, };
 
 export type FailedSource = { 
 /**
@@ -295,3 +307,141 @@ export type BadBlock = { cid: string, fault: BlockFault,
 file: string, };
 
 export type BlockFault = "missing" | "damaged";
+
+export type MetaRequest = { cid: string, 
+/**
+ * Key -> new value; an empty value removes the key.
+ */
+changes: { [key in string]?: string }, };
+
+export type MetaChange = { key: string, old: string | null, new: string | null, };
+
+export type MetaOutcome = { cid: string, 
+/**
+ * The title after the change.
+ */
+title: string, 
+/**
+ * Each key that changed (empty: everything already had these values,
+ * and nothing was sent or recorded).
+ */
+changes: Array<MetaChange>, 
+/**
+ * The keys a person may change, after the change.
+ */
+metadata: { [key in string]?: string }, 
+/**
+ * One sentence on what was done.
+ */
+summary: string, 
+/**
+ * Why the preservation record could not take the change (it is made
+ * all the same); `null` when it did.
+ */
+record_problem: string | null, 
+/**
+ * The cluster answered with other partners than the item had (a
+ * partner went offline during the change).
+ */
+warning: string | null, };
+
+export type RepairedItem = { item: LibraryItem, record_problem: string | null, };
+
+export type ItemCheck = { copies: Array<CopyAudit>, record_problem: string | null, };
+
+export type ActivityFilter = { event_type: EventType | null, person: string | null, partner: string | null, limit: number, };
+
+export type HistoryReport = { events: Array<HistoryEvent>, 
+/**
+ * How many events the filter kept before the limit.
+ */
+total: number, 
+/**
+ * The title of each item the events name: as stored now, else as the
+ * record last named it (an item removed since).
+ */
+names: { [key in string]?: string }, 
+/**
+ * Everyone and every partner the record names (for the item asked
+ * for, when one was), sorted: the choices of a filter.
+ */
+people: Array<string>, partners: Array<string>, problems: Array<RecordProblem>, batches: number, writers: number, };
+
+export type HistoryEvent = { 
+/**
+ * Random, unique (PREMIS `eventIdentifierValue`).
+ */
+id: string, type: EventType, 
+/**
+ * RFC 3339.
+ */
+at: string, outcome: EventOutcome, 
+/**
+ * What happened, one sentence.
+ */
+detail: string, 
+/**
+ * The person (`user@host` or `user@organisation`).
+ */
+person: string, 
+/**
+ * The software with its version (`community-cloud-storage/0.1.0`).
+ */
+software: string, 
+/**
+ * The partner concerned, when one is (a fixity check's).
+ */
+partner?: string | null, 
+/**
+ * The item's CID.
+ */
+item: string, 
+/**
+ * The item's title when the event was recorded, so the record can name
+ * an item that is no longer stored.
+ */
+name?: string | null, };
+
+export type EventType = "ingestion" | "fixity_check" | "recovery" | "dissemination" | "metadata_modification" | "deletion";
+
+export type EventOutcome = "success" | "failure";
+
+export type RecordProblem = { writer: string, message: string, };
+
+export type InventoryFormat = "csv" | "json";
+
+export type InventorySummary = { 
+/**
+ * Items listed.
+ */
+items: number, 
+/**
+ * Where it was written (absent: standard output).
+ */
+path: string | null, 
+/**
+ * Why the last events may be incomplete: what is wrong with the
+ * preservation record (each a sentence), if anything.
+ */
+record_problems: Array<string>, };
+
+export type BagSaved = { path: string, files: number, bytes: number, 
+/**
+ * The partner that sent the item (every block checked against its CID).
+ */
+source: string, 
+/**
+ * Every file matched the checksums taken when it was added (false: the
+ * item has none, so the content ID's check is the only one).
+ */
+fixity_checked: boolean, 
+/**
+ * Events of the item's history in the package (null: none could be read).
+ */
+history_events: number | null, 
+/**
+ * Sentences for the person: a damaged partner's copy met on the way, a
+ * history that could not be included or is incomplete, a record that
+ * could not take the save.
+ */
+warnings: Array<string>, };

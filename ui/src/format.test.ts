@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CopyRecord, LibraryItem } from "./bindings";
 import {
+  bagWords,
   checkSummary,
   copies,
   copyCheckWords,
@@ -8,6 +9,7 @@ import {
   damageNotices,
   fixityNeedsAttention,
   fixityWords,
+  inventoryWords,
   jobLine,
   partnerChecks,
   partnerStatus,
@@ -308,5 +310,27 @@ describe("the Needs attention filter", () => {
       view(dated, { ...base, filter: "all", sort: "verified", descending }).map((i) => i.cid);
     expect(v(false)).toEqual(["Qc", "Qa", "Qb"]);
     expect(v(true)).toEqual(["Qb", "Qa", "Qc"]);
+  });
+});
+
+describe("the inventory export", () => {
+  it("says how many items went where, and when the last events may be incomplete", () => {
+    expect(inventoryWords({ items: 12345, path: "/home/ann/inventory.csv", record_problems: [] })).toBe(
+      "Saved the inventory of 12,345 items to /home/ann/inventory.csv.",
+    );
+    expect(inventoryWords({ items: 1, path: "C:\\inv.json", record_problems: ["batch 2 of w is missing"] })).toBe(
+      'Saved the inventory of 1 item to C:\\inv.json. Its "last event" column may be incomplete: part of the shared history is missing or was changed.',
+    );
+  });
+});
+
+describe("the archival package", () => {
+  it("says what the package holds and how it was checked", () => {
+    expect(bagWords({ path: "/home/ann/Box 1 (BagIt)", files: 200, fixity_checked: true, history_events: 14 })).toBe(
+      "Saved an archival package (BagIt) of 200 files to /home/ann/Box 1 (BagIt), with its history (14 events); every file matched the checksums taken when it was added.",
+    );
+    expect(bagWords({ path: "/b", files: 1, fixity_checked: false, history_events: null })).toBe(
+      "Saved an archival package (BagIt) of 1 file to /b, without its history; every part matched its content ID (it has no checksums from when it was added).",
+    );
   });
 });

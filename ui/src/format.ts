@@ -1,7 +1,17 @@
 // Plain words and human units for what the backend reports. Pure functions,
 // unit-tested in format.test.ts.
 
-import type { CopyAudit, CopyRecord, ItemFixity, ItemHealth, LibraryItem, Partner, RetrieveOutcome } from "./bindings";
+import type {
+  BagSaved,
+  CopyAudit,
+  CopyRecord,
+  InventorySummary,
+  ItemFixity,
+  ItemHealth,
+  LibraryItem,
+  Partner,
+  RetrieveOutcome,
+} from "./bindings";
 
 /** Bytes in decimal units: "0 B", "999 B", "1.5 MB". */
 export function size(bytes: number | null | undefined): string {
@@ -338,4 +348,26 @@ export function damageNotices(out: Pick<RetrieveOutcome, "source" | "failed_sour
 export function percent(done: number, total: number | null | undefined): number {
   if (!total) return 0;
   return Math.max(0, Math.min(100, Math.round((done / total) * 100)));
+}
+
+/** What "Export inventory…" did, in one or two sentences. */
+export function inventoryWords(done: Pick<InventorySummary, "items" | "path" | "record_problems">): string {
+  const n = Number(done.items);
+  const saved = `Saved the inventory of ${n.toLocaleString("en")} ${n === 1 ? "item" : "items"} to ${done.path ?? "the file"}.`;
+  return done.record_problems.length
+    ? `${saved} Its "last event" column may be incomplete: part of the shared history is missing or was changed.`
+    : saved;
+}
+
+/** What "Save as archival package" made, in one sentence. */
+export function bagWords(out: Pick<BagSaved, "path" | "files" | "fixity_checked" | "history_events">): string {
+  const files = `${out.files} ${out.files === 1 ? "file" : "files"}`;
+  const checked = out.fixity_checked
+    ? "every file matched the checksums taken when it was added"
+    : "every part matched its content ID (it has no checksums from when it was added)";
+  const history =
+    out.history_events === null
+      ? "without its history"
+      : `with its history (${out.history_events} ${out.history_events === 1 ? "event" : "events"})`;
+  return `Saved an archival package (BagIt) of ${files} to ${out.path}, ${history}; ${checked}.`;
 }

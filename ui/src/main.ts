@@ -7,6 +7,7 @@ import { findings, KeyedThrottle } from "./audits";
 import { clear, h } from "./dom";
 import { closeQuestion } from "./jobs";
 import { renderAdd } from "./views/add";
+import { renderActivity } from "./views/history";
 import { renderInvite } from "./views/invite";
 import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
@@ -17,6 +18,7 @@ const PLACES: [Place, string][] = [
   ["library", "Library"],
   ["add", "Add"],
   ["partners", "Partners"],
+  ["activity", "Activity"],
   ["invite", "Invite partner"],
   ["settings", "Settings"],
 ];
@@ -71,6 +73,9 @@ function go(p: Place) {
       break;
     case "partners":
       renderPartners(main);
+      break;
+    case "activity":
+      renderActivity(main);
       break;
     case "invite":
       renderInvite(main);

@@ -177,6 +177,21 @@ impl Bench {
                 o / c <= 1.0,
             );
         }
+        // #15: the inventory streams at 100,000 items within ls's memory
+        // (its only table: each item's last event, 40 bytes an item).
+        if let (Some(r), Some(l)) = (
+            rss_mib("list pinset", "ccs report (inventory, CSV)"),
+            rss_mib("list pinset", "ccs ls (per-partner status)"),
+        ) {
+            push(
+                format!(
+                    "{} items: inventory peak RSS within ccs ls's (+ 8 MiB for the last events)",
+                    self.pinset_items
+                ),
+                format!("{r:.1} MiB (ls: {l:.1} MiB)"),
+                r <= l + 8.0,
+            );
+        }
         if let Some(b) = self.app.get("installer_bytes").and_then(|v| v.as_f64()) {
             push(
                 "app: installer <= 15 MB".into(),

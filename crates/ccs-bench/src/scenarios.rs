@@ -181,6 +181,7 @@ impl Bench {
     pub(crate) async fn scenario_pinset(&mut self, runs: usize, items: usize, patience: Duration) {
         println!("Scenario 4: a pinset of {items} items");
         self.reset();
+        self.pinset_items = items;
         let cluster = self.net.peer(0).cluster();
         let start = Instant::now();
         // Each item is a block of its own (1 KiB, raw, CIDv1) that every
@@ -418,6 +419,26 @@ impl Bench {
                     Some(items as f64),
                 );
             }
+        }
+        // The inventory of the same pinset, once the audits have put three
+        // events an item into the preservation record (and their findings
+        // on this computer): it reads the whole record, keeps each item's
+        // last event, then streams the items. Compared with `ccs ls` of
+        // scenario 4 (the pinset's listing).
+        for _ in 0..runs {
+            let mut cmd = self.ours();
+            cmd.arg("report");
+            let m = self.measure(&mut cmd);
+            let rows = m.stdout.lines().count().saturating_sub(1);
+            println!("    ccs report: {rows} rows");
+            assert_eq!(rows, items, "the inventory does not list every item");
+            self.record(
+                "list pinset",
+                "ccs report (inventory, CSV)",
+                m.wall,
+                m.peak_rss_kib,
+                Some(items as f64),
+            );
         }
         let _ = std::fs::remove_dir_all(self.audit_dir());
     }

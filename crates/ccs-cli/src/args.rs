@@ -90,14 +90,27 @@ pub enum Command {
         #[arg(long, conflicts_with = "cids")]
         all: bool,
     },
-    /// Save stored content (a file or a folder) to disk, verified.
+    /// Save stored content (a file or a folder) to disk, verified; or, with
+    /// --bag, as a BagIt bag (RFC 8493) for another archive.
     Get {
         #[arg(value_name = "CID")]
         cid: String,
         /// Where to save it: the file or folder to create.
-        #[arg(long, short = 'o', value_name = "PATH")]
-        output: PathBuf,
-        /// Replace PATH if it already exists.
+        #[arg(
+            long,
+            short = 'o',
+            value_name = "PATH",
+            required_unless_present = "bag",
+            conflicts_with = "bag"
+        )]
+        output: Option<PathBuf>,
+        /// Save it as a BagIt bag in the folder DIR (created): the item in
+        /// data/, SHA-256 and SHA-512 manifests checked against the checksums
+        /// taken when it was added, bag-info.txt from its metadata and
+        /// provenance, its history as PREMIS XML.
+        #[arg(long, value_name = "DIR")]
+        bag: Option<PathBuf>,
+        /// Replace PATH (or DIR) if it already exists.
         #[arg(long)]
         force: bool,
     },
@@ -129,6 +142,29 @@ pub enum Command {
     /// every member keeps, each writer's chain checked. Exit 1 when the record
     /// shows a removed or altered batch.
     History(HistoryArgs),
+    /// An item's title and description after it is stored: `meta set CID
+    /// KEY=VALUE...` changes them on every partner (each change goes into
+    /// the preservation record), `meta show CID` shows them.
+    Meta {
+        #[command(subcommand)]
+        action: MetaAction,
+    },
+    /// The inventory: every stored item with its title, collection, size,
+    /// who added it and when, its copies per partner, the last check of
+    /// each copy and the last recorded event. CSV by default, `--json` for
+    /// JSON; on standard output, or `--output FILE`.
+    Report {
+        /// Write CSV (the default; not with --json).
+        #[arg(long)]
+        csv: bool,
+        /// Write to this file instead of standard output (made under a
+        /// temporary name and renamed into place once complete).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it already exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
     /// For a node's operator, on the node's own computer: check (and repair)
     /// the node's stored blocks through its local kubo API.
     Node {
@@ -150,6 +186,26 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetaAction {
+    /// Set KEY=VALUE (an empty VALUE removes the key). Keys: title (the
+    /// name in the library), collection, description, dc.creator, dc.date,
+    /// dc.rights, dc.identifier (the accession number), or one of your own
+    /// (letters, digits, '-', '_', '.'). What this program records itself
+    /// (provenance, the fixity manifest, ccs-*) cannot be changed.
+    Set {
+        #[arg(value_name = "CID")]
+        cid: String,
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        changes: Vec<String>,
+    },
+    /// Show an item's title and metadata.
+    Show {
+        #[arg(value_name = "CID")]
+        cid: String,
     },
 }
 
@@ -210,6 +266,11 @@ pub struct AddArgs {
     /// `ccs status`, or add --wait) that node holds the only copy.
     #[arg(long)]
     pub local: bool,
+    /// Store a BagIt bag even if it does not check out (a folder holding a
+    /// bagit.txt is checked completely before anything is sent, and refused
+    /// with the list of what is wrong).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -323,6 +384,16 @@ pub struct HistoryArgs {
     /// Only events by this person (user@host).
     #[arg(long, value_name = "WHO")]
     pub person: Option<String>,
+    /// Write the item's whole history as a PREMIS 3 XML document (the
+    /// preservation metadata standard archives exchange). Needs CID.
+    #[arg(long, requires = "cid", conflicts_with_all = ["event_type", "partner", "person"])]
+    pub premis: bool,
+    /// With --premis: the file to write (default: standard output).
+    #[arg(long, short = 'o', value_name = "FILE", requires = "premis")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE if it already exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -84,6 +84,23 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
     for p in ["peer1", "peer2", "peer3"] {
         assert!(partners.contains(&p), "{partners:?}");
     }
+    // A save to disk is a dissemination, naming the partner that sent it.
+    let saved = work.path().join("saved.pdf");
+    let r = ccs(&cfg, &["get", &cid, "-o", saved.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = ccs(
+        &cfg,
+        &["history", "--json", "--type", "dissemination", &cid],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let saves = events(&r);
+    assert_eq!(saves.len(), 1, "{r:?}");
+    assert_eq!(saves[0]["outcome"], "success");
+    assert!(
+        ["peer1", "peer2", "peer3"].contains(&saves[0]["partner"].as_str().unwrap()),
+        "{r:?}"
+    );
+    assert_eq!(r.json()["names"][&cid], "minutes 1921.pdf", "{r:?}");
     // The record's batches are not items.
     let ls = ccs(&cfg, &["ls", "--json"]);
     assert_eq!(ls.json().as_array().unwrap().len(), 1, "{ls:?}");
@@ -106,7 +123,7 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
             &elsewhere,
             &["--cluster-peername", "peer3", "history", "--json", &cid],
         );
-        if r.code != 0 || r.json()["batches"] == 3 || Instant::now() > deadline {
+        if r.code != 0 || r.json()["batches"] == 4 || Instant::now() > deadline {
             break r;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -116,6 +133,7 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
         types(&r),
         [
             "deletion",
+            "dissemination",
             "fixity_check",
             "fixity_check",
             "fixity_check",
@@ -124,7 +142,9 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
         "{r:?}"
     );
     assert_eq!(r.json()["writers"], 1);
-    assert_eq!(r.json()["batches"], 3);
+    assert_eq!(r.json()["batches"], 4);
+    // Removed, the item is still named: by the record's own events.
+    assert_eq!(r.json()["names"][&cid], "minutes 1921.pdf", "{r:?}");
     // Filtered by kind and by partner.
     let r = ccs(
         &cfg,
@@ -154,7 +174,7 @@ async fn the_record_survives_its_writer_and_names_a_removed_or_forged_batch() {
         }
     }
     batches.sort();
-    assert_eq!(batches.len(), 3, "{batches:?}");
+    assert_eq!(batches.len(), 4, "{batches:?}");
     let writer = batches[0].2.clone();
     cluster.unpin(&batches[1].1).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AddDetails, AddOutcome, AddProgress, ConnectInput, ConnectionReport, CopyAudit, InviteInput, InviteOutcome, JobEntry, LibraryBatch, LibraryItem, Partner, PickRequest, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, Partner, PickRequest, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -69,6 +69,17 @@ export function retrieveItem(job: string, cid: string, destination: string, onPr
 }
 
 /**
+ * Saves an item as an archival package (a BagIt bag: the files in `data/`,
+ * SHA-256 and SHA-512 manifests checked against the checksums taken when it
+ * was added, bag-info.txt, its history as PREMIS) in the new folder
+ * `destination`, under the job `job`; progress as for a retrieval, then the
+ * checksums being written.
+ */
+export function saveBag(job: string, cid: string, destination: string, onProgress: (m: RetrieveProgress) => void): Promise<BagSaved> {
+  return call<BagSaved>("save_bag", { job, cid, destination, onProgress: channel(onProgress) });
+}
+
+/**
  * The journal's jobs, newest first: this run's, earlier runs' and the
  * command line's. A job whose program stopped while it ran is `interrupted`.
  */
@@ -93,21 +104,51 @@ export function showInFolder(path: string): Promise<null> {
  * Asks every partner to retry what failed for this item (IPFS Cluster's
  * recover), and returns its state after the retry.
  */
-export function repairItem(cid: string): Promise<LibraryItem> {
-  return call<LibraryItem>("repair_item", { cid });
+export function repairItem(cid: string): Promise<RepairedItem> {
+  return call<RepairedItem>("repair_item", { cid });
 }
 
 /**
  * Checks every partner's copy of an item now, block by block and file by
  * file ("Check copies now"); the findings are kept like the scheduled ones'.
  */
-export function auditItem(cid: string): Promise<Array<CopyAudit>> {
-  return call<Array<CopyAudit>>("audit_item", { cid });
+export function auditItem(cid: string): Promise<ItemCheck> {
+  return call<ItemCheck>("audit_item", { cid });
 }
 
-/** Removes an item from every partner (the frontend has confirmed it). */
-export function removeItem(cid: string): Promise<null> {
-  return call<null>("remove_item", { cid });
+/**
+ * Removes an item from every partner (the frontend has confirmed it).
+ * Returns why the shared history could not record the removal, if it
+ * could not (the removal itself is done).
+ */
+export function removeItem(cid: string): Promise<string | null> {
+  return call<string | null>("remove_item", { cid });
+}
+
+/**
+ * Writes the inventory of every stored item (title, collection, size, who
+ * added it, copies per partner, the last check of each copy, the last
+ * recorded event) to `destination`, chosen in the native save dialog (which
+ * has asked whether to replace an existing file); whole or not at all.
+ */
+export function exportInventory(destination: string, format: InventoryFormat): Promise<InventorySummary> {
+  return call<InventorySummary>("export_inventory", { destination, format });
+}
+
+/**
+ * One item's history, newest first, read from the network with every
+ * writer's record checked.
+ */
+export function itemHistory(cid: string): Promise<HistoryReport> {
+  return call<HistoryReport>("item_history", { cid });
+}
+
+/**
+ * What happened across the network, newest first, at most `limit` events,
+ * kept by the filters given (absent: any).
+ */
+export function activity(filter: ActivityFilter): Promise<HistoryReport> {
+  return call<HistoryReport>("activity", { filter });
 }
 
 /**
@@ -132,4 +173,19 @@ export function exportInvite(input: InviteInput): Promise<InviteOutcome> {
 /** A native picker; `None` when the person cancelled. */
 export function pick(request: PickRequest): Promise<Array<string> | null> {
   return call<Array<string> | null>("pick", { request });
+}
+
+/**
+ * Changes an item's title, collection, description or Dublin Core fields
+ * (`request.changes`: key -> value, an empty value removes the key) on every
+ * partner, each changed key recorded in the item's history. Values the item
+ * already has change nothing (`changes` comes back empty).
+ */
+export function setItemMetadata(request: MetaRequest): Promise<MetaOutcome> {
+  return call<MetaOutcome>("set_item_metadata", { request });
+}
+
+/** The collections in use (one spelling each), for the add form to suggest. */
+export function collections(): Promise<Array<string>> {
+  return call<Array<string>>("collections");
 }

@@ -4,6 +4,7 @@
 import { api } from "../api";
 import { errorBox, state } from "../app";
 import { clear, field, h } from "../dom";
+import { collectionsChanged, suggestCollections } from "./describe";
 import { startAdd } from "./jobs-tray";
 
 export function renderAdd(root: HTMLElement) {
@@ -14,7 +15,11 @@ export function renderAdd(root: HTMLElement) {
     type: "text",
     placeholder: "e.g. Parish records 1890–1920",
   });
-  const collection = field("Collection (optional)", { id: "add-collection", type: "text" });
+  const collection = field("Collection (optional)", { id: "add-collection", type: "text", list: "add-collections" });
+  // The collections already in use, so "Parish" is not typed as "parish".
+  const collections = h("datalist", { id: "add-collections" });
+  suggestCollections(collections);
+  collection.wrap.append(collections);
   const description = h("textarea", { id: "add-description", rows: "3" });
   const store = h("button", { class: "primary", id: "add-start", disabled: true }, "Add to storage");
 
@@ -62,6 +67,7 @@ export function renderAdd(root: HTMLElement) {
       collection: collection.input.value,
       description: description.value,
     });
+    if (collection.input.value.trim()) collectionsChanged();
     state.pending = [];
     title.input.value = "";
     collection.input.value = "";

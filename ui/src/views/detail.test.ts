@@ -1,19 +1,27 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { state } from "../app";
-import type { CopyAudit, CopyRecord, LibraryItem, PartnerStatus } from "../bindings";
+import type { CopyAudit, CopyRecord, HistoryReport, ItemCheck, LibraryItem, PartnerStatus } from "../bindings";
 import { renderLibrary, selectItem } from "./library";
 
 // The backend, answered by each test.
 let detail: (cid: string) => Promise<LibraryItem> = async () => {
   throw new Error("not asked");
 };
-let audit: (cid: string) => Promise<CopyAudit[]> = async () => [];
+let audit: (cid: string) => Promise<ItemCheck> = async () => ({ copies: [], record_problem: null });
+let history: (cid: string) => Promise<HistoryReport> = async () => {
+  throw new Error("not asked");
+};
+let historyAsked = 0;
 vi.mock("../api", async (original) => ({
   ...(await original<typeof import("../api")>()),
   api: {
     listLibrary: async () => 0,
     itemDetail: (cid: string) => detail(cid),
     auditItem: (cid: string) => audit(cid),
+    itemHistory: (cid: string) => {
+      historyAsked++;
+      return history(cid);
+    },
   },
 }));
 
@@ -115,7 +123,7 @@ describe("the item's copies checked", () => {
     // Check copies now: busy while it runs, then what it found, the item asked again.
     const tech = panel.querySelector("#detail-checks-list li[data-partner='peer3'] details") as HTMLDetailsElement;
     tech.open = true;
-    let finish: (c: CopyAudit[]) => void = () => {};
+    let finish: (c: ItemCheck) => void = () => {};
     audit = () => new Promise((r) => (finish = r));
     const button = () => panel.querySelector("#detail-check") as HTMLButtonElement;
     button().focus();
@@ -129,23 +137,26 @@ describe("the item's copies checked", () => {
       { state: "verified", last_verified_at: now },
     );
     detail = async () => after;
-    finish(
-      ["peer1", "peer2", "peer3"].map((p) => ({
-        cid: CID,
-        name: "Parish scans 1890",
-        partner: p,
-        outcome: "verified",
-        manifest: "checked",
-        message: `${p}'s copy is verified.`,
-        checked_at: now,
-        blocks_checked: 210,
-        bytes_checked: 5_800_000,
-        bad_blocks: [],
-        bad_block_count: 0,
-        files_checked: 200,
-        manifest_mismatches: [],
-      })),
-    );
+    finish({
+      record_problem: null,
+      copies: ["peer1", "peer2", "peer3"].map(
+        (p): CopyAudit => ({
+          cid: CID,
+          name: "Parish scans 1890",
+          partner: p,
+          outcome: "verified",
+          manifest: "checked",
+          message: `${p}'s copy is verified.`,
+          checked_at: now,
+          blocks_checked: 210,
+          bytes_checked: 5_800_000,
+          bad_blocks: [],
+          bad_block_count: 0,
+          files_checked: 200,
+          manifest_mismatches: [],
+        }),
+      ),
+    });
     await settle();
     expect(button().disabled).toBe(false);
     expect(button().textContent).toBe("Check copies now");
@@ -160,6 +171,69 @@ describe("the item's copies checked", () => {
     ).toBe(true);
     expect(panel.querySelector("li[data-partner='peer3'] details")?.textContent).toContain("200 files compared");
     expect(root.querySelector(`[data-cid='${CID}'] .c-verified .fixity`)?.textContent).toBe("just now");
+    selectItem(null);
+    root.remove();
+  });
+
+  it("shows the item's history in plain words, the record's own sentences behind Technical details", async () => {
+    const event = (
+      type: HistoryReport["events"][number]["type"],
+      outcome: "success" | "failure",
+      partner: string | null,
+      minutes: number,
+    ) => ({
+      id: `${type}-${minutes}`,
+      type,
+      at: ago(minutes),
+      outcome,
+      detail: `recorded sentence naming ${CID}`,
+      person: "ann@leeds",
+      software: "ccs-app/0.1.0",
+      partner,
+      item: CID,
+      name: null,
+    });
+    history = async () => ({
+      events: [
+        event("fixity_check", "failure", "peer3", 5),
+        event("dissemination", "success", "peer1", 30),
+        event("ingestion", "success", null, 120),
+      ],
+      total: 3,
+      names: { [CID]: "Parish scans 1890" },
+      people: ["ann@leeds"],
+      partners: ["peer1", "peer3"],
+      problems: [
+        { writer: "ccs-app-1a2b", message: "Batch 2 of ccs-app-1a2b (ann's computer) is missing from the network." },
+      ],
+      batches: 3,
+      writers: 1,
+    });
+    const asked = historyAsked;
+    const it = item([partner("peer1", verified(ago(10)))], { state: "verified", last_verified_at: ago(10) });
+    state.items = [it];
+    state.library = { kind: "complete" };
+    detail = async () => it;
+    const root = document.createElement("main");
+    document.body.append(root);
+    renderLibrary(root);
+    selectItem(CID);
+    await settle();
+    const section = root.querySelector("#detail-history") as HTMLElement;
+    expect(historyAsked).toBe(asked + 1);
+    const lines = [...section.querySelectorAll("#detail-history-list > li")].map((li) =>
+      [...li.querySelectorAll(":scope > div")].map((d) => d.textContent?.replace(/\s+/g, " ").trim()).join(" | "),
+    );
+    expect(lines).toEqual([
+      "peer3's copy did not pass its check | 5 minutes ago · by ann@leeds",
+      "Saved to a computer from peer1 | 30 minutes ago · by ann@leeds",
+      "Added to storage | 2 hours ago · by ann@leeds",
+    ]);
+    expect(visible(section)).not.toContain(CID);
+    expect(section.querySelector("#detail-history-list details")?.textContent).toContain(CID);
+    expect(section.querySelector("[data-record-problems='1']")?.textContent).toContain(
+      "Part of the shared history is missing or was changed",
+    );
     root.remove();
   });
 });

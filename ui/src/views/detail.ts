@@ -8,7 +8,7 @@
 // scroll position.
 
 import { api } from "../api";
-import { confirmDialog, copyText, errorBox, state } from "../app";
+import { announce, confirmDialog, copyText, errorBox, state } from "../app";
 import { findings } from "../audits";
 import type { CopyAudit, LibraryItem, PartnerStatus } from "../bindings";
 import { clear, h } from "../dom";
@@ -23,12 +23,18 @@ import {
   size,
   type Tone,
 } from "../format";
-import { startRetrieve } from "./jobs-tray";
+import { openDescribe } from "./describe";
+import { historyChanged, historyClosed, historySection } from "./history";
+import { startBag, startRetrieve } from "./jobs-tray";
 import { loadLibrary, refreshItem, selectItem, shownItem } from "./library";
 
 const PROVENANCE_LABELS: Record<string, string> = {
   collection: "Collection",
   description: "Description",
+  "dc.creator": "Creator",
+  "dc.date": "Date",
+  "dc.rights": "Rights",
+  "dc.identifier": "Accession number",
   source: "Added from",
   files: "Files",
 };
@@ -43,7 +49,13 @@ const TECHNICAL_LABELS: Record<string, string> = {
 const BAD_BLOCKS_SHOWN = 20;
 
 /** A "Check copies now" of one item: running, or what it found. */
-type Check = { running: boolean; result?: { text: string; tone: Tone }; error?: unknown };
+type Check = {
+  running: boolean;
+  result?: { text: string; tone: Tone };
+  error?: unknown;
+  /** Why the shared history could not record the checks. */
+  recordProblem?: string | null;
+};
 
 /** The item the detail shows, as `itemDetail` gave it (each partner's last check). */
 const open = {
@@ -84,6 +96,7 @@ async function fetchFull(cid: string) {
 
 /** The library closed the detail: opening an item again asks for its state again. */
 export function detailClosed() {
+  historyClosed();
   open.cid = null;
   open.full = null;
   drawn = null;
@@ -105,8 +118,9 @@ async function checkNow(cid: string) {
   let done: Check;
   try {
     const found = await api.auditItem(cid);
-    for (const c of found) findings.add(c);
-    done = { running: false, result: checkSummary(found) };
+    for (const c of found.copies) findings.add(c);
+    done = { running: false, result: checkSummary(found.copies), recordProblem: found.record_problem };
+    historyChanged(cid, redraw);
     await refreshItem(cid).catch(() => undefined);
   } catch (e) {
     done = { running: false, error: e };
@@ -248,6 +262,42 @@ function draw(root: HTMLElement, item: LibraryItem) {
         },
         "Save to disk…",
       ),
+      h(
+        "button",
+        {
+          class: "secondary",
+          id: "detail-bag",
+          "data-keep": "detail-bag",
+          title:
+            "A folder other archives' tools can check: the files, their checksums, a description and the item's history",
+          onclick: async () => {
+            const picked = await api.pick({ kind: "save", default_name: `${item.name || "item"} (BagIt)` });
+            if (picked?.[0]) startBag(item, picked[0]);
+          },
+        },
+        "Save as archival package (BagIt)…",
+      ),
+      h(
+        "button",
+        {
+          class: "secondary",
+          id: "detail-describe",
+          "data-keep": "detail-describe",
+          onclick: () =>
+            openDescribe(item, (outcome) => {
+              clear(
+                status,
+                h("p", { class: "notice ok", id: "detail-describe-result" }, outcome.summary),
+                outcome.warning ? h("p", { class: "notice warn" }, outcome.warning) : null,
+                outcome.record_problem ? h("p", { class: "notice warn" }, outcome.record_problem) : null,
+              );
+              historyChanged(item.cid, redraw);
+              void refreshItem(item.cid).catch(() => undefined);
+              void loadLibrary();
+            }),
+        },
+        "Edit description…",
+      ),
       item.health === "ok"
         ? null
         : h(
@@ -262,8 +312,10 @@ function draw(root: HTMLElement, item: LibraryItem) {
                   const after = await api.repairItem(item.cid);
                   clear(
                     status,
-                    h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after).label}.`),
+                    h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after.item).label}.`),
+                    after.record_problem ? h("p", { class: "notice warn" }, after.record_problem) : null,
                   );
+                  historyChanged(item.cid, redraw);
                   void loadLibrary();
                 } catch (e) {
                   clear(status, errorBox(e));
@@ -292,9 +344,10 @@ function draw(root: HTMLElement, item: LibraryItem) {
             });
             if (!ok) return;
             try {
-              await api.removeItem(item.cid);
+              const recordProblem = await api.removeItem(item.cid);
               state.items = state.items.filter((i) => i.cid !== item.cid);
               selectItem(null);
+              if (recordProblem) announce(recordProblem, "warn");
               void loadLibrary();
             } catch (e) {
               clear(status, errorBox(e));
@@ -305,6 +358,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
       ),
     ),
     status,
+    historySection(item.cid, redraw),
   );
 }
 
@@ -348,6 +402,7 @@ function copiesChecked(item: LibraryItem): HTMLElement {
   } else if (check?.result) {
     said.append(h("p", { class: `notice ${check.result.tone}`, id: "detail-check-result" }, check.result.text));
   }
+  if (check?.recordProblem) said.append(h("p", { class: "notice warn" }, check.recordProblem));
   let list: HTMLElement;
   if (open.full) {
     const full = open.full;

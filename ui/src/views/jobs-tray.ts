@@ -8,7 +8,7 @@ import { api, toApiError } from "../api";
 import { state } from "../app";
 import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
-import { damageNotices, jobLine, percent, size } from "../format";
+import { bagWords, damageNotices, jobLine, percent, size } from "../format";
 import {
   duration,
   fromJournal,
@@ -49,7 +49,13 @@ export function startAdd(paths: string[], details: AddDetails) {
       }),
     )
     .then((out) =>
-      state.jobs.update(job.id, { state: "done", phase: "Stored", result: out.cid, message: `Stored as ${out.cid}` }),
+      state.jobs.update(job.id, {
+        state: "done",
+        phase: "Stored",
+        result: out.cid,
+        message: `Stored as ${out.cid}`,
+        warnings: out.record_problem ? [out.record_problem] : [],
+      }),
     )
     .catch((e) => failed(job.id, e))
     .finally(() => {
@@ -76,7 +82,32 @@ export function startRetrieve(item: LibraryItem, destination: string) {
         phase: "Saved and verified",
         result: out.path,
         message: `Saved to ${out.path} from ${out.source}; every block matched its content ID.`,
-        warnings: damageNotices(out),
+        warnings: [...damageNotices(out), ...(out.record_problem ? [out.record_problem] : [])],
+      }),
+    )
+    .catch((e) => failed(job.id, e));
+}
+
+/** Saves an item as an archival package (BagIt) in the new folder `destination`. */
+export function startBag(item: LibraryItem, destination: string) {
+  const job = state.jobs.start("retrieve", `Packaging "${item.name || "an item"}"`);
+  state.jobs.update(job.id, { bytesTotal: item.size });
+  api
+    .saveBag(job.id, item.cid, destination, (p) =>
+      state.jobs.update(job.id, {
+        phase: p.done ? "Package saved and checked" : p.hashing ? "Writing checksums" : `From ${p.source}`,
+        bytes: p.bytes,
+        files: p.files,
+        bytesTotal: p.bytes_total,
+      }),
+    )
+    .then((out) =>
+      state.jobs.update(job.id, {
+        state: "done",
+        phase: "Package saved and checked",
+        result: out.path,
+        message: bagWords(out),
+        warnings: out.warnings,
       }),
     )
     .catch((e) => failed(job.id, e));

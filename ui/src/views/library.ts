@@ -1,11 +1,22 @@
 // The Library: every stored item, searchable, filterable, sortable and
 // virtualised (only the rows in view exist in the page), with a detail panel.
 
-import { type ApiError, api } from "../api";
-import { errorBox, navigate, state } from "../app";
+import { type ApiError, api, toApiError } from "../api";
+import { announce, errorBox, navigate, state } from "../app";
 import type { ItemFixity, LibraryItem, PartnerStatus } from "../bindings";
 import { clear, h } from "../dom";
-import { copies, exact, type Filter, fixityWords, partnerStatus, relative, type SortKey, size, view } from "../format";
+import {
+  copies,
+  exact,
+  type Filter,
+  fixityWords,
+  inventoryWords,
+  partnerStatus,
+  relative,
+  type SortKey,
+  size,
+  view,
+} from "../format";
 import { detailClosed, itemFetched, renderDetail } from "./detail";
 import { VirtualTable } from "./virtual-table";
 
@@ -513,6 +524,16 @@ export function renderLibrary(root: HTMLElement) {
       h("h1", {}, "Library"),
       count,
       h("div", { class: "grow" }),
+      h(
+        "button",
+        {
+          class: "secondary",
+          id: "library-export",
+          title: "Save a table of every stored item, its copies and its checks (CSV for a spreadsheet, or JSON)",
+          onclick: () => void exportInventory(),
+        },
+        "Export inventory…",
+      ),
       h("button", { class: "secondary", id: "library-refresh", onclick: () => void loadLibrary() }, "Refresh"),
     ),
     h("div", { class: "toolbar" }, search, chips),
@@ -526,4 +547,19 @@ export function renderLibrary(root: HTMLElement) {
 function filesWord(files: string | undefined): string {
   const n = Number(files);
   return files && Number.isFinite(n) ? `${n} ${n === 1 ? "file" : "files"}` : "";
+}
+
+/** "Export inventory…": a table of every stored item, saved where the person chooses. */
+async function exportInventory() {
+  const picked = await api.pick({ kind: "save", default_name: "inventory.csv" });
+  const destination = picked?.[0];
+  if (!destination) return;
+  const format = destination.toLowerCase().endsWith(".json") ? "json" : "csv";
+  announce("Writing the inventory…", "ok");
+  try {
+    const done = await api.exportInventory(destination, format);
+    announce(inventoryWords(done), done.record_problems.length ? "warn" : "ok");
+  } catch (e) {
+    announce(toApiError(e).message, "bad");
+  }
 }

@@ -40,6 +40,7 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         replication_max: a.replication_max,
         local: a.local,
         job_id: None,
+        store_invalid_bag: a.force,
     };
     let cancel = cancel_on_ctrl_c();
     let spinner = out::bar(ctx.json, None, "{spinner} Scanning… {msg}");
@@ -106,6 +107,11 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
             out::size(added.bytes)
         );
         println!("{}", added.cid);
+        if let Some(state) = added.metadata.get(ccs_core::ops::bag::BAGIT_KEY) {
+            eprintln!(
+                "It is a BagIt bag ({state}); the whole bag is stored and its bag-info.txt became the item's metadata."
+            );
+        }
     }
     if let Some(p) = &added.record_problem {
         eprintln!("{} {p}", out::warning_label());

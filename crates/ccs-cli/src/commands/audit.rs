@@ -1,7 +1,9 @@
 //! `audit`: `ops::audit` with a line per partner's copy as it is checked
 //! (JSON: the copies streamed into one document, then the totals); `node
 //! check`: `ops::node::check` with a line per finding; `history`:
-//! `ops::history::read`, the record's problems first, then its events.
+//! `ops::history::read`, the record's problems first, then its events;
+//! `history --premis`: `ops::history::premis`, the problems on stderr and the
+//! PREMIS document on stdout or in a file.
 
 use std::io::Write;
 
@@ -186,6 +188,9 @@ pub async fn node(action: &NodeAction, json: bool) -> CliResult {
 pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
     use ccs_core::content::history::{EventOutcome, EventType};
     use ccs_core::ops::history::{self, HistoryFilter};
+    if a.premis {
+        return premis(ctx, a).await;
+    }
     let filter = HistoryFilter {
         item: a.cid,
         event_type: a.event_type.map(|t| match t {
@@ -198,6 +203,7 @@ pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
         }),
         partner: a.partner,
         person: a.person,
+        limit: None,
     };
     let bar = out::bar(ctx.json, None, "{spinner} Reading the preservation record…");
     let report = history::read(&ctx.session, &filter).await;
@@ -247,6 +253,75 @@ pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
         );
     }
     if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Exit(1, String::new()))
+    }
+}
+
+/// `history --premis CID [--output FILE [--force]]`: the record's problems on
+/// stderr (exit 1, as `history` does), the document all the same.
+async fn premis(ctx: &Context, a: HistoryArgs) -> CliResult {
+    let Some(cid) = a.cid else {
+        return Err(CliError::Usage(
+            "--premis needs the content ID of the item to export: ccs history --premis CID.".into(),
+        ));
+    };
+    super::check_cid(&cid)?;
+    if ctx.json && a.output.is_none() {
+        return Err(CliError::Usage(
+            "With --premis the XML is written to standard output, so --json needs --output FILE."
+                .into(),
+        ));
+    }
+    // Refused before the record is read, not after the wait.
+    if let Some(path) = &a.output {
+        ccs_core::local::files::refuse_existing(path, a.force).map_err(|e| {
+            super::already_exists(e, "Choose another --output, or add --force to replace it.")
+        })?;
+    }
+    let bar = out::bar(ctx.json, None, "{spinner} Reading the preservation record…");
+    let doc = ccs_core::ops::history::premis(&ctx.session, &cid).await;
+    bar.finish_and_clear();
+    let doc = doc?;
+    for p in &doc.problems {
+        eprintln!(
+            "{} {}",
+            console::style("The record is damaged:").red().bold(),
+            p.message
+        );
+    }
+    match &a.output {
+        Some(path) => {
+            // A temporary sibling renamed into place: a file at PATH is
+            // always a whole document.
+            ccs_core::local::settings::write_private(path, doc.xml.as_bytes())?;
+            if ctx.json {
+                out::print_json(&serde_json::json!({
+                    "output": path,
+                    "events": doc.events,
+                    "problems": doc.problems,
+                }));
+            } else {
+                eprintln!(
+                    "Wrote the history of {cid} ({} event(s)) as PREMIS 3 to {}.",
+                    doc.events,
+                    path.display()
+                );
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(doc.xml.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| ccs_core::Error::Write {
+                    path: "standard output".into(),
+                    source: e,
+                })?;
+        }
+    }
+    if doc.problems.is_empty() {
         Ok(())
     } else {
         Err(CliError::Exit(1, String::new()))

@@ -1,9 +1,11 @@
 //! `get`: translates an `ops::retrieve` request (verified block by block,
-//! falling back to another partner) into a progress bar and a report.
+//! falling back to another partner) into a progress bar and a report; with
+//! `--bag`, an `ops::bag::export` (the same retrieval, made into a BagIt bag).
 
 use std::path::Path;
 
 use ccs_core::content::retrieve::ContentKind;
+use ccs_core::ops::bag::{self, BagEvent, BagRequest, FixityUse};
 use ccs_core::ops::retrieve::{self, RetrieveEvent, RetrieveRequest};
 
 use super::{already_exists, cancel_on_ctrl_c};
@@ -19,57 +21,12 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
         replace: force,
         job_id: None,
     };
-    let json = ctx.json;
-    let mut bar = out::bar(json, None, "{spinner} {bytes} · {msg} · {bytes_per_sec}");
-    let mut known_total = false;
+    let mut shown = Shown::new(ctx.json);
     let cancel = cancel_on_ctrl_c();
-    let result = retrieve::retrieve(&ctx.session, request, &cancel, |ev| match ev {
-        RetrieveEvent::Started { .. } => {}
-        RetrieveEvent::ClusterUnreachable { message } => {
-            if !json {
-                bar.suspend(|| eprintln!("{message} Trying its gateway directly."));
-            }
-        }
-        RetrieveEvent::Size { bytes } => {
-            bar = out::bar(
-                json,
-                Some(bytes),
-                "{spinner} [{wide_bar}] {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
-            );
-            known_total = true;
-        }
-        RetrieveEvent::Trying { source } => bar.set_message(format!("from {source}")),
-        RetrieveEvent::Progress(p) => {
-            if let (false, Some(t)) = (known_total, p.total_bytes) {
-                if t > 0 {
-                    bar.set_length(t);
-                }
-            }
-            bar.set_position(p.bytes);
-            bar.set_message(format!("{} files · {} blocks verified", p.files, p.blocks));
-        }
-        RetrieveEvent::SourceFailed {
-            source,
-            damaged,
-            message,
-            ..
-        } => {
-            bar.set_position(0);
-            if !json {
-                let why = match damaged {
-                    Some(detail) => format!("its copy does not match its content ID ({detail})."),
-                    None => message,
-                };
-                bar.suspend(|| {
-                    eprintln!("Could not get it from {source}: {why} Trying another partner.")
-                });
-            }
-        }
-    })
-    .await;
-    bar.finish_and_clear();
-    let got = match result {
-        Ok(g) => g.retrieved,
+    let result = retrieve::retrieve(&ctx.session, request, &cancel, |ev| shown.retrieve(ev)).await;
+    shown.bar.finish_and_clear();
+    let (got, record_problem) = match result {
+        Ok(g) => (g.retrieved, g.record_problem),
         Err(ccs_core::Error::Cancelled) => {
             return Err(CliError::Exit(130, "Cancelled; nothing was saved.".into()));
         }
@@ -108,5 +65,170 @@ pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliRes
             eprintln!("{} {notice}", out::warning_label());
         }
     }
+    if let Some(p) = &record_problem {
+        eprintln!("{} {p}", out::warning_label());
+    }
     Ok(())
+}
+
+/// `get --bag DIR`: the item as a BagIt bag (`ops::bag::export`).
+pub async fn bag(ctx: &Context, cid: &str, dir: &Path, force: bool) -> CliResult {
+    super::check_cid(cid)?;
+    let request = BagRequest {
+        cid: cid.to_string(),
+        destination: dir.to_path_buf(),
+        replace: force,
+        job_id: None,
+    };
+    let mut shown = Shown::new(ctx.json);
+    let mut hashing = false;
+    let cancel = cancel_on_ctrl_c();
+    let result = bag::export(&ctx.session, request, &cancel, |ev| match ev {
+        BagEvent::Retrieve(ev) => shown.retrieve(ev),
+        BagEvent::Hashing { bytes, total } => {
+            if !hashing {
+                shown.bar.finish_and_clear();
+                shown.bar = out::bar(
+                    ctx.json,
+                    Some(total),
+                    "{spinner} [{wide_bar}] {bytes}/{total_bytes} · checksums for the bag · ETA {eta}",
+                );
+                hashing = true;
+            }
+            shown.bar.set_position(bytes);
+        }
+    })
+    .await;
+    shown.bar.finish_and_clear();
+    let made = match result {
+        Ok(made) => made,
+        Err(ccs_core::Error::Cancelled) => {
+            return Err(CliError::Exit(130, "Cancelled; no bag was written.".into()));
+        }
+        Err(e) => {
+            return Err(already_exists(
+                e,
+                "Choose another --bag folder, or add --force to replace it.",
+            ));
+        }
+    };
+    if ctx.json {
+        out::print_json(&made);
+    } else {
+        let checked = match made.fixity {
+            FixityUse::Checked => "every file matched the checksums taken when it was added",
+            FixityUse::NoManifest => {
+                "the item has no checksums from when it was added, so its content ID was the only check"
+            }
+        };
+        eprintln!(
+            "Wrote the bag {} ({} file{}, {}) from {}; {checked}.",
+            made.path.display(),
+            made.files,
+            if made.files == 1 { "" } else { "s" },
+            out::size(made.bytes),
+            made.source,
+        );
+        match (made.premis_events, &made.premis_problem) {
+            (Some(n), _) => eprintln!(
+                "Its history ({n} event{}) is in {}.",
+                if n == 1 { "" } else { "s" },
+                ccs_core::content::bagit::PREMIS_PATH
+            ),
+            (None, Some(why)) => {
+                eprintln!("{} The bag holds no history: {why}", out::warning_label())
+            }
+            (None, None) => {}
+        }
+        for f in made.failed_sources.iter().filter(|f| f.damaged) {
+            eprintln!(
+                "{} {}'s copy is damaged ({}); the bag was made from {}'s.",
+                out::warning_label(),
+                f.source,
+                f.message,
+                made.source
+            );
+        }
+    }
+    if let Some(p) = &made.record_problem {
+        eprintln!("{} {p}", out::warning_label());
+    }
+    // The history was read from a damaged record: the bag is written, but
+    // this must be said and not pass as all well.
+    if !made.record_problems.is_empty() {
+        for p in &made.record_problems {
+            eprintln!("{} {}", out::warning_label(), p.message);
+        }
+        return Err(CliError::Incomplete(
+            "The bag is written, but the preservation record its history came from has problems (listed above); run `ccs history` to see them.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A retrieval's progress on the terminal (hidden in JSON mode).
+struct Shown {
+    bar: indicatif::ProgressBar,
+    known_total: bool,
+    json: bool,
+}
+
+impl Shown {
+    fn new(json: bool) -> Self {
+        Self {
+            bar: out::bar(json, None, "{spinner} {bytes} · {msg} · {bytes_per_sec}"),
+            known_total: false,
+            json,
+        }
+    }
+
+    fn retrieve(&mut self, ev: RetrieveEvent) {
+        match ev {
+            RetrieveEvent::Started { .. } => {}
+            RetrieveEvent::ClusterUnreachable { message } => {
+                if !self.json {
+                    self.bar
+                        .suspend(|| eprintln!("{message} Trying its gateway directly."));
+                }
+            }
+            RetrieveEvent::Size { bytes } => {
+                self.bar = out::bar(
+                    self.json,
+                    Some(bytes),
+                    "{spinner} [{wide_bar}] {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
+                );
+                self.known_total = true;
+            }
+            RetrieveEvent::Trying { source } => self.bar.set_message(format!("from {source}")),
+            RetrieveEvent::Progress(p) => {
+                if let (false, Some(t)) = (self.known_total, p.total_bytes) {
+                    if t > 0 {
+                        self.bar.set_length(t);
+                    }
+                }
+                self.bar.set_position(p.bytes);
+                self.bar
+                    .set_message(format!("{} files · {} blocks verified", p.files, p.blocks));
+            }
+            RetrieveEvent::SourceFailed {
+                source,
+                damaged,
+                message,
+                ..
+            } => {
+                self.bar.set_position(0);
+                if !self.json {
+                    let why = match damaged {
+                        Some(detail) => {
+                            format!("its copy does not match its content ID ({detail}).")
+                        }
+                        None => message,
+                    };
+                    self.bar.suspend(|| {
+                        eprintln!("Could not get it from {source}: {why} Trying another partner.")
+                    });
+                }
+            }
+        }
+    }
 }

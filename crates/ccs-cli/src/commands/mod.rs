@@ -6,13 +6,15 @@ mod get;
 mod invite;
 mod items;
 mod jobs;
+mod meta;
 mod network;
+mod report;
 mod setup;
 
 use ccs_core::ErrorCode;
 use ccs_core::ops::Cancel;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, MetaAction};
 use crate::context::Context;
 use crate::{CliError, CliResult};
 
@@ -44,7 +46,18 @@ pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Add(a) => add::run(&ctx, a).await,
         Command::Status { cids, all } => items::status(&ctx, &cids, all).await,
-        Command::Get { cid, output, force } => get::run(&ctx, &cid, &output, force).await,
+        Command::Get {
+            cid,
+            output,
+            bag,
+            force,
+        } => match (bag, output) {
+            (Some(dir), _) => get::bag(&ctx, &cid, &dir, force).await,
+            (None, Some(output)) => get::run(&ctx, &cid, &output, force).await,
+            (None, None) => Err(CliError::Usage(
+                "Say where to save it: --output PATH, or --bag DIR for a BagIt bag.".into(),
+            )),
+        },
         Command::Rm { cids, yes } => items::rm(&ctx, &cids, yes).await,
         Command::Ls(a) => items::ls(&ctx, a).await,
         Command::Peers => network::peers(&ctx).await,
@@ -52,6 +65,13 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Repair { timeout } => network::repair(&ctx, timeout).await,
         Command::Audit(a) => audit::run(&ctx, a).await,
         Command::History(a) => audit::history(&ctx, a).await,
+        Command::Meta { action } => match action {
+            MetaAction::Set { cid, changes } => meta::set(&ctx, &cid, &changes).await,
+            MetaAction::Show { cid } => meta::show(&ctx, &cid).await,
+        },
+        Command::Report { csv, output, force } => {
+            report::run(&ctx, csv, output.as_deref(), force).await
+        }
         Command::Config { action } => setup::config(ctx, action),
         Command::Completions { .. }
         | Command::Create { .. }

@@ -107,7 +107,14 @@ pub async fn repair(ctx: &Context, timeout: u64) -> CliResult {
         },
     )
     .await?;
-    let RepairReport { fixed, missing } = &report;
+    let RepairReport {
+        fixed,
+        missing,
+        record_problem,
+    } = &report;
+    if let (Some(p), false) = (record_problem, ctx.json) {
+        eprintln!("{} {p}", out::warning_label());
+    }
     if ctx.json {
         out::print_json(&report);
     } else if fixed.is_empty() && missing.is_empty() {

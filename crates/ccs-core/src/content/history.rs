@@ -76,7 +76,7 @@ pub enum EventOutcome {
 
 /// One event on one item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "HistoryEvent"))]
 pub struct Event {
     /// Random, unique (PREMIS `eventIdentifierValue`).
     pub id: String,
@@ -96,6 +96,10 @@ pub struct Event {
     pub partner: Option<String>,
     /// The item's CID.
     pub item: String,
+    /// The item's title when the event was recorded, so the record can name
+    /// an item that is no longer stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Event {
@@ -116,7 +120,14 @@ impl Event {
             software: software.to_string(),
             partner: None,
             item: item.to_string(),
+            name: None,
         }
+    }
+
+    /// The event with the item's title (none when `name` is empty).
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = (!name.is_empty()).then(|| name.to_string());
+        self
     }
 }
 

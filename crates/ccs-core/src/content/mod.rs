@@ -2,9 +2,11 @@
 //! it, verified retrieval, and the pinset as a person sees it.
 
 pub mod audit;
+pub mod bagit;
 pub mod fixity;
 pub mod history;
 pub mod ingest;
 pub mod library;
+pub mod premis;
 pub mod provenance;
 pub mod retrieve;

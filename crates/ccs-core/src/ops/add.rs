@@ -41,6 +41,9 @@ pub struct AddRequest {
     pub local: bool,
     /// The job's id in the journal (the app's job id); `None`: a new one.
     pub job_id: Option<String>,
+    /// Store a BagIt bag that does not check out as it is (it is refused
+    /// otherwise; see [`super::bag::check_before_add`]).
+    pub store_invalid_bag: bool,
 }
 
 /// What an add reports while it runs.
@@ -256,6 +259,9 @@ async fn scan_and_upload(
             )));
         }
     };
+    // A folder that is a BagIt bag is checked whole before anything is sent.
+    let bag =
+        super::bag::check_before_add(&request.paths, request.store_invalid_bag, on_event).await?;
 
     let mut options = AddOptions {
         local: request.local,
@@ -266,6 +272,9 @@ async fn scan_and_upload(
     options.pin.replication_min = request.replication_min;
     options.pin.replication_max = request.replication_max;
     options.pin.metadata = metadata;
+    if let Some(bag) = &bag {
+        bag.add_metadata(&mut options.pin.metadata);
+    }
     provenance::record(&mut options, &request.paths, &scan, session.client);
 
     on_event(AddEvent::Uploading {
@@ -287,7 +296,7 @@ async fn scan_and_upload(
         })
         .await?;
     let spool = spool.lock().ok().and_then(|mut s| s.take());
-    let manifest = store_manifest(cluster, &added, spool, &mut options).await?;
+    let manifest = store_manifest(cluster, &added, spool, &mut options, bag.as_ref()).await?;
     let event = Event::new(
         EventType::Ingestion,
         &added.cid,
@@ -299,7 +308,8 @@ async fn scan_and_upload(
             scan.bytes
         ),
         session.client,
-    );
+    )
+    .named(options.pin.name.as_deref().unwrap_or_default());
     let record_problem = super::history::record_or_say(session, vec![event]).await;
     on_event(AddEvent::Progress {
         files: scan.files,
@@ -334,6 +344,7 @@ async fn store_manifest(
     added: &crate::net::cluster::AddResult,
     spool: Option<fixity::ManifestSpool>,
     options: &mut AddOptions,
+    bag: Option<&super::bag::CheckedBag>,
 ) -> Result<String> {
     let spool = spool.ok_or_else(|| {
         Error::Incomplete(format!(
@@ -346,6 +357,13 @@ async fn store_manifest(
         source: e,
     })?;
     let doc = spool.write_document(&added.cid, dir.path())?;
+    if let Some(bag) = bag {
+        if let Err(e) = bag.check_ingest(&doc, &added.cid) {
+            // What was sent is not the bag that was checked: not kept.
+            let _ = cluster.unpin(&added.cid).await;
+            return Err(e);
+        }
+    }
     let mut doc_options = AddOptions::default();
     doc_options.pin.name = Some(format!(
         "Fixity manifest of {}",

@@ -137,6 +137,9 @@ pub struct RepairReport {
     pub fixed: Vec<String>,
     /// Items still short of copies when the wait ended, with their states.
     pub missing: Vec<Item>,
+    /// Why the preservation record could not take the repair, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_problem: Option<String>,
 }
 
 /// What a repair reports while it runs.
@@ -166,6 +169,7 @@ pub async fn repair_all(
             return Ok(RepairReport {
                 fixed: vec![],
                 missing: vec![],
+                record_problem: None,
             });
         }
         on_event(RepairEvent::Retrying {
@@ -193,9 +197,28 @@ pub async fn repair_all(
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+        // The record: one recovery an item retried (the network's own
+        // record batches and manifests are not items).
+        let mut events = Vec::new();
+        for cid in &fixed {
+            if let Ok(s) = cluster.status_as_written(cid).await {
+                let item = Item::from_status(s);
+                if !item.is_internal() {
+                    events.push(super::library::recovery_event(&item, session.client));
+                }
+            }
+        }
+        events.extend(
+            failing
+                .values()
+                .filter(|i| !i.is_internal())
+                .map(|i| super::library::recovery_event(i, session.client)),
+        );
+        let record_problem = super::history::record_or_say(session, events).await;
         Ok(RepairReport {
             fixed,
             missing: failing.into_values().collect(),
+            record_problem,
         })
     })
     .await

@@ -191,6 +191,9 @@ pub fn is_batch_pin(metadata: &BTreeMap<String, String>) -> bool {
     metadata.get(fixity::KIND_KEY).map(String::as_str) == Some(KIND_BATCH)
 }
 
+/// Items whose current title a read asks the cluster for, at most.
+const NAMES_ASKED: usize = 1000;
+
 /// Which events to return.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
@@ -201,6 +204,8 @@ pub struct HistoryFilter {
     pub person: Option<String>,
     /// Only events about this partner.
     pub partner: Option<String>,
+    /// The newest this many events at most (all: `None`).
+    pub limit: Option<usize>,
 }
 
 /// The record as read: its events (newest first) and what is wrong with it.
@@ -208,6 +213,16 @@ pub struct HistoryFilter {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryReport {
     pub events: Vec<Event>,
+    /// How many events the filter kept before the limit.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+    /// The title of each item the events name: as stored now, else as the
+    /// record last named it (an item removed since).
+    pub names: BTreeMap<String, String>,
+    /// Everyone and every partner the record names (for the item asked
+    /// for, when one was), sorted: the choices of a filter.
+    pub people: Vec<String>,
+    pub partners: Vec<String>,
     pub problems: Vec<RecordProblem>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub batches: u64,
@@ -215,12 +230,31 @@ pub struct HistoryReport {
     pub writers: u64,
 }
 
-/// Reads the whole record from the network, checks every writer's chain,
-/// and returns the events `filter` keeps.
-pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryReport> {
-    if let Some(cid) = &filter.item {
-        super::check_cid(cid)?;
-    }
+/// What a pass over the whole record found about the record itself.
+#[derive(Debug, Clone, Default)]
+pub struct RecordPass {
+    pub problems: Vec<RecordProblem>,
+    pub batches: u64,
+    pub writers: u64,
+}
+
+/// Where an event stands in its writer's record (for a stable order).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventPlace {
+    pub writer: String,
+    pub seq: u64,
+    pub index: usize,
+}
+
+/// Reads the whole record from the network, one batch at a time (each
+/// verified, the connected node first, then every member), passing each
+/// event to `on_event` in no particular order, and checks every writer's
+/// chain. Only the chains' links are kept, not the events: memory grows with
+/// the number of batches, not of events.
+pub async fn each_event(
+    session: &Session,
+    mut on_event: impl FnMut(Event, EventPlace) + Send,
+) -> Result<RecordPass> {
     let node = session.node()?;
     let cluster = node.cluster.clone();
     // Every member holds every batch: the connected node first, then the others.
@@ -261,7 +295,8 @@ pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryRe
         path: std::env::temp_dir(),
         source: e,
     })?;
-    let mut docs = BTreeMap::new();
+    // The documents without their events: what the chain check needs.
+    let mut links = BTreeMap::new();
     let mut unreadable = BTreeMap::new();
     for (n, pin) in pins.iter().enumerate() {
         let dest = tmp.path().join(format!("batch-{n}.json"));
@@ -272,8 +307,16 @@ pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryRe
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Batch>(&b).ok())
             {
-                Some(doc) => {
-                    docs.insert(pin.cid.clone(), doc);
+                Some(mut doc) => {
+                    for (index, e) in std::mem::take(&mut doc.events).into_iter().enumerate() {
+                        let place = EventPlace {
+                            writer: doc.writer.clone(),
+                            seq: doc.seq,
+                            index,
+                        };
+                        on_event(e, place);
+                    }
+                    links.insert(pin.cid.clone(), doc);
                 }
                 None => {
                     unreadable.insert(pin.cid.clone(), "is not a record batch".to_string());
@@ -291,7 +334,7 @@ pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryRe
         }
         let _ = std::fs::remove_file(&dest);
     }
-    let problems = check_chains(&pins, &docs, &unreadable);
+    let problems = check_chains(&pins, &links, &unreadable);
     // What this computer has now seen, for its next batches' `seen`.
     let mut heads: BTreeMap<String, (u64, String)> = BTreeMap::new();
     for p in &pins {
@@ -307,41 +350,154 @@ pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryRe
             &text,
         );
     }
-    let writers = docs
+    let writers = links
         .values()
         .map(|d| d.writer.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len() as u64;
-    // Newest first; within a second, later in a writer's record first.
-    let mut events: Vec<(String, u64, usize, Event)> = docs
-        .into_values()
-        .flat_map(|d| {
-            let (writer, seq) = (d.writer, d.seq);
-            d.events
-                .into_iter()
-                .enumerate()
-                .map(move |(i, e)| (writer.clone(), seq, i, e))
-        })
-        .filter(|(.., e)| filter.item.as_ref().is_none_or(|c| e.item == *c))
-        .filter(|(.., e)| filter.event_type.is_none_or(|t| e.event_type == t))
-        .filter(|(.., e)| filter.person.as_ref().is_none_or(|p| e.person == *p))
-        .filter(|(.., e)| {
-            filter
-                .partner
-                .as_ref()
-                .is_none_or(|p| e.partner.as_deref() == Some(p.as_str()))
-        })
-        .collect();
-    events.sort_by(|(wa, sa, ia, a), (wb, sb, ib, b)| {
-        b.at.cmp(&a.at)
-            .then_with(|| wa.cmp(wb))
-            .then_with(|| sb.cmp(sa))
-            .then_with(|| ib.cmp(ia))
-    });
-    Ok(HistoryReport {
-        events: events.into_iter().map(|(.., e)| e).collect(),
+    Ok(RecordPass {
         problems,
         batches: pins.len() as u64,
         writers,
+    })
+}
+
+/// Reads the whole record from the network, checks every writer's chain,
+/// and returns the events `filter` keeps.
+pub async fn read(session: &Session, filter: &HistoryFilter) -> Result<HistoryReport> {
+    if let Some(cid) = &filter.item {
+        super::check_cid(cid)?;
+    }
+    let cluster = session.node()?.cluster;
+    let mut people = std::collections::BTreeSet::new();
+    let mut partners = std::collections::BTreeSet::new();
+    let mut recorded_names: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut events: Vec<(EventPlace, Event)> = Vec::new();
+    let pass = each_event(session, |e, place| {
+        if filter.item.as_ref().is_some_and(|c| e.item != *c) {
+            return;
+        }
+        people.insert(e.person.clone());
+        if let Some(p) = &e.partner {
+            partners.insert(p.clone());
+        }
+        if let Some(n) = &e.name {
+            let newest = recorded_names.entry(e.item.clone()).or_default();
+            if e.at >= newest.0 {
+                *newest = (e.at.clone(), n.clone());
+            }
+        }
+        let kept = filter.event_type.is_none_or(|t| e.event_type == t)
+            && filter.person.as_ref().is_none_or(|p| e.person == *p)
+            && filter
+                .partner
+                .as_ref()
+                .is_none_or(|p| e.partner.as_deref() == Some(p.as_str()));
+        if kept {
+            events.push((place, e));
+        }
+    })
+    .await?;
+    // Newest first; within a second, later in a writer's record first.
+    events.sort_by(|(pa, a), (pb, b)| {
+        b.at.cmp(&a.at)
+            .then_with(|| pa.writer.cmp(&pb.writer))
+            .then_with(|| pb.seq.cmp(&pa.seq))
+            .then_with(|| pb.index.cmp(&pa.index))
+    });
+    let total = events.len() as u64;
+    let events: Vec<Event> = events
+        .into_iter()
+        .take(filter.limit.unwrap_or(usize::MAX))
+        .map(|(_, e)| e)
+        .collect();
+    // One question to the cluster an item, for the first NAMES_ASKED items;
+    // past those the record's own names serve (a long unfiltered listing).
+    let mut names = BTreeMap::new();
+    let mut asked = 0;
+    for e in &events {
+        if names.contains_key(&e.item) {
+            continue;
+        }
+        let stored = if asked < NAMES_ASKED {
+            asked += 1;
+            match cluster.allocation(&e.item).await {
+                Ok(Some(pin)) if !pin.name.is_empty() => Some(pin.name),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(n) = stored.or_else(|| recorded_names.get(&e.item).map(|(_, n)| n.clone())) {
+            names.insert(e.item.clone(), n);
+        }
+    }
+    Ok(HistoryReport {
+        events,
+        total,
+        names,
+        people: people.into_iter().collect(),
+        partners: partners.into_iter().collect(),
+        problems: pass.problems,
+        batches: pass.batches,
+        writers: pass.writers,
+    })
+}
+
+/// One item's history as a PREMIS 3 XML document (see
+/// [`crate::content::premis`]), with what is wrong with the record.
+#[derive(Debug, Clone)]
+pub struct PremisDocument {
+    /// The document: UTF-8, one `premis` root (version 3.0), the item as an
+    /// object, its events oldest first, their agents.
+    pub xml: String,
+    /// What is wrong with the record (a removed or altered batch). The
+    /// document holds every event that could be read; the caller must say
+    /// these, never drop them (the command line prints them and exits 1).
+    pub problems: Vec<RecordProblem>,
+    /// How many events the document holds.
+    pub events: usize,
+}
+
+/// Reads the record (every writer's chain checked, as [`read`] does) and
+/// renders the item's history as PREMIS 3. An item no longer stored is
+/// exported from its record. No event for `cid`: `not_found` (unknown, or
+/// stored but never recorded) unless the record is damaged, in which case
+/// the document (the object alone) comes back with the problems.
+pub async fn premis(session: &Session, cid: &str) -> Result<PremisDocument> {
+    let cid = super::check_cid(cid)?;
+    let filter = HistoryFilter {
+        item: Some(cid.clone()),
+        ..HistoryFilter::default()
+    };
+    let report = read(session, &filter).await?;
+    if report.events.is_empty() && report.problems.is_empty() {
+        let cluster = session.node()?.cluster;
+        let what = match cluster.allocation(&cid).await? {
+            Some(_) => format!(
+                "A preservation record of the item {cid}, which is stored but has no recorded event yet (it was added before the record began, or by another program; an audit of it starts its record),"
+            ),
+            None => format!("The item {cid} (neither stored nor named in the preservation record)"),
+        };
+        return Err(Error::NotFound {
+            url: cluster.base_url().to_string(),
+            what,
+        });
+    }
+    // `read` gives the newest first; a history reads oldest first.
+    let events: Vec<Event> = report.events.into_iter().rev().collect();
+    let name = report.names.get(&cid).map(String::as_str);
+    let failed = |e: String| {
+        Error::InvalidInput(format!(
+            "The history of {cid} could not be written as PREMIS ({e}). Please report it to the project."
+        ))
+    };
+    let bytes = crate::content::premis::write_document(Vec::new(), &cid, name, &events)
+        .map_err(|e| failed(e.to_string()))?;
+    let xml = String::from_utf8(bytes).map_err(|e| failed(e.to_string()))?;
+    Ok(PremisDocument {
+        xml,
+        problems: report.problems,
+        events: events.len(),
     })
 }

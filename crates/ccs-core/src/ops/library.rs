@@ -8,7 +8,7 @@ use crate::content::fixity;
 use crate::content::history::{Event, EventOutcome, EventType};
 use crate::content::library::{Health, Item};
 use crate::error::{Error, Result};
-use crate::net::cluster::{ClusterClient, Pin};
+use crate::net::cluster::{ClusterClient, Pin, TrackerStatus};
 
 /// Which pass of [`list`] an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,16 +124,63 @@ pub async fn remove(session: &Session, cid: &str) -> Result<Option<String>> {
             if pin.name.is_empty() { &cid } else { &pin.name }
         ),
         session.client,
-    );
+    )
+    .named(&pin.name);
     Ok(super::history::record_or_say(session, vec![event]).await)
 }
 
+/// An item after a repair, and why the preservation record could not take
+/// the repair, if it could not.
+#[derive(Debug, Clone)]
+pub struct Repaired {
+    pub item: Item,
+    pub record_problem: Option<String>,
+}
+
 /// Asks every partner to retry what failed for this item (IPFS Cluster's
-/// recover), and returns its state after the retry.
-pub async fn repair(session: &Session, cid: &str) -> Result<Item> {
+/// recover), and returns its state after the retry; recorded as a recovery.
+pub async fn repair(session: &Session, cid: &str) -> Result<Repaired> {
     let cid = check_cid(cid)?;
-    let status = session.node()?.cluster.recover(&cid).await?;
-    Ok(Item::from_status(status))
+    let cluster = session.node()?.cluster;
+    cluster.recover(&cid).await?;
+    let item = Item::from_status(cluster.status_as_written(&cid).await?);
+    let record_problem =
+        super::history::record_or_say(session, vec![recovery_event(&item, session.client)]).await;
+    Ok(Repaired {
+        item,
+        record_problem,
+    })
+}
+
+/// The record of a retry of an item's copies: a success when every copy is
+/// in place afterwards, else which partners are still short.
+pub(crate) fn recovery_event(item: &Item, software: &str) -> Event {
+    let short: Vec<String> = item
+        .partners
+        .iter()
+        .filter(|p| !matches!(p.status, TrackerStatus::Pinned | TrackerStatus::Remote))
+        .map(|p| format!("{} ({})", p.peername, p.status.as_str()))
+        .collect();
+    let (outcome, detail) = if item.health == Health::Ok {
+        (
+            EventOutcome::Success,
+            format!(
+                "Asked the partners to make missing copies again; all {} copies are in place.",
+                item.copies
+            ),
+        )
+    } else {
+        (
+            EventOutcome::Failure,
+            format!(
+                "Asked the partners to make missing copies again; {} of {} copies are in place, still short: {}.",
+                item.copies,
+                item.target,
+                short.join(", ")
+            ),
+        )
+    };
+    Event::new(EventType::Recovery, &item.cid, outcome, detail, software).named(&item.name)
 }
 
 /// Which items a listing keeps.

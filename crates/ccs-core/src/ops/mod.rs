@@ -9,14 +9,17 @@
 
 pub mod add;
 pub mod audit;
+pub mod bag;
 pub mod connect;
 pub mod health;
 pub mod history;
 pub mod jobs;
 pub mod library;
+pub mod meta;
 pub mod network;
 pub mod node;
 pub mod partners;
+pub mod report;
 pub mod retrieve;
 pub mod session;
 

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::jobs::Recorded;
 use super::{Cancel, Session, cancellable};
+use crate::content::history::{Event as HistoryEvent, EventOutcome, EventType};
 use crate::content::provenance;
-use crate::content::retrieve::{self, Event, Progress, Retrieved, Source};
+use crate::content::retrieve::{self, ContentKind, Event, Progress, Retrieved, Source};
 use crate::error::{Error, ErrorCode, Result};
 use crate::local::journal::{JobInputs, JobKind};
 use crate::local::settings::Config;
@@ -61,6 +62,10 @@ pub enum RetrieveEvent {
 pub struct RetrieveOutcome {
     #[serde(flatten)]
     pub retrieved: Retrieved,
+    /// Why the preservation record could not take this save, if it could not
+    /// (the save itself succeeded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_problem: Option<String>,
     /// Its id in the job journal (absent when the journal could not be written).
     #[serde(skip)]
     pub job: Option<String>,
@@ -191,10 +196,55 @@ pub async fn retrieve(
     )
     .await;
     job.finish(&result, |got| got.path.display().to_string());
-    result.map(|retrieved| RetrieveOutcome {
+    let retrieved = result?;
+    let record_problem =
+        super::history::record_or_say(session, retrieval_events(&retrieved, session.client)).await;
+    Ok(RetrieveOutcome {
         retrieved,
+        record_problem,
         job: job.id,
     })
+}
+
+/// What a finished retrieval adds to the preservation record: the save
+/// itself (a PREMIS dissemination), and a failed fixity check for each
+/// partner whose copy turned out damaged on the way, since that is a finding
+/// about the copy, not about this save.
+fn retrieval_events(got: &Retrieved, software: &str) -> Vec<HistoryEvent> {
+    let what = match got.kind {
+        ContentKind::Folder => format!(
+            "{} file{}, {} bytes",
+            got.files,
+            if got.files == 1 { "" } else { "s" },
+            got.bytes
+        ),
+        ContentKind::File => format!("{} bytes", got.bytes),
+        ContentKind::Symlink => "a link".into(),
+    };
+    let mut saved = HistoryEvent::new(
+        EventType::Dissemination,
+        &got.cid,
+        EventOutcome::Success,
+        format!(
+            "Saved to a computer ({what}); all {} blocks matched.",
+            got.blocks
+        ),
+        software,
+    );
+    saved.partner = Some(got.source.clone());
+    let mut events = vec![saved];
+    for bad in got.damaged_copies() {
+        let mut e = HistoryEvent::new(
+            EventType::FixityCheck,
+            &got.cid,
+            EventOutcome::Failure,
+            format!("Found during a save: {}", bad.message),
+            software,
+        );
+        e.partner = Some(bad.source.clone());
+        events.push(e);
+    }
+    events
 }
 
 #[cfg(test)]

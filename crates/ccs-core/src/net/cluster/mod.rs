@@ -36,12 +36,22 @@ pub struct PinOptions {
     pub user_allocations: Vec<String>,
     /// Unpin automatically after this long, e.g. `"24h"` (Go duration syntax).
     pub expire_in: Option<String>,
+    /// Unpin automatically at this time (RFC 3339): a pin's own `expire_at`,
+    /// kept when it is re-pinned. Wins over `expire_in` on the cluster's side.
+    pub expire_at: Option<String>,
+    /// The pin's shard size, kept when it is re-pinned (the cluster stores
+    /// what the query says, 0 when absent).
+    pub shard_size: Option<u64>,
+    /// Multiaddresses of peers that hold the content, kept on a re-pin.
+    pub origins: Vec<String>,
     /// Free-form key/value metadata stored with the pin.
     pub metadata: BTreeMap<String, String>,
 }
 
 impl PinOptions {
-    fn query(&self) -> Vec<(String, String)> {
+    /// The query string's pairs: IPFS Cluster reads a pin's options from the
+    /// query alone (`api/common/api.go` `ParseCidOrFail`), never a body.
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
         let mut q = Vec::new();
         if let Some(n) = &self.name {
             q.push(("name".into(), n.clone()));
@@ -64,6 +74,15 @@ impl PinOptions {
         }
         if let Some(e) = &self.expire_in {
             q.push(("expire-in".into(), e.clone()));
+        }
+        if let Some(e) = &self.expire_at {
+            q.push(("expire-at".into(), e.clone()));
+        }
+        if let Some(s) = self.shard_size {
+            q.push(("shard-size".into(), s.to_string()));
+        }
+        if !self.origins.is_empty() {
+            q.push(("origins".into(), self.origins.join(",")));
         }
         for (k, v) in &self.metadata {
             q.push((format!("meta-{k}"), v.clone()));
