@@ -182,6 +182,7 @@ pub async fn add_items(
         collection: details.collection,
         description: details.description,
         job_id: Some(job.clone()),
+        store_invalid_bag: details.store_invalid_bag.unwrap_or(false),
         ..Default::default()
     };
     as_job(&state, &job, async |cancel| {
@@ -261,10 +262,7 @@ pub async fn retrieve_item(
             }
         })
         .await?;
-        progress.bytes = got.retrieved.bytes;
-        progress.files = got.retrieved.files;
-        progress.done = true;
-        let _ = on_progress.send(progress);
+        let _ = on_progress.send(progress.done(got.retrieved.bytes, got.retrieved.files));
         Ok(got.into())
     })
     .await
@@ -308,10 +306,7 @@ pub async fn save_bag(
             }
         })
         .await?;
-        progress.bytes = saved.bytes;
-        progress.files = saved.files;
-        progress.done = true;
-        let _ = on_progress.send(progress);
+        let _ = on_progress.send(progress.done(saved.bytes, saved.files));
         Ok(saved.into())
     })
     .await

@@ -166,6 +166,11 @@ pub struct AddDetails {
     pub title: String,
     pub collection: String,
     pub description: String,
+    /// Store a BagIt bag that does not check out as it is (the person chose
+    /// "Store it anyway" after being told what is wrong with it).
+    #[serde(default)]
+    #[ts(optional)]
+    pub store_invalid_bag: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -235,6 +240,14 @@ pub struct RetrieveProgress {
 }
 
 impl RetrieveProgress {
+    /// The last message: all of it there.
+    pub fn done(mut self, bytes: u64, files: u64) -> Self {
+        self.bytes = bytes;
+        self.files = files;
+        self.done = true;
+        self
+    }
+
     /// Takes in what a retrieval reported; true when there is news to show.
     pub fn apply(&mut self, ev: ccs_core::ops::retrieve::RetrieveEvent) -> bool {
         use ccs_core::ops::retrieve::RetrieveEvent;

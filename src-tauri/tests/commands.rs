@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ccs_app::AppState;
 use ccs_app::commands;
-use ccs_app::dto::{AddDetails, AddPhase, AddProgress};
+use ccs_app::dto::{AddDetails, AddPhase, AddProgress, ErrorCode};
 use ccs_tests::{assert_same_tree, make_folder, start_testnet};
 use serde_json::{Value, json};
 use tauri::Manager;
@@ -109,6 +109,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
         title: "Letters 1901".into(),
         collection: "Parish".into(),
         description: String::new(),
+        store_invalid_bag: None,
     };
     let (added, updates) = add(&app, "job-1", vec![folder.display().to_string()], details).await;
     let added = added.unwrap();
@@ -275,5 +276,44 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     assert!(
         none["people"].as_array().unwrap().len() == 1,
         "the filter's choices stay: {none}"
+    );
+
+    // A BagIt bag that does not check out: refused with its own code, then
+    // stored as it is when the person chooses "Store it anyway".
+    let bag = work.path().join("box 1");
+    std::fs::create_dir_all(bag.join("data")).unwrap();
+    std::fs::write(bag.join("data/a.txt"), "minutes").unwrap();
+    std::fs::write(
+        bag.join("bagit.txt"),
+        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bag.join("manifest-sha256.txt"),
+        format!("{}  data/a.txt\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let paths = vec![bag.display().to_string()];
+    let (refused, _) = add(&app, "job-bag", paths.clone(), AddDetails::default()).await;
+    let refused = refused.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidBag, "{refused:?}");
+    assert!(
+        refused.message.contains("does not check out"),
+        "{refused:?}"
+    );
+    assert!(library(&app).await.unwrap().is_empty());
+    let anyway = AddDetails {
+        store_invalid_bag: Some(true),
+        ..AddDetails::default()
+    };
+    let (stored, _) = add(&app, "job-bag-2", paths, anyway).await;
+    let stored = stored.unwrap();
+    let detail = call(&w, "item_detail", json!({"cid": stored.cid})).unwrap();
+    assert!(
+        detail["metadata"]["bagit"]
+            .as_str()
+            .unwrap()
+            .contains("not valid"),
+        "{detail}"
     );
 }

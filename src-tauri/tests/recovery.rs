@@ -190,6 +190,7 @@ async fn inside() {
             title: listed["inputs"]["title"].as_str().unwrap().into(),
             collection: listed["inputs"]["collection"].as_str().unwrap().into(),
             description: String::new(),
+            store_invalid_bag: None,
         },
     )
     .await

@@ -49,7 +49,7 @@ node: string, cluster_api: string, version: string,
  */
 members: number, };
 
-export type ErrorCode = "unreachable" | "timed_out" | "unauthorized" | "not_found" | "node_error" | "stream_failed" | "interrupted" | "bad_response" | "path_not_found" | "read_failed" | "write_failed" | "unsupported_file" | "invalid_input" | "config" | "cancelled" | "wrong_passphrase" | "verification_failed" | "already_exists" | "unavailable" | "not_connected" | "incomplete" | "usage" | "unhealthy" | "open_failed" | "internal";
+export type ErrorCode = "unreachable" | "timed_out" | "unauthorized" | "not_found" | "node_error" | "stream_failed" | "interrupted" | "bad_response" | "path_not_found" | "read_failed" | "write_failed" | "unsupported_file" | "invalid_input" | "invalid_bag" | "config" | "cancelled" | "wrong_passphrase" | "verification_failed" | "already_exists" | "unavailable" | "not_connected" | "incomplete" | "usage" | "unhealthy" | "open_failed" | "internal";
 
 export type PasswordSource = "environment" | "file" | "keychain" | "none";
 
@@ -114,7 +114,12 @@ last_audited: string | null,
  */
 copies_audited: number, copies_verified: number, };
 
-export type AddDetails = { title: string, collection: string, description: string, };
+export type AddDetails = { title: string, collection: string, description: string, 
+/**
+ * Store a BagIt bag that does not check out as it is (the person chose
+ * "Store it anyway" after being told what is wrong with it).
+ */
+store_invalid_bag?: boolean, };
 
 export type AddPhase = "scanning" | "uploading" | "done";
 

@@ -23,6 +23,8 @@ export interface Job {
   warnings?: string[];
   /** A failed add: each file that could not be stored. */
   problems?: FileProblem[];
+  /** A failed add of a BagIt bag that does not check out: it may be stored as it is. */
+  invalidBag?: boolean;
   /** An add's paths and details, to start it again. */
   again?: { paths: string[]; details: AddDetails };
   /** From the journal of an earlier run (no live progress). */

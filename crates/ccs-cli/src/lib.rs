@@ -73,7 +73,10 @@ impl CliError {
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {
         ErrorCode::Incomplete | ErrorCode::Unhealthy | ErrorCode::Internal => 1,
-        ErrorCode::Usage | ErrorCode::InvalidInput | ErrorCode::NotConnected => 2,
+        ErrorCode::Usage
+        | ErrorCode::InvalidInput
+        | ErrorCode::InvalidBag
+        | ErrorCode::NotConnected => 2,
         ErrorCode::Unreachable | ErrorCode::TimedOut => 3,
         ErrorCode::Unauthorized | ErrorCode::WrongPassphrase => 4,
         ErrorCode::NotFound | ErrorCode::PathNotFound => 5,
@@ -183,6 +186,14 @@ mod tests {
         let url = || "http://a:9094".to_string();
         let cases: Vec<(CliError, u8)> = vec![
             (Error::InvalidInput("x".into()).into(), 2),
+            (
+                Error::InvalidBag {
+                    root: "bag".into(),
+                    summary: "1 missing file".into(),
+                }
+                .into(),
+                2,
+            ),
             (
                 Error::Unreachable {
                     url: url(),

@@ -84,6 +84,12 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// A folder to add is a BagIt bag that does not check out (missing,
+    /// changed or extra files, a bad tag file): nothing was stored. Adding
+    /// it anyway is the person's explicit choice (`store_invalid_bag`).
+    #[error("\"{}\" is a BagIt bag that does not check out ({summary}), so nothing was stored. Correct the bag or make it again, or store it as it is.", root.display())]
+    InvalidBag { root: PathBuf, summary: String },
+
     #[error("The settings file \"{}\" could not be read: {detail}. Fix or remove it and try again.", path.display())]
     Config { path: PathBuf, detail: String },
 
@@ -176,6 +182,7 @@ impl Error {
             Error::Write { .. } => ErrorCode::WriteFailed,
             Error::UnsupportedFile { .. } => ErrorCode::UnsupportedFile,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidBag { .. } => ErrorCode::InvalidBag,
             Error::Config { .. } => ErrorCode::Config,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
@@ -218,6 +225,8 @@ pub enum ErrorCode {
     WriteFailed,
     UnsupportedFile,
     InvalidInput,
+    /// A bag to add does not check out.
+    InvalidBag,
     Config,
     Cancelled,
     WrongPassphrase,
@@ -239,7 +248,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::Unreachable,
         ErrorCode::TimedOut,
         ErrorCode::Unauthorized,
@@ -253,6 +262,7 @@ impl ErrorCode {
         ErrorCode::WriteFailed,
         ErrorCode::UnsupportedFile,
         ErrorCode::InvalidInput,
+        ErrorCode::InvalidBag,
         ErrorCode::Config,
         ErrorCode::Cancelled,
         ErrorCode::WrongPassphrase,
@@ -283,6 +293,7 @@ impl ErrorCode {
             ErrorCode::WriteFailed => "write_failed",
             ErrorCode::UnsupportedFile => "unsupported_file",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidBag => "invalid_bag",
             ErrorCode::Config => "config",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::WrongPassphrase => "wrong_passphrase",
@@ -391,6 +402,10 @@ mod tests {
             Error::Incomplete(
                 "Stored, but only 2 of 3 copies were made. Run repair to retry.".into(),
             ),
+            Error::InvalidBag {
+                root: PathBuf::from("/scans/box 1"),
+                summary: "1 changed file".into(),
+            },
             Error::ScanProblems {
                 count: 2,
                 first: Box::new(Error::UnsupportedFile {
@@ -425,6 +440,7 @@ mod tests {
             Error::NotConnected => 19,
             Error::Incomplete(_) => 20,
             Error::ScanProblems { .. } => 21,
+            Error::InvalidBag { .. } => 22,
         }
     }
 
@@ -450,7 +466,7 @@ mod tests {
         let mut seen: Vec<usize> = all.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..22).collect::<Vec<_>>(), "a variant has no sample");
+        assert_eq!(seen, (0..23).collect::<Vec<_>>(), "a variant has no sample");
         for e in all {
             let m = e.to_string();
             assert!(m.ends_with('.'), "{m}");

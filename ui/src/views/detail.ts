@@ -67,6 +67,17 @@ const open = {
   compared: null as LibraryItem | null,
 };
 const checks = new Map<string, Check>();
+/**
+ * What the detail's last action said, by item (until the detail closes):
+ * kept here because the detail is drawn anew many times before it is read.
+ */
+const said = new Map<string, (HTMLElement | null)[]>();
+
+/** Says `notices` under the item's actions. */
+function say(cid: string, ...notices: (HTMLElement | null)[]) {
+  said.set(cid, notices);
+  redraw();
+}
 /** Bumped whenever what the detail shows changes beside its item. */
 let version = 0;
 /** Where the detail was last drawn, and for what. */
@@ -97,6 +108,7 @@ async function fetchFull(cid: string) {
 /** The library closed the detail: opening an item again asks for its state again. */
 export function detailClosed() {
   historyClosed();
+  said.clear();
   open.cid = null;
   open.full = null;
   drawn = null;
@@ -120,7 +132,7 @@ async function checkNow(cid: string) {
     const found = await api.auditItem(cid);
     for (const c of found.copies) findings.add(c);
     done = { running: false, result: checkSummary(found.copies), recordProblem: found.record_problem };
-    historyChanged(cid, redraw);
+    historyChanged(cid);
     await refreshItem(cid).catch(() => undefined);
   } catch (e) {
     done = { running: false, error: e };
@@ -176,7 +188,7 @@ export function renderDetail(root: HTMLElement, item: LibraryItem) {
 
 function draw(root: HTMLElement, item: LibraryItem) {
   const c = copies(item);
-  const status = h("div", { id: "detail-status" });
+  const status = h("div", { id: "detail-status" }, said.get(item.cid) ?? []);
   const meta = Object.entries(item.metadata).filter(([k]) => k in PROVENANCE_LABELS);
   const technical = Object.entries(item.metadata).filter(([k]) => k in TECHNICAL_LABELS);
   const partners = byName(item.partners);
@@ -285,13 +297,13 @@ function draw(root: HTMLElement, item: LibraryItem) {
           "data-keep": "detail-describe",
           onclick: () =>
             openDescribe(item, (outcome) => {
-              clear(
-                status,
+              say(
+                item.cid,
                 h("p", { class: "notice ok", id: "detail-describe-result" }, outcome.summary),
                 outcome.warning ? h("p", { class: "notice warn" }, outcome.warning) : null,
                 outcome.record_problem ? h("p", { class: "notice warn" }, outcome.record_problem) : null,
               );
-              historyChanged(item.cid, redraw);
+              historyChanged(item.cid);
               void refreshItem(item.cid).catch(() => undefined);
               void loadLibrary();
             }),
@@ -310,15 +322,15 @@ function draw(root: HTMLElement, item: LibraryItem) {
               onclick: async () => {
                 try {
                   const after = await api.repairItem(item.cid);
-                  clear(
-                    status,
+                  say(
+                    item.cid,
                     h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after.item).label}.`),
                     after.record_problem ? h("p", { class: "notice warn" }, after.record_problem) : null,
                   );
-                  historyChanged(item.cid, redraw);
+                  historyChanged(item.cid);
                   void loadLibrary();
                 } catch (e) {
-                  clear(status, errorBox(e));
+                  say(item.cid, errorBox(e));
                 }
               },
             },
@@ -350,7 +362,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
               if (recordProblem) announce(recordProblem, "warn");
               void loadLibrary();
             } catch (e) {
-              clear(status, errorBox(e));
+              say(item.cid, errorBox(e));
             }
           },
         },

@@ -115,6 +115,8 @@ const itemHistory = {
   report: null as HistoryReport | null,
   error: null as unknown,
   showAll: false,
+  /** Draws the detail again. */
+  changed: (() => {}) as () => void,
 };
 
 async function loadItemHistory(cid: string, changed: () => void) {
@@ -140,13 +142,14 @@ export function historyClosed() {
   itemHistory.report = null;
 }
 
-/** Reads the item's history again (after something was done to it). */
-export function historyChanged(cid: string, changed: () => void) {
-  if (itemHistory.cid === cid) void loadItemHistory(cid, changed);
+/** Reads the item's history again, if it is shown (after something was done to it). */
+export function historyChanged(cid: string) {
+  if (itemHistory.cid === cid) void loadItemHistory(cid, itemHistory.changed);
 }
 
 /** The detail's History section for `cid`; `changed` draws the detail again. */
 export function historySection(cid: string, changed: () => void): HTMLElement {
+  itemHistory.changed = changed;
   if (itemHistory.cid !== cid) {
     itemHistory.cid = cid;
     itemHistory.report = null;

@@ -6,7 +6,7 @@
 
 import { api, toApiError } from "../api";
 import { state } from "../app";
-import type { AddDetails, FileProblem, LibraryItem } from "../bindings";
+import type { AddDetails, FileProblem, LibraryItem, RetrieveProgress } from "../bindings";
 import { clear, h } from "../dom";
 import { bagWords, damageNotices, jobLine, percent, size } from "../format";
 import {
@@ -20,6 +20,7 @@ import {
   TrayFold,
   trayHeading,
 } from "../jobs";
+import { historyChanged } from "./history";
 import { loadLibrary } from "./library";
 
 function failed(id: string, e: unknown) {
@@ -29,6 +30,7 @@ function failed(id: string, e: unknown) {
     phase: err.code === "cancelled" ? "Cancelled" : "Failed",
     message: err.message,
     problems: err.problems,
+    invalidBag: err.code === "invalid_bag",
   });
 }
 
@@ -64,27 +66,33 @@ export function startAdd(paths: string[], details: AddDetails) {
     });
 }
 
+/** A retrieval's progress (a save's or a package's) as its job shows it; `done` names the end. */
+function retrievalUpdate(p: RetrieveProgress, done: string) {
+  return {
+    phase: p.done ? done : p.hashing ? "Writing checksums" : `From ${p.source}`,
+    bytes: p.bytes,
+    files: p.files,
+    bytesTotal: p.bytes_total,
+  };
+}
+
 export function startRetrieve(item: LibraryItem, destination: string) {
   const job = state.jobs.start("retrieve", `Saving "${item.name || item.cid}"`);
   state.jobs.update(job.id, { bytesTotal: item.size });
   api
     .retrieveItem(job.id, item.cid, destination, (p) =>
-      state.jobs.update(job.id, {
-        phase: p.done ? "Saved and verified" : `From ${p.source}`,
-        bytes: p.bytes,
-        files: p.files,
-        bytesTotal: p.bytes_total,
-      }),
+      state.jobs.update(job.id, retrievalUpdate(p, "Saved and verified")),
     )
-    .then((out) =>
+    .then((out) => {
+      historyChanged(item.cid);
       state.jobs.update(job.id, {
         state: "done",
         phase: "Saved and verified",
         result: out.path,
         message: `Saved to ${out.path} from ${out.source}; every block matched its content ID.`,
         warnings: [...damageNotices(out), ...(out.record_problem ? [out.record_problem] : [])],
-      }),
-    )
+      });
+    })
     .catch((e) => failed(job.id, e));
 }
 
@@ -94,22 +102,18 @@ export function startBag(item: LibraryItem, destination: string) {
   state.jobs.update(job.id, { bytesTotal: item.size });
   api
     .saveBag(job.id, item.cid, destination, (p) =>
-      state.jobs.update(job.id, {
-        phase: p.done ? "Package saved and checked" : p.hashing ? "Writing checksums" : `From ${p.source}`,
-        bytes: p.bytes,
-        files: p.files,
-        bytesTotal: p.bytes_total,
-      }),
+      state.jobs.update(job.id, retrievalUpdate(p, "Package saved and checked")),
     )
-    .then((out) =>
+    .then((out) => {
+      historyChanged(item.cid);
       state.jobs.update(job.id, {
         state: "done",
         phase: "Package saved and checked",
         result: out.path,
         message: bagWords(out),
         warnings: out.warnings,
-      }),
-    )
+      });
+    })
     .catch((e) => failed(job.id, e));
 }
 
@@ -173,6 +177,23 @@ function actions(j: Job): HTMLElement[] {
           onclick: () => startAgain(j),
         },
         j.state === "interrupted" ? "Start again" : "Try again",
+      ),
+    );
+  }
+  if (j.state === "failed" && j.invalidBag && j.again) {
+    const again = j.again;
+    out.push(
+      h(
+        "button",
+        {
+          class: "secondary store-anyway",
+          title: "Store the bag as it is; the item is marked as a bag that did not check out",
+          onclick: () => {
+            dismiss(j);
+            startAdd(again.paths, { ...again.details, store_invalid_bag: true });
+          },
+        },
+        "Store it anyway",
       ),
     );
   }

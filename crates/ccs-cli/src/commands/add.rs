@@ -95,7 +95,13 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
             eprintln!("  … and {more} more");
         }
     }
-    let added = added?;
+    let added = added.map_err(|e| match e {
+        e @ ccs_core::Error::InvalidBag { .. } => CliError::Plain {
+            code: e.code(),
+            message: format!("{e} To store it as it is, add --force."),
+        },
+        e => e.into(),
+    })?;
 
     let mut report = serde_json::to_value(&added).unwrap_or_default();
     if !ctx.json {

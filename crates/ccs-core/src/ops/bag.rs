@@ -543,11 +543,10 @@ pub async fn check_before_add(
                 reason: p.reason.clone(),
             }));
         }
-        return Err(Error::InvalidInput(format!(
-            "\"{}\" is a BagIt bag that does not check out ({}), so nothing was stored. Correct the bag or make it again, or store it as it is (`--force` on the command line).",
-            root.display(),
-            check.summary()
-        )));
+        return Err(Error::InvalidBag {
+            root: root.clone(),
+            summary: check.summary(),
+        });
     }
     Ok(Some(CheckedBag {
         root: root.clone(),
@@ -723,7 +722,7 @@ mod tests {
                 &mut |e| events.push(e),
             ))
             .unwrap_err();
-        assert_eq!(e.code(), "invalid_input");
+        assert_eq!(e.code(), "invalid_bag");
         assert!(e.to_string().contains("1 changed"), "{e}");
         assert!(
             events
