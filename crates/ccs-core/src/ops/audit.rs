@@ -215,14 +215,7 @@ pub async fn audit(
         // Every item named must be stored before anything is checked.
         let mut named = Vec::new();
         for cid in &cids {
-            let pin = cluster
-                .allocation(cid)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    url: cluster.base_url().to_string(),
-                    what: format!("The item {cid}"),
-                })?;
-            named.push(pin);
+            named.push(super::library::check_stored(&cluster, cid).await?);
         }
         let mut all = if request.all {
             Some(cluster.allocations().await?)

@@ -479,23 +479,11 @@ pub struct CheckedBag {
     pub check: BagCheck,
 }
 
-/// Keys the bag-info may not set: the provenance, the fixity manifest's,
-/// this program's own (`ccs-…`) and [`BAGIT_KEY`]. A label that would is
+/// Keys the bag-info may not set: those a person may not change
+/// ([`super::meta::is_reserved`]) and [`BAGIT_KEY`]. A label that would is
 /// stored as `bag-KEY`.
 fn reserved(key: &str) -> bool {
-    [
-        provenance::ADDED_BY,
-        provenance::ADDED_AT,
-        provenance::SOURCE,
-        provenance::FILES,
-        provenance::BYTES,
-        provenance::CLIENT,
-        provenance::CID_SETTINGS,
-        fixity::ITEM_KEY,
-        BAGIT_KEY,
-    ]
-    .contains(&key)
-        || key.starts_with("ccs-")
+    super::meta::is_reserved(key) || key == BAGIT_KEY
 }
 
 /// When `paths` is one folder holding a `bagit.txt`, checks the whole bag

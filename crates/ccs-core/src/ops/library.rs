@@ -75,7 +75,7 @@ pub async fn item(session: &Session, cid: &str) -> Result<Item> {
 }
 
 /// The pin of `cid`; `not_found` unless it is in the pinset.
-async fn check_stored(cluster: &ClusterClient, cid: &str) -> Result<Pin> {
+pub(crate) async fn check_stored(cluster: &ClusterClient, cid: &str) -> Result<Pin> {
     cluster
         .allocation(cid)
         .await?

@@ -240,13 +240,7 @@ fn check_request(request: &MetaRequest) -> Result<BTreeMap<String, String>> {
 /// The pin of an item a person stored; `not_found` when it is not in the
 /// pinset, refused for this program's own pins.
 async fn item_pin(cluster: &ClusterClient, cid: &str) -> Result<Pin> {
-    let pin = cluster
-        .allocation(cid)
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            url: cluster.base_url().to_string(),
-            what: format!("The item {cid}"),
-        })?;
+    let pin = super::library::check_stored(cluster, cid).await?;
     if fixity::is_internal_pin(&pin.metadata) {
         return Err(Error::InvalidInput(format!(
             "{cid} is a record this program keeps for itself (a fixity manifest or a part of the preservation record), not an item, so its description cannot be changed; choose an item from `ccs ls`."
