@@ -16,9 +16,16 @@ testnet="$CARGO_TARGET_DIR/debug/ccs-testnet"
 # A sandbox left by an earlier run (killed terminal) is stopped first.
 "$testnet" down --dir "$SANDBOX_DIR" >/dev/null 2>&1 || true
 peers="${CCS_SANDBOX_PEERS:-3}"
+# Example organisations and sites (ORG|SITE) for the first peers, so the app
+# shows them and copies are spread over two sites.
+example_places=("Leeds Community Archive|Leeds, UK" "Bristol Archives|Bristol, UK" "Leeds Community Archive|Leeds, UK")
+place_args=()
+for ((i = 0; i < peers && i < ${#example_places[@]}; i++)); do
+  place_args+=(--place "${example_places[$i]}")
+done
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${CCS_SANDBOX_APP:-1}" = 0 ]; then
   say "no display (or CCS_SANDBOX_APP=0): starting the network only"
-  exec "$testnet" up --peers "$peers" --dir "$SANDBOX_DIR" --foreground
+  exec "$testnet" up --peers "$peers" "${place_args[@]}" --dir "$SANDBOX_DIR" --foreground
 fi
 
 # The desktop app, connected to the sandbox network through its config.toml.
@@ -27,7 +34,7 @@ if [ ! -x "$CCS_APP_BIN" ] || [ -n "$(find src-tauri/src ui/src ui/index.html -n
   say "building the desktop app (first run, or after changes)"
   build_app
 fi
-"$testnet" up --peers "$peers" --dir "$SANDBOX_DIR" >/dev/null
+"$testnet" up --peers "$peers" "${place_args[@]}" --dir "$SANDBOX_DIR" >/dev/null
 trap '"$testnet" down --dir "$SANDBOX_DIR" >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT TERM
 "$testnet" status --dir "$SANDBOX_DIR"

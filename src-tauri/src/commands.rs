@@ -154,6 +154,19 @@ pub async fn list_partners(state: State<'_, AppState>) -> AppResult<Vec<Partner>
     Ok(ops::partners::list(&state.session()?, &Cancel::new()).await?)
 }
 
+/// Every partner's organisation and site, by cluster peer id (the library's
+/// chips name partners by them).
+#[tauri::command]
+pub async fn network_places(state: State<'_, AppState>) -> AppResult<NetworkPlaces> {
+    Ok(ops::partners::network_places(&state.session()?).await?)
+}
+
+/// The rules every member follows (the defaults when nobody set any).
+#[tauri::command]
+pub async fn network_policy(state: State<'_, AppState>) -> AppResult<PolicyView> {
+    Ok(ops::policy::show(&state.session()?).await?)
+}
+
 /// Runs the operation `work` as job `job` that Cancel can stop.
 async fn as_job<T>(
     state: &AppState,
@@ -460,7 +473,7 @@ pub async fn create_network(
         path: Some(PathBuf::from(destination)),
         replace: replace.unwrap_or(false),
     };
-    ops::network::create(&peername, &to)?;
+    ops::network::create(&peername, &ccs_core::deploy::place::Place::default(), &to)?;
     Ok(())
 }
 
@@ -474,6 +487,7 @@ pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
         bootstrap_host: input.bootstrap_host,
         passphrase: input.passphrase,
         check_host: false,
+        place: ccs_core::deploy::place::Place::default(),
     };
     let to = Destination {
         path: Some(PathBuf::from(&input.destination)),

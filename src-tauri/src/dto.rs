@@ -15,7 +15,9 @@ pub use ccs_core::content::history::{
     Event as HistoryEvent, EventOutcome, EventType, RecordProblem,
 };
 pub use ccs_core::content::ingest::Problem as FileProblem;
+pub use ccs_core::content::policy::{Policy, PolicyDocument};
 pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
+pub use ccs_core::deploy::place::Place;
 pub use ccs_core::local::audits::{CopyRecord, FixityState, ItemFixity};
 pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
 pub use ccs_core::net::cluster::TrackerStatus;
@@ -24,7 +26,8 @@ pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionRepor
 pub use ccs_core::ops::history::HistoryReport;
 pub use ccs_core::ops::library::LibraryPhase;
 pub use ccs_core::ops::meta::{MetaChange, MetaOutcome, MetaRequest};
-pub use ccs_core::ops::partners::Partner;
+pub use ccs_core::ops::partners::{NetworkPlaces, Partner};
+pub use ccs_core::ops::policy::{PolicySetting, PolicyView};
 pub use ccs_core::ops::report::{InventoryFormat, InventorySummary};
 pub use ccs_core::ops::session::PasswordSource;
 

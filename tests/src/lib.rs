@@ -35,11 +35,18 @@ impl std::ops::DerefMut for TempNet {
 }
 
 pub async fn start_testnet(peers: usize) -> TempNet {
+    start_testnet_with(peers, |_| {}).await
+}
+
+/// A testnet whose options `adjust` changes first (e.g. the peers' places).
+pub async fn start_testnet_with(peers: usize, adjust: impl FnOnce(&mut TestnetOptions)) -> TempNet {
     let dir = tempfile::Builder::new()
         .prefix("ccs-testnet-")
         .tempdir()
         .unwrap();
-    let net = Testnet::start(TestnetOptions::new(peers, dir.path().join("net")))
+    let mut options = TestnetOptions::new(peers, dir.path().join("net"));
+    adjust(&mut options);
+    let net = Testnet::start(options)
         .await
         .unwrap_or_else(|e| panic!("testnet failed to start: {e}"));
     TempNet { net, _dir: dir }

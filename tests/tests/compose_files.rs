@@ -7,8 +7,10 @@
 use std::process::Command;
 
 use ccs_core::deploy::compose::NodeFile;
+use ccs_core::deploy::place::{ALLOCATE_BY, Place};
 
-fn compose_config_ok(text: &str) {
+/// `docker-compose config`'s normalised file.
+fn compose_config_ok(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("compose.yml");
     std::fs::write(&path, text).unwrap();
@@ -33,6 +35,7 @@ fn compose_config_ok(text: &str) {
         cfg.contains("LIBP2P_FORCE_PNET: '1'") || cfg.contains("LIBP2P_FORCE_PNET: \"1\""),
         "{cfg}"
     );
+    cfg.into_owned()
 }
 
 #[test]
@@ -60,4 +63,38 @@ fn create_clone_clone_of_clone_and_edited_files_are_valid_compose() {
     compose_config_ok(&again);
     // With an IP address as the bootstrap host.
     compose_config_ok(&boot.clone_for("delta", "100.101.102.103").unwrap().render());
+}
+
+#[test]
+fn files_with_an_organisation_and_a_site_are_valid_compose() {
+    // A comma, colons, `%`, `$`, ` #`, quotes, brackets and non-ASCII letters.
+    let places = [
+        Place::new(Some("Leeds Community Archive"), Some("Leeds, UK")).unwrap(),
+        Place::new(
+            Some("Archiv \"Zürich\": 100% Co's $HOME #1"),
+            Some("Leeds, UK: Chapeltown #2 {north} [a] & ü"),
+        )
+        .unwrap(),
+        Place::new(Some("Bristol Archives"), None).unwrap(),
+        Place::new(None, Some("yes")).unwrap(),
+    ];
+    let mut boot = NodeFile::create("bootstrap").unwrap();
+    for (i, place) in places.iter().enumerate() {
+        boot.place = place.clone();
+        let text = boot.render();
+        let cfg = compose_config_ok(&text);
+        assert!(cfg.contains(ALLOCATE_BY), "{cfg}");
+        let parsed = NodeFile::parse(&cfg).unwrap();
+        assert_eq!(&parsed.place, place, "{cfg}");
+        // The partner of a node with a place: its own place, valid too.
+        let mut partner = NodeFile::parse(&text)
+            .unwrap()
+            .clone_for(&format!("partner{i}"), "bootstrap")
+            .unwrap();
+        assert!(partner.place.is_empty());
+        compose_config_ok(&partner.render());
+        partner.place = places[(i + 1) % places.len()].clone();
+        let cfg = compose_config_ok(&partner.render());
+        assert_eq!(NodeFile::parse(&cfg).unwrap().place, partner.place);
+    }
 }

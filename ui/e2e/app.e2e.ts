@@ -130,7 +130,23 @@ beforeAll(async () => {
     process.env.DISPLAY = display;
     await sleep(1000);
   }
-  execFileSync(testnetBin, ["up", "--peers", "3", "--dir", netDir], { stdio: ["ignore", "ignore", "inherit"] });
+  // Two partners name their organisation and site; the third, as a node made
+  // before sites existed, names neither and still takes part.
+  execFileSync(
+    testnetBin,
+    [
+      "up",
+      "--peers",
+      "3",
+      "--dir",
+      netDir,
+      "--place",
+      "Leeds Community Archive|Leeds, UK",
+      "--place",
+      "Bristol Archives|Bristol, UK",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
   peers = JSON.parse(fs.readFileSync(path.join(netDir, "testnet.json"), "utf8")).peers;
   // The partners' table from the testnet, but no node chosen: the app opens on first run.
   const config = path.join(work, "config.toml");
@@ -441,6 +457,16 @@ describe("the desktop app against a real testnet", () => {
     // Each partner's copy was checked three times here; the last check passed.
     for (const r of rows) expect(r).toContain("1 of 1 copy passed");
     for (const r of rows) expect(r).toMatch(/Last checked (just now|\d+ minutes? ago)/);
+    // Named by organisation and place; the machine's name on a line of its own.
+    const joined = rows.join("\n");
+    expect(joined).toContain("Leeds Community ArchiveLeeds, UKComputer peer1");
+    expect(joined).toContain("Bristol ArchivesBristol, UKComputer peer2");
+    expect(joined).toContain("peer3Organisation and place not given");
+    expect(await (await s.find("#partners-hint")).text()).toBe("3 members in this network, on 2 sites.");
+    // The rules every member follows: nobody set any, so the defaults.
+    const rules = await (await s.find("#network-rules")).text();
+    expect(rules).toContain("these defaults apply");
+    expect(rules).toContain("Copies every item should have");
     await shot("09-partners");
   });
 

@@ -88,7 +88,12 @@ export type Partner = {
 /**
  * Its name; an offline partner's is recovered from the pin states.
  */
-name: string, cluster_peer_id: string, online: boolean, 
+name: string, 
+/**
+ * Its organisation and site, as its node publishes them (an offline
+ * partner's from its last metrics while the cluster still has them).
+ */
+place: Place, cluster_peer_id: string, online: boolean, 
 /**
  * RFC 3339, when offline and known (its last metric).
  */
@@ -113,6 +118,95 @@ last_audited: string | null,
  * Of its copies audited here, how many passed their last check.
  */
 copies_audited: number, copies_verified: number, };
+
+export type Place = { 
+/**
+ * e.g. "Leeds Community Archive".
+ */
+organisation: string | null, 
+/**
+ * e.g. "Leeds, UK".
+ */
+site: string | null, };
+
+export type NetworkPlaces = { 
+/**
+ * Members of the network, online or not.
+ */
+partners: number, 
+/**
+ * Peer id -> place; a member that publishes nothing is absent.
+ */
+by_peer: { [key in string]?: Place }, };
+
+export type Policy = { 
+/**
+ * Fewest copies an item may have before it counts as at risk.
+ */
+copies_min: number, 
+/**
+ * Copies every item should have.
+ */
+copies_target: number, 
+/**
+ * Different sites an item's copies should be on.
+ */
+min_sites: number, 
+/**
+ * Sites or organisations that keep a copy of every item.
+ */
+keep_at: Array<string>, 
+/**
+ * Free space each node keeps; no new copy goes to a node below it.
+ */
+reserve_bytes: number, 
+/**
+ * How long a withdrawn item stays stored before it is removed.
+ */
+removal_grace_secs: number, 
+/**
+ * A withdrawal waits for a second person to confirm it.
+ */
+removal_needs_confirmation: boolean, 
+/**
+ * `rm --now` (removal without a grace period) is allowed.
+ */
+immediate_removal: boolean, 
+/**
+ * How long a partner may be offline before its copies are made elsewhere.
+ */
+offline_grace_secs: number, 
+/**
+ * How often every copy should be verified by an audit.
+ */
+audit_interval_secs: number, };
+
+export type PolicyDocument = { format: string, 
+/**
+ * Counts the changes from 1; 0 for the defaults nobody set.
+ */
+version: number, 
+/**
+ * `user@host`, none for the defaults.
+ */
+set_by: string | null, 
+/**
+ * RFC 3339, none for the defaults.
+ */
+set_at: string | null, policy: Policy, };
+
+export type PolicySetting = { key: string, value: string, meaning: string, };
+
+export type PolicyView = { document: PolicyDocument, 
+/**
+ * False: nobody has set one, so the defaults apply.
+ */
+stored: boolean, 
+/**
+ * Every setting in words, as `ccs policy show` lists them: key, value,
+ * meaning.
+ */
+settings: Array<PolicySetting>, };
 
 export type AddDetails = { title: string, collection: string, description: string, 
 /**
@@ -407,7 +501,7 @@ item: string,
  */
 name?: string | null, };
 
-export type EventType = "ingestion" | "fixity_check" | "recovery" | "dissemination" | "metadata_modification" | "deletion";
+export type EventType = "ingestion" | "fixity_check" | "recovery" | "dissemination" | "metadata_modification" | "deletion" | "policy_assignment" | "replication";
 
 export type EventOutcome = "success" | "failure";
 

@@ -66,6 +66,8 @@ pub enum Command {
         /// Where to write the compose file (default: standard output).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     /// Write a partner's compose file from an existing one (same network secrets).
     Clone {
@@ -78,6 +80,9 @@ pub enum Command {
         /// Where to write the partner's compose file (default: standard output).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        // The partner's organisation and site (not those of --input's node).
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     /// Store files or folders on the network and print the content ID.
     Add(AddArgs),
@@ -149,6 +154,25 @@ pub enum Command {
         #[command(subcommand)]
         action: MetaAction,
     },
+    /// The network's policy, one set of rules every member follows: copies,
+    /// sites, each node's free-space reserve, how removal works. `policy
+    /// show` lists it; `policy set KEY=VALUE...` changes it for everyone and
+    /// records the change in the preservation record.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+    /// Bring every item within the network's policy: copies on enough
+    /// partners and sites (and at every place keep-at names), moved away
+    /// from partners that left or came back under a new identity, never onto
+    /// a partner below its free-space reserve; names and metadata kept. Exit
+    /// 0 nothing to do, 1 changed (or would change), 2 errors.
+    Ensure {
+        /// Only say what would change: a table of each partner's copies now
+        /// and after.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The inventory: every stored item with its title, collection, size,
     /// who added it and when, its copies per partner, the last check of
     /// each copy and the last recorded event. CSV by default, `--json` for
@@ -186,6 +210,20 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// Every setting, its value and what it means.
+    Show,
+    /// Change settings: copies-min=2, copies-target=3, min-sites=2,
+    /// keep-at="Leeds, UK; Bristol Archives", reserve=5GB, removal-grace=30d,
+    /// removal-confirmation=on, immediate-removal=off, offline-grace=7d,
+    /// audit-interval=30d.
+    Set {
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        changes: Vec<String>,
     },
 }
 
@@ -334,6 +372,24 @@ pub struct InviteArgs {
     /// Also check that the bootstrap host resolves from this computer.
     #[arg(long)]
     pub check_host: bool,
+    // The partner's organisation and site (not those of --input's node).
+    #[command(flatten)]
+    pub place: PlaceArgs,
+}
+
+/// Where a new node is: `create`, `clone` and `invite`.
+#[derive(Debug, Clone, Args)]
+pub struct PlaceArgs {
+    /// The organisation that runs the new node, e.g. "Leeds Community
+    /// Archive" (for clone and invite: the partner's).
+    #[arg(long = "org", value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// Where the new node stands, e.g. "Leeds, UK": a place with its own
+    /// disaster risk (flood, fire, power cut). Copies of each item go to
+    /// nodes at different sites first, so give nodes in one building the same
+    /// site.
+    #[arg(long, value_name = "PLACE")]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -404,4 +460,6 @@ pub enum HistoryType {
     Dissemination,
     MetadataModification,
     Deletion,
+    PolicyAssignment,
+    Replication,
 }

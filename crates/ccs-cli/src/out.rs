@@ -99,3 +99,14 @@ pub fn prompt_line(prompt: &str) -> crate::CliResult<String> {
     })?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
+
+/// A partner's organisation and site in words ("Leeds Community Archive
+/// (Leeds, UK)"); `None` when its node publishes neither.
+pub fn place(p: &ccs_core::deploy::place::Place) -> Option<String> {
+    match (&p.organisation, &p.site) {
+        (Some(o), Some(s)) => Some(format!("{o} ({s})")),
+        (Some(o), None) => Some(o.clone()),
+        (None, Some(s)) => Some(s.clone()),
+        (None, None) => None,
+    }
+}

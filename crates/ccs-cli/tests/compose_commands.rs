@@ -336,3 +336,232 @@ fn bad_input_is_refused_and_nothing_is_written() {
     );
     assert_refused(&open_damaged, 2, "damaged", &out);
 }
+
+#[test]
+fn org_and_site_end_up_in_each_new_file_and_bad_ones_are_refused() {
+    use ccs_core::deploy::place::Place;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = ccs(
+        &[
+            "create",
+            "--cluster-peername",
+            "leeds",
+            "--org",
+            "Leeds Community Archive",
+            "--site",
+            "Leeds, UK",
+            "--output",
+            "leeds.yml",
+        ],
+        dir,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let leeds_text = std::fs::read_to_string(dir.join("leeds.yml")).unwrap();
+    let leeds = NodeFile::parse(&leeds_text).unwrap();
+    let expected = Place::new(Some("Leeds Community Archive"), Some("Leeds, UK")).unwrap();
+    assert_eq!(leeds.place, expected);
+    assert!(leeds_text.contains("group:Leeds%2C UK,org:Leeds Community Archive"));
+    assert!(
+        leeds_text.contains("# Organisation: \"Leeds Community Archive\". Site: \"Leeds, UK\"")
+    );
+
+    // clone: the partner's own place (a site only here), never the input's.
+    let o = ccs(
+        &[
+            "clone",
+            "--input",
+            "leeds.yml",
+            "--cluster-peername",
+            "bristol",
+            "--bootstrap-host",
+            "leeds",
+            "--site",
+            "Bristol: Old City, UK",
+        ],
+        dir,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bristol = NodeFile::parse(&String::from_utf8_lossy(&o.stdout)).unwrap();
+    assert_eq!(
+        bristol.place,
+        Place::new(None, Some("Bristol: Old City, UK")).unwrap()
+    );
+    let o = ccs(
+        &[
+            "clone",
+            "--input",
+            "leeds.yml",
+            "--cluster-peername",
+            "york",
+            "--bootstrap-host",
+            "leeds",
+        ],
+        dir,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        NodeFile::parse(&String::from_utf8_lossy(&o.stdout))
+            .unwrap()
+            .place
+            .is_empty()
+    );
+
+    // invite (sealed too): the partner's place, also in the checklist.
+    let o = ccs(
+        &[
+            "invite",
+            "--input",
+            "leeds.yml",
+            "--cluster-peername",
+            "zurich",
+            "--bootstrap-host",
+            "leeds",
+            "--org",
+            "Stadtarchiv Zürich",
+            "--site",
+            "Zürich, CH",
+            "--output",
+            "zurich.age",
+            "--encrypt",
+        ],
+        dir,
+        Some("four unrelated words here"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("Organisation \"Stadtarchiv Zürich\", site \"Zürich, CH\".")
+    );
+    let o = ccs(
+        &["invite", "open", "zurich.age"],
+        dir,
+        Some("four unrelated words here"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        NodeFile::parse(&String::from_utf8_lossy(&o.stdout))
+            .unwrap()
+            .place,
+        Place::new(Some("Stadtarchiv Zürich"), Some("Zürich, CH")).unwrap()
+    );
+
+    // Bad names: one sentence, exit 2 (invalid input), nothing written.
+    let out = dir.join("out.yml");
+    let long = "x".repeat(101);
+    for (flags, needle) in [
+        (
+            vec!["--site", "default"],
+            "the name IPFS Cluster gives a node without a site",
+        ),
+        (vec!["--site", "Leeds\nUK"], "on one line"),
+        (vec!["--org", "Leeds\tArchive\r"], "on one line"),
+        (vec!["--org", long.as_str()], "longer than 100 characters"),
+    ] {
+        let create = [
+            &["create", "--cluster-peername", "n", "--output", "out.yml"][..],
+            &flags[..],
+        ]
+        .concat();
+        assert_refused(&ccs(&create, dir, None), 2, needle, &out);
+        let clone = [
+            &[
+                "clone",
+                "--input",
+                "leeds.yml",
+                "--cluster-peername",
+                "n",
+                "--bootstrap-host",
+                "leeds",
+                "--output",
+                "out.yml",
+            ][..],
+            &flags[..],
+        ]
+        .concat();
+        assert_refused(&ccs(&clone, dir, None), 2, needle, &out);
+        let invite = [
+            &[
+                "invite",
+                "--input",
+                "leeds.yml",
+                "--cluster-peername",
+                "n",
+                "--bootstrap-host",
+                "leeds",
+                "--output",
+                "out.yml",
+            ][..],
+            &flags[..],
+        ]
+        .concat();
+        assert_refused(&ccs(&invite, dir, None), 2, needle, &out);
+    }
+}
+
+/// A file with a place, as Debian's `docker-compose config` reads it: valid,
+/// and the cluster peer gets the tags we meant.
+#[cfg(feature = "real-daemons")]
+#[test]
+fn a_file_with_a_place_passes_docker_compose_config() {
+    use ccs_core::deploy::place::{ALLOCATE_BY, ALLOCATE_BY_ENV, Place, TAGS_ENV};
+    use ccs_testnet::deployed::ComposeHost;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let org = "Archiv \"Zürich\": 100% Co's $HOME #1";
+    let site = "Leeds, UK: Chapeltown #2 {north} [a] & ü";
+    let o = ccs(
+        &[
+            "create",
+            "--cluster-peername",
+            "leeds",
+            "--org",
+            org,
+            "--site",
+            site,
+            "--output",
+            "leeds.yml",
+        ],
+        dir,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ccs(
+        &[
+            "clone",
+            "--input",
+            "leeds.yml",
+            "--cluster-peername",
+            "bristol",
+            "--bootstrap-host",
+            "leeds",
+            "--org",
+            "Bristol Archives",
+            "--output",
+            "bristol.yml",
+        ],
+        dir,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (file, place) in [
+        ("leeds.yml", Place::new(Some(org), Some(site)).unwrap()),
+        (
+            "bristol.yml",
+            Place::new(Some("Bristol Archives"), None).unwrap(),
+        ),
+    ] {
+        // Validates with docker-compose and reads the environment it gives.
+        let host = ComposeHost::load(&dir.join(file)).unwrap();
+        assert_eq!(host.node.place, place);
+        let env = &host.cluster.env;
+        assert_eq!(env[TAGS_ENV], place.tags_env().unwrap(), "{file}");
+        assert_eq!(Place::from_tags_env(&env[TAGS_ENV]), place);
+        assert_eq!(env[ALLOCATE_BY_ENV], ALLOCATE_BY);
+    }
+}

@@ -26,6 +26,7 @@ use std::process::Child;
 use std::time::Duration;
 
 use ccs_core::deploy::node_config::NetworkSecrets;
+use ccs_core::deploy::place::Place;
 use ccs_core::local::settings::Config;
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +98,10 @@ pub struct TestnetOptions {
     /// Deployed mode: record every member's traffic for the whole run
     /// ([`connlog`]); read it with [`Testnet::connection_record`].
     pub record_connections: bool,
+    /// Each peer's organisation and site (informer tags): peer i gets
+    /// `places[i]`, an empty place when missing. Deployed mode: ignored, the
+    /// compose files carry their own.
+    pub places: Vec<Place>,
 }
 
 impl TestnetOptions {
@@ -109,6 +114,7 @@ impl TestnetOptions {
             monitor_ping_interval: "2s".into(),
             compose_files: Vec::new(),
             record_connections: false,
+            places: Vec::new(),
         }
     }
 }
@@ -172,6 +178,9 @@ impl Testnet {
             return Err(TestnetError::Invalid(
                 "a testnet needs at least one peer".into(),
             ));
+        }
+        for place in &opts.places {
+            place.checked()?;
         }
         let cache = daemons::cache_dir();
         let bins = tokio::task::spawn_blocking(move || {
@@ -271,6 +280,38 @@ impl Testnet {
             DaemonKind::Kubo => self.wait_kubo_api(peer).await,
             DaemonKind::Cluster => self.wait_cluster_api(peer).await,
         }
+    }
+
+    /// A disk swap under peer `peer`'s cluster peer (loopback mode): it is
+    /// killed, its identity replaced by a fresh one and its shared state and
+    /// peer store emptied, then it starts again under the same name and
+    /// joins through peer 1, as a rebuilt machine would. The old peer id
+    /// stays in the other members' pin allocations.
+    pub async fn replace_cluster_identity(&mut self, peer: usize) -> Result<()> {
+        self.kill(peer, DaemonKind::Cluster)?;
+        let dir = self.peers[peer].cluster_dir();
+        let id = ccs_core::deploy::identity::NodeIdentity::generate();
+        ccs_core::deploy::node_config::audit_secrets(&[&id.private_key]);
+        let identity = serde_json::json!({"id": id.peer_id, "private_key": id.private_key});
+        let path = dir.join("identity.json");
+        std::fs::write(&path, identity.to_string())
+            .map_err(|e| TestnetError::io("write a new identity", &path, e))?;
+        for state in ["pebble", "badger", "badger3", "leveldb", "peerstore"] {
+            let p = dir.join(state);
+            let gone = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            if let Err(e) = gone {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(TestnetError::io("empty the cluster state", &p, e));
+                }
+            }
+        }
+        self.peers[peer].cluster_peer_id = id.peer_id;
+        self.restart(peer, DaemonKind::Cluster).await?;
+        self.write_manifest()
     }
 
     /// Leaves the daemons running after this value is dropped. Used by `up`.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use ccs_core::deploy::place::Place;
 use ccs_testnet::{Manifest, Testnet, TestnetOptions, daemons};
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,11 @@ enum Cmd {
         /// A compose file to run (repeat for each host); with --deployed.
         #[arg(long, requires = "deployed")]
         compose: Vec<PathBuf>,
+        /// A peer's organisation and site, "ORG|SITE" (either may be empty),
+        /// published as its informer tags; repeat for peer 1, 2, ... (peers
+        /// left over have none). Not with --deployed: compose files carry their own.
+        #[arg(long, value_name = "ORG|SITE", value_parser = parse_place, conflicts_with = "deployed")]
+        place: Vec<Place>,
         #[arg(long)]
         dir: PathBuf,
         /// Stay in the foreground, print a status line, and stop everything on Ctrl-C.
@@ -53,6 +59,14 @@ enum Cmd {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+/// `ORG|SITE` as a checked place.
+fn parse_place(value: &str) -> Result<Place, String> {
+    let (org, site) = value.split_once('|').ok_or_else(|| {
+        format!("\"{value}\" is not ORG|SITE, e.g. \"Leeds Community Archive|Leeds, UK\"")
+    })?;
+    Place::new(Some(org), Some(site)).map_err(|e| e.to_string())
 }
 
 #[tokio::main]
@@ -82,11 +96,19 @@ async fn run(cmd: Cmd) -> Result<(), String> {
             peers,
             deployed: _,
             compose,
+            place,
             dir,
             foreground,
             timeout,
         } => {
+            if place.len() > peers {
+                return Err(format!(
+                    "{} --place given for {peers} peers; give at most one per peer",
+                    place.len()
+                ));
+            }
             let mut opts = TestnetOptions::new(peers, &dir);
+            opts.places = place;
             opts.detached = !foreground;
             opts.ready_timeout = Duration::from_secs(timeout);
             let count = if compose.is_empty() {
@@ -166,8 +188,21 @@ async fn print_status(m: &Manifest) -> bool {
                     Err(_) => "?".into(),
                 };
                 healthy &= id.cluster_peers.len() == n;
+                let place = if p.place.is_empty() {
+                    String::new()
+                } else {
+                    let or_none = |v: &Option<String>| {
+                        v.as_deref()
+                            .map_or("none".to_string(), |v| format!("\"{v}\""))
+                    };
+                    format!(
+                        ", organisation {}, site {}",
+                        or_none(&p.place.organisation),
+                        or_none(&p.place.site)
+                    )
+                };
                 println!(
-                    "{}: up, cluster {} sees {}/{} peers, {} pins, API {}, gateway {}",
+                    "{}: up, cluster {} sees {}/{} peers, {} pins, API {}, gateway {}{place}",
                     p.name,
                     id.version,
                     id.cluster_peers.len(),

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ccs_core::deploy::node_config::{self, ClusterPeerSettings, KuboListen, KuboPeer};
+use ccs_core::deploy::place::Place;
 use ccs_core::local::settings::NodeProfile;
 use ccs_core::net::cluster::ClusterClient;
 use ccs_core::net::kubo::KuboClient;
@@ -54,6 +55,10 @@ pub struct PeerInfo {
     /// Process ids while running (kubo, cluster).
     #[serde(default)]
     pub pids: Vec<u32>,
+    /// Its organisation and site, published as informer tags (deployed: as
+    /// its compose file says).
+    #[serde(default, skip_serializing_if = "Place::is_empty")]
+    pub place: Place,
 }
 
 impl PeerInfo {
@@ -185,6 +190,7 @@ impl Testnet {
                 ports,
                 dir,
                 pids: Vec::new(),
+                place: host.node.place.clone(),
             });
             placed.push(DeployedHost { ns, compose: host });
         }
@@ -282,6 +288,7 @@ impl Testnet {
                 dir,
                 pids: Vec::new(),
                 name,
+                place: self.opts.places.get(i).cloned().unwrap_or_default(),
             };
             for d in [peer.kubo_dir(), peer.cluster_dir()] {
                 std::fs::create_dir_all(&d)
@@ -367,6 +374,7 @@ impl Testnet {
             replication_min: -1,
             replication_max: -1,
             monitor_ping_interval: self.opts.monitor_ping_interval.clone(),
+            place: p.place.clone(),
         }
     }
 }

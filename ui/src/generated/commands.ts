@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, Partner, PickRequest, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -51,6 +51,19 @@ export function itemDetail(cid: string): Promise<LibraryItem> {
 
 export function listPartners(): Promise<Array<Partner>> {
   return call<Array<Partner>>("list_partners");
+}
+
+/**
+ * Every partner's organisation and site, by cluster peer id (the library's
+ * chips name partners by them).
+ */
+export function networkPlaces(): Promise<NetworkPlaces> {
+  return call<NetworkPlaces>("network_places");
+}
+
+/** The rules every member follows (the defaults when nobody set any). */
+export function networkPolicy(): Promise<PolicyView> {
+  return call<PolicyView>("network_policy");
 }
 
 /** Stores files and folders (paths, never bytes) as one item, with progress. */

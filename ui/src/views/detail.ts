@@ -23,6 +23,7 @@ import {
   size,
   type Tone,
 } from "../format";
+import { partnerDetail, partnerName } from "../places";
 import { openDescribe } from "./describe";
 import { historyChanged, historyClosed, historySection } from "./history";
 import { startBag, startRetrieve } from "./jobs-tray";
@@ -251,8 +252,11 @@ function draw(root: HTMLElement, item: LibraryItem) {
           {},
           h("span", { class: `chip ${s.tone}`, title: p.status }, h("span", { class: "dot" }), s.label),
           " ",
-          h("strong", {}, p.peername || "(unnamed)"),
+          h("strong", {}, partnerName(p.peer_id, p.peername)),
           p.timestamp ? h("span", { class: "sub", title: exact(p.timestamp) }, ` · ${relative(p.timestamp)}`) : null,
+          partnerDetail(p.peer_id, p.peername)
+            ? h("div", { class: "sub" }, partnerDetail(p.peer_id, p.peername))
+            : null,
           p.error ? h("div", { class: "sub bad-text" }, p.error) : null,
         );
       }),
@@ -439,7 +443,7 @@ function copiesChecked(item: LibraryItem): HTMLElement {
 }
 
 function copyLine(cid: string, p: PartnerStatus): HTMLElement {
-  const name = p.peername || "(unnamed)";
+  const name = partnerName(p.peer_id, p.peername);
   const a = p.audit;
   const finding = a ? findings.of(cid, p.peername, a.checked_at) : null;
   const w = copyCheckWords(name, a, finding);
@@ -513,5 +517,6 @@ function technicalCopy(
 
 /** The partners in the order of their names (the node lists them in its own order). */
 function byName(partners: PartnerStatus[]): PartnerStatus[] {
-  return [...partners].sort((a, b) => a.peername.localeCompare(b.peername));
+  const name = (p: PartnerStatus) => `${partnerName(p.peer_id, p.peername)}\n${p.peername}`;
+  return [...partners].sort((a, b) => name(a).localeCompare(name(b)));
 }

@@ -17,6 +17,8 @@ export const EVENT_KINDS: [EventType, string][] = [
   ["dissemination", "Saved to a computer"],
   ["metadata_modification", "Description changed"],
   ["deletion", "Removed"],
+  ["policy_assignment", "Network rules changed"],
+  ["replication", "Copies placed by the rules"],
 ];
 
 /** Events an item's History shows before "Show all". */
@@ -47,6 +49,10 @@ export function eventWords(e: Pick<HistoryEvent, "type" | "outcome" | "partner">
       return { text: "Description changed", tone: "neutral" };
     case "deletion":
       return { text: "Removed from every partner", tone: "warn" };
+    case "policy_assignment":
+      return { text: "The network's rules were changed", tone: "neutral" };
+    case "replication":
+      return { text: "Copies placed where the network's rules ask", tone: "ok" };
   }
 }
 

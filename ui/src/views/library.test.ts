@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api";
 import { state } from "../app";
 import type { ItemFixity, LibraryBatch, LibraryItem } from "../bindings";
+import { setPlaces } from "../places";
 import { Compactor, loadLibrary, renderLibrary, updateItem } from "./library";
 
 // The backend's stream, played by each test: list_library's batches.
@@ -15,6 +16,10 @@ vi.mock("../api", async (original) => ({
   api: {
     listLibrary: (onBatch: (b: LibraryBatch) => void) => play(onBatch),
     itemDetail: (cid: string) => detail(cid),
+    networkPlaces: async () => ({
+      partners: 3,
+      by_peer: { p2: { organisation: "Bristol Archives", site: "Bristol, UK" } },
+    }),
   },
 }));
 
@@ -48,6 +53,18 @@ function items(n: number): LibraryItem[] {
 }
 
 describe("library table", () => {
+  it("names a partner by its organisation, with its place and computer in the chip's title", () => {
+    setPlaces({ partners: 3, by_peer: { p2: { organisation: "Bristol Archives", site: "Bristol, UK" } } });
+    state.items = items(3);
+    state.library = { kind: "complete" };
+    const root = document.createElement("main");
+    renderLibrary(root);
+    const chips = [...root.querySelectorAll(".lib-rows .lib-row")[0].querySelectorAll(".chip")];
+    expect(chips.map((c) => c.textContent)).toEqual(["acme", "Bristol Archives", "gamma"]);
+    expect(chips[1].getAttribute("title")).toBe("Bristol Archives (Bristol, UK · computer beta): Copying… (pinning)");
+    setPlaces({ partners: 0, by_peer: {} });
+  });
+
   it("renders only a window of 100,000 items, with plain-word chips", () => {
     state.items = items(100_000);
     state.library = { kind: "complete" };

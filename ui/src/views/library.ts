@@ -17,6 +17,7 @@ import {
   size,
   view,
 } from "../format";
+import { loadPlaces, partnerDetail, partnerName } from "../places";
 import { detailClosed, itemFetched, renderDetail } from "./detail";
 import { VirtualTable } from "./virtual-table";
 
@@ -221,6 +222,8 @@ async function loadOnce() {
   const firstLoad = state.library.kind === "idle" || state.library.kind === "failed";
   if (!firstLoad) state.library = { kind: "refreshing" };
   const previous = new Map(state.items.map((i) => [i.cid, i]));
+  // Partners are named by organisation and place once those arrive.
+  void loadPlaces(true).then(() => refreshRows?.());
   const fresh: LibraryItem[] = [];
   const index = new Map<string, number>();
   const compact = new Compactor();
@@ -504,11 +507,17 @@ export function renderLibrary(root: HTMLElement) {
         { class: "c-partners", role: "cell" },
         item.partners.map((p) => {
           const s = partnerStatus(p.status);
+          const detail = partnerDetail(p.peer_id, p.peername);
           return h(
             "span",
-            { class: `chip ${s.tone}`, title: `${p.peername}: ${s.label} (${p.status})`, "data-status": p.status },
+            {
+              class: `chip ${s.tone}`,
+              title: `${partnerName(p.peer_id, p.peername)}${detail ? ` (${detail})` : ""}: ${s.label} (${p.status})`,
+              "data-status": p.status,
+              "data-peer": p.peername,
+            },
             h("span", { class: "dot" }),
-            p.peername || "(unnamed)",
+            partnerName(p.peer_id, p.peername),
           );
         }),
       ),

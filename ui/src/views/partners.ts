@@ -1,19 +1,22 @@
-// Partners: every member node, online or not, free space, what it holds,
-// how its copies fared when they were last checked, and its alerts; the
-// peer IDs and versions behind "Technical details".
+// Partners: every member node, online or not, named by its organisation and
+// site, free space, what it holds, how its copies fared when they were last
+// checked, and its alerts; the network's rules (its policy); the machine
+// names, peer IDs and versions behind "Technical details".
 
 import { api } from "../api";
 import { errorBox } from "../app";
-import type { Partner } from "../bindings";
+import type { Partner, PolicyView } from "../bindings";
 import { clear, h } from "../dom";
 import { exact, partnerChecks, relative, size } from "../format";
+import { placeName } from "../places";
 
 export function renderPartners(root: HTMLElement) {
   const body = h("div", {}, h("p", { class: "empty" }, "Asking the network…"));
   const load = async () => {
     try {
-      const partners = await api.listPartners();
-      partners.sort((a, b) => a.name.localeCompare(b.name));
+      const [partners, policy] = await Promise.all([api.listPartners(), api.networkPolicy().catch(() => null)]);
+      const label = (p: Partner) => `${partnerLabel(p)}\n${p.name}`;
+      partners.sort((a, b) => label(a).localeCompare(label(b)));
       clear(
         body,
         h(
@@ -37,7 +40,15 @@ export function renderPartners(root: HTMLElement) {
               h(
                 "tr",
                 { "data-peer": p.cluster_peer_id },
-                h("td", {}, h("strong", {}, p.name || "(unnamed)")),
+                h(
+                  "td",
+                  {},
+                  h("strong", {}, partnerLabel(p)),
+                  p.place.organisation && p.place.site ? h("div", { class: "partner-site" }, p.place.site) : null,
+                  p.place.organisation || p.place.site
+                    ? h("div", { class: "sub" }, `Computer ${p.name || "(unnamed)"}`)
+                    : h("div", { class: "sub" }, "Organisation and place not given"),
+                ),
                 h(
                   "td",
                   {},
@@ -83,7 +94,12 @@ export function renderPartners(root: HTMLElement) {
             ]),
           ),
         ),
-        h("p", { class: "hint" }, `${partners.length} members in this network.`),
+        h(
+          "p",
+          { class: "hint", id: "partners-hint" },
+          `${partners.length} members in this network${sitesWords(partners)}.`,
+        ),
+        policy ? rulesSection(policy) : null,
       );
     } catch (e) {
       clear(
@@ -114,5 +130,41 @@ function checksCell(p: Partner): HTMLElement {
     { class: "checks-cell", "data-audited": String(p.copies_audited), "data-verified": String(p.copies_verified) },
     h("div", { class: c.tone ? `fixity ${c.tone}` : "" }, c.label),
     c.sub ? h("div", { class: "sub", title: exact(p.last_audited) }, c.sub) : null,
+  );
+}
+
+function partnerLabel(p: Partner): string {
+  return placeName(p.place, p.name);
+}
+
+/** ", on 2 sites" (nothing when no partner names its site). */
+function sitesWords(partners: Partner[]): string {
+  const sites = new Set(partners.map((p) => p.place.site).filter((s): s is string => !!s));
+  if (sites.size === 0) return "";
+  return `, on ${sites.size} ${sites.size === 1 ? "site" : "sites"}`;
+}
+
+/** The network's rules, as every member's app and command line follow them. */
+function rulesSection(view: PolicyView): HTMLElement {
+  const d = view.document;
+  return h(
+    "section",
+    { id: "network-rules" },
+    h("h2", {}, "Network rules"),
+    h(
+      "p",
+      { class: "hint" },
+      view.stored && d.set_by && d.set_at
+        ? `Every member follows these rules. Last changed by ${d.set_by}, ${relative(d.set_at)}.`
+        : "Nobody has set rules for this network yet, so these defaults apply.",
+    ),
+    h(
+      "dl",
+      { class: "facts" },
+      view.settings.flatMap((s) => [
+        h("dt", {}, s.meaning.charAt(0).toUpperCase() + s.meaning.slice(1)),
+        h("dd", { "data-setting": s.key }, s.value),
+      ]),
+    ),
   );
 }

@@ -200,6 +200,8 @@ pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
             HistoryType::Dissemination => EventType::Dissemination,
             HistoryType::MetadataModification => EventType::MetadataModification,
             HistoryType::Deletion => EventType::Deletion,
+            HistoryType::PolicyAssignment => EventType::PolicyAssignment,
+            HistoryType::Replication => EventType::Replication,
         }),
         partner: a.partner,
         person: a.person,

@@ -37,6 +37,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
         .output
         .as_deref()
         .ok_or_else(|| usage("a file to write the invitation to: add --output FILE"))?;
+    let place = super::setup::place(&args.place)?;
     let to = Destination {
         path: Some(output.to_path_buf()),
         replace: false,
@@ -53,6 +54,7 @@ pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
             None
         },
         check_host: args.check_host,
+        place,
     };
     let outcome =
         network::invite(&request, &to).map_err(|e| super::already_exists(e, OUTPUT_EXISTS))?;

@@ -13,7 +13,7 @@ use crate::{CliError, CliResult};
 
 /// `KEY=VALUE` words into the request's changes (an empty VALUE removes the
 /// key); the keys themselves are checked by the core.
-fn parse_pairs(pairs: &[String]) -> CliResult<BTreeMap<String, String>> {
+pub(crate) fn parse_pairs(pairs: &[String]) -> CliResult<BTreeMap<String, String>> {
     let mut changes = BTreeMap::new();
     for pair in pairs {
         let (key, value) = pair.split_once('=').ok_or_else(|| {

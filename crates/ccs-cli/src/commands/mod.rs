@@ -8,13 +8,14 @@ mod items;
 mod jobs;
 mod meta;
 mod network;
+mod policy;
 mod report;
 mod setup;
 
 use ccs_core::ErrorCode;
 use ccs_core::ops::Cancel;
 
-use crate::args::{Cli, Command, MetaAction};
+use crate::args::{Cli, Command, MetaAction, PolicyAction};
 use crate::context::Context;
 use crate::{CliError, CliResult};
 
@@ -25,19 +26,25 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Invite(a) => return invite::run(cli.global.cluster_peername.as_deref(), a),
         Command::Jobs => return jobs::run(cli.global.json),
         Command::Node { action } => return audit::node(action, cli.global.json).await,
-        Command::Create { output } => {
-            return setup::create(cli.global.cluster_peername.as_deref(), output.as_deref());
+        Command::Create { output, place } => {
+            return setup::create(
+                cli.global.cluster_peername.as_deref(),
+                output.as_deref(),
+                place,
+            );
         }
         Command::Clone {
             input,
             bootstrap_host,
             output,
+            place,
         } => {
             return setup::clone(
                 cli.global.cluster_peername.as_deref(),
                 input,
                 bootstrap_host,
                 output.as_deref(),
+                place,
             );
         }
         _ => {}
@@ -69,6 +76,11 @@ pub async fn run(cli: Cli) -> CliResult {
             MetaAction::Set { cid, changes } => meta::set(&ctx, &cid, &changes).await,
             MetaAction::Show { cid } => meta::show(&ctx, &cid).await,
         },
+        Command::Policy { action } => match action {
+            PolicyAction::Show => policy::show(&ctx).await,
+            PolicyAction::Set { changes } => policy::set(&ctx, &changes).await,
+        },
+        Command::Ensure { dry_run } => policy::ensure(&ctx, dry_run).await,
         Command::Report { csv, output, force } => {
             report::run(&ctx, csv, output.as_deref(), force).await
         }

@@ -56,6 +56,9 @@ pub async fn peers(ctx: &Context) -> CliResult {
             r.free_space.map(out::size).unwrap_or_else(|| "-".into()),
             r.pins
         );
+        if let Some(place) = out::place(&r.place) {
+            println!("  {}", console::style(place).dim());
+        }
     }
     Ok(())
 }

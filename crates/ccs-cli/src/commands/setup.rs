@@ -4,12 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
+use ccs_core::deploy::place::Place;
 use ccs_core::ops;
 use ccs_core::ops::network::{Destination, InviteRequest};
 use ccs_core::ops::session::{self, PasswordSource, Saved, Setting};
 use clap::CommandFactory;
 
-use crate::args::{Cli, ConfigAction};
+use crate::args::{Cli, ConfigAction, PlaceArgs};
 use crate::context::{self, Context};
 use crate::out;
 use crate::{CliError, CliResult};
@@ -63,10 +64,19 @@ fn destination(output: Option<&Path>) -> CliResult<Destination> {
     })
 }
 
-pub fn create(peername: Option<&str>, output: Option<&Path>) -> CliResult {
+/// `--org` and `--site` as a checked place (a bad name: invalid input).
+pub(crate) fn place(args: &PlaceArgs) -> CliResult<Place> {
+    Ok(Place::new(
+        args.organisation.as_deref(),
+        args.site.as_deref(),
+    )?)
+}
+
+pub fn create(peername: Option<&str>, output: Option<&Path>, place_args: &PlaceArgs) -> CliResult {
     let name = need_peername(peername, "create")?;
+    let place = place(place_args)?;
     let to = destination(output)?;
-    write_compose(ops::network::create(&name, &to)?)
+    write_compose(ops::network::create(&name, &place, &to)?)
 }
 
 pub fn clone(
@@ -74,8 +84,10 @@ pub fn clone(
     input: &Path,
     bootstrap_host: &str,
     output: Option<&Path>,
+    place_args: &PlaceArgs,
 ) -> CliResult {
     let name = need_peername(peername, "clone")?;
+    let place = place(place_args)?;
     let to = destination(output)?;
     let request = InviteRequest {
         network_file: input.to_path_buf(),
@@ -83,6 +95,7 @@ pub fn clone(
         bootstrap_host: bootstrap_host.to_string(),
         passphrase: None,
         check_host: false,
+        place,
     };
     write_compose(ops::network::invite(&request, &to)?.written)
 }

@@ -36,11 +36,16 @@ pub const SHA256: &str = "sha256";
 pub const FILE_NAME: &str = "fixity-manifest.jsonl";
 
 /// True for a pin this program keeps for itself (a fixity manifest, a batch
-/// of the preservation record), not an item a person stored.
+/// of the preservation record, the network policy's anchor), not an item a
+/// person stored.
 pub fn is_internal_pin(metadata: &BTreeMap<String, String>) -> bool {
     matches!(
         metadata.get(KIND_KEY).map(String::as_str),
-        Some(KIND_MANIFEST | crate::content::history::KIND_BATCH)
+        Some(
+            KIND_MANIFEST
+                | crate::content::history::KIND_BATCH
+                | crate::content::policy::KIND_POLICY
+        )
     )
 }
 

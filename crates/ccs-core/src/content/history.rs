@@ -49,6 +49,10 @@ pub enum EventType {
     MetadataModification,
     /// It was removed from every partner.
     Deletion,
+    /// The network's policy changed (the item is the policy's anchor).
+    PolicyAssignment,
+    /// Its copies were placed again by the policy (`ccs ensure`).
+    Replication,
 }
 
 impl EventType {
@@ -61,6 +65,8 @@ impl EventType {
             EventType::Dissemination => "dissemination",
             EventType::MetadataModification => "metadata modification",
             EventType::Deletion => "deletion",
+            EventType::PolicyAssignment => "policy assignment",
+            EventType::Replication => "replication",
         }
     }
 }

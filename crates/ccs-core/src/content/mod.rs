@@ -7,6 +7,8 @@ pub mod fixity;
 pub mod history;
 pub mod ingest;
 pub mod library;
+pub mod placement;
+pub mod policy;
 pub mod premis;
 pub mod provenance;
 pub mod retrieve;

@@ -84,6 +84,8 @@ pub fn event_type(t: EventType) -> Term {
         EventType::Dissemination => "dis",
         EventType::MetadataModification => "mem",
         EventType::Deletion => "del",
+        EventType::PolicyAssignment => "poa",
+        EventType::Replication => "rep",
     };
     term("eventType", code, t.premis())
 }
@@ -433,6 +435,8 @@ mod tests {
                 "mem",
             ),
             (EventType::Deletion, "deletion", "del"),
+            (EventType::PolicyAssignment, "policy assignment", "poa"),
+            (EventType::Replication, "replication", "rep"),
         ];
         for (t, label, code) in all {
             // The match in `event_type` is exhaustive, so a new type cannot

@@ -97,8 +97,23 @@ pub fn checklist(partner: &NodeFile, file_name: &str, sealed: bool) -> String {
     } else {
         String::new()
     };
+    let place = &partner.place;
+    let place_line = if place.is_empty() {
+        String::new()
+    } else {
+        let or_unset = |v: &Option<String>| {
+            v.as_deref()
+                .map_or_else(|| "not set".to_string(), |v| format!("\"{v}\""))
+        };
+        format!(
+            "Organisation {}, site {}.\n",
+            or_unset(&place.organisation),
+            or_unset(&place.site)
+        )
+    };
     format!(
         "Invitation for \"{name}\"\n\
+         {place_line}\
          \n\
          DANGER: {file_name} holds the secret keys of the whole community network. Send it only\n\
          over an end-to-end encrypted channel such as Signal, and delete the message once installed.\n\
@@ -161,6 +176,14 @@ mod tests {
             .unwrap();
         let c = checklist(&acme, "acme.yml", true);
         assert!(c.contains("DANGER") && c.contains("\"acme\"") && c.contains("QNAP"));
+        assert!(!c.contains("Organisation"));
+        let mut bristol = acme.clone();
+        bristol.place = crate::deploy::place::Place::new(None, Some("Bristol, UK")).unwrap();
+        let with_place = checklist(&bristol, "acme.yml", false);
+        assert!(
+            with_place.contains("Organisation not set, site \"Bristol, UK\"."),
+            "{with_place}"
+        );
         assert!(c.contains("invite open acme.yml"));
         assert!(check_host_resolves("localhost").is_ok());
         assert!(check_host_resolves("no-such-host.invalid").is_err());

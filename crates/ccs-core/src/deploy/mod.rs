@@ -5,4 +5,5 @@ pub mod compose;
 pub mod identity;
 pub mod invite;
 pub mod node_config;
+pub mod place;
 pub mod versions;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::deploy::identity::NodeIdentity;
+use crate::deploy::place::{ALLOCATE_BY, ALLOCATE_BY_ENV, Place, TAGS_ENV};
 use crate::net::http::Credentials;
 
 /// The shell variable that holds a deployed node's tailnet address, found at
@@ -234,12 +235,17 @@ pub struct ClusterPeerSettings {
     pub replication_max: i32,
     /// Go duration, e.g. `15s`.
     pub monitor_ping_interval: String,
+    /// The node's organisation and site, published as informer tags
+    /// ([`crate::deploy::place`]); empty keeps IPFS Cluster's default tags.
+    pub place: Place,
 }
 
 impl ClusterPeerSettings {
     /// The `CLUSTER_*` environment for `ipfs-cluster-service daemon`.
     /// Every value is set, never left empty: an empty variable still overrides
-    /// (an empty `CLUSTER_SECRET` means an unprotected cluster).
+    /// (an empty `CLUSTER_SECRET` means an unprotected cluster). The one
+    /// variable that may be absent is `CLUSTER_TAGS_TAGS`: not set for an
+    /// empty place, so the node keeps the default tags (`group: default`).
     pub fn env(&self) -> BTreeMap<&'static str, String> {
         let auth = format!("{}:{}", self.rest_api.username, self.rest_api.password);
         let mut env = BTreeMap::from([
@@ -292,7 +298,14 @@ impl ClusterPeerSettings {
                 self.pinsvc_listen.clone(),
             ),
             ("CLUSTER_PINSVCAPI_BASICAUTHCREDENTIALS", auth),
+            // Copies go to different sites first, then by free space. This is
+            // IPFS Cluster 1.1.6's default, set so that a changed default
+            // cannot stop the spreading silently.
+            (ALLOCATE_BY_ENV, ALLOCATE_BY.into()),
         ]);
+        if let Some(tags) = self.place.tags_env() {
+            env.insert(TAGS_ENV, tags);
+        }
         if let Some(id) = &self.identity {
             env.insert("CLUSTER_ID", id.peer_id.clone());
             env.insert("CLUSTER_PRIVATEKEY", id.private_key.clone());
@@ -322,6 +335,44 @@ mod tests {
             a.swarm_key_file()
                 .starts_with("/key/swarm/psk/1.0.0/\n/base16/\n")
         );
+    }
+
+    fn settings(place: Place) -> ClusterPeerSettings {
+        ClusterPeerSettings {
+            peername: "acme".into(),
+            identity: None,
+            secret: "s".into(),
+            rest_api: Credentials {
+                username: REST_API_USER.into(),
+                password: "p".into(),
+            },
+            listen: vec!["/ip4/127.0.0.1/tcp/9096".into()],
+            rest_listen: "/ip4/127.0.0.1/tcp/9094".into(),
+            ipfs_api: "/ip4/127.0.0.1/tcp/5001".into(),
+            proxy_listen: "/ip4/127.0.0.1/tcp/9095".into(),
+            pinsvc_listen: "/ip4/127.0.0.1/tcp/9097".into(),
+            replication_min: -1,
+            replication_max: -1,
+            monitor_ping_interval: "15s".into(),
+            place,
+        }
+    }
+
+    #[test]
+    fn the_place_becomes_tags_and_copies_go_to_sites_first() {
+        let env = settings(Place::default()).env();
+        assert_eq!(env[ALLOCATE_BY_ENV], "tag:group,freespace");
+        assert!(
+            !env.contains_key(TAGS_ENV),
+            "an empty place keeps the default tags"
+        );
+        let place = Place::new(Some("Leeds Community Archive"), Some("Leeds, UK")).unwrap();
+        let env = settings(place).env();
+        assert_eq!(
+            env[TAGS_ENV],
+            "group:Leeds%2C UK,org:Leeds Community Archive"
+        );
+        assert_eq!(env[ALLOCATE_BY_ENV], "tag:group,freespace");
     }
 
     #[test]

@@ -157,6 +157,29 @@ pub fn item_name(paths: &[PathBuf], title: &str) -> Result<String> {
     Ok(name)
 }
 
+/// The copies an item asks for: what the person chose, else the network
+/// policy's (`copies-min`, `copies-target`) when one is set, else the
+/// cluster's own default (absent or 0 = "the network's default"). A policy
+/// that cannot be read leaves the cluster's default, so that it never stops
+/// an add.
+async fn copies(
+    cluster: &ClusterClient,
+    min: Option<i32>,
+    max: Option<i32>,
+) -> (Option<i32>, Option<i32>) {
+    let default = |r: Option<i32>| r.is_none_or(|n| n == 0);
+    if !(default(min) && default(max)) {
+        return (min, max);
+    }
+    match super::policy::stored_document(cluster).await {
+        Ok(Some(doc)) => (
+            Some(doc.policy.copies_min as i32),
+            Some(doc.policy.copies_target as i32),
+        ),
+        _ => (min, max),
+    }
+}
+
 /// Stores `request.paths` as one item on the session's node. Nothing is
 /// stored when any chosen file cannot be (each is reported as
 /// [`AddEvent::Problem`], then the error lists them).
@@ -269,8 +292,8 @@ async fn scan_and_upload(
     };
     let name = item_name(&request.paths, &request.title)?;
     options.pin.name = Some(name.clone());
-    options.pin.replication_min = request.replication_min;
-    options.pin.replication_max = request.replication_max;
+    (options.pin.replication_min, options.pin.replication_max) =
+        copies(cluster, request.replication_min, request.replication_max).await;
     options.pin.metadata = metadata;
     if let Some(bag) = &bag {
         bag.add_metadata(&mut options.pin.metadata);

@@ -297,7 +297,7 @@ fn diff(pin: &Pin, wanted: &BTreeMap<String, String>) -> Vec<MetaChange> {
 
 /// The stored pin's every option, with `changes` made: what a re-pin must
 /// send so that nothing else changes (see the module's notes).
-fn repin_options(pin: &Pin, changes: &[MetaChange]) -> PinOptions {
+pub(crate) fn repin_options(pin: &Pin, changes: &[MetaChange]) -> PinOptions {
     let mut options = PinOptions {
         name: Some(pin.name.clone()),
         mode: Some(pin.mode),

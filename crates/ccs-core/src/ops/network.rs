@@ -1,6 +1,8 @@
 //! Node files: a new network's first node, a partner's node file (clone /
 //! invite), and opening a sealed invitation. Nothing is written unless the
 //! whole job succeeded, and an existing file is never replaced without leave.
+//! Each new node file carries its node's organisation and site ([`Place`]),
+//! checked as typed input: the input file's own place is never passed on.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +10,7 @@ use serde::Serialize;
 
 use crate::deploy::compose::NodeFile;
 use crate::deploy::invite;
+use crate::deploy::place::Place;
 use crate::error::{Error, Result};
 use crate::local::files::{read_error, refuse_existing};
 use crate::local::settings::write_private;
@@ -77,10 +80,13 @@ pub fn read_node_file(path: &Path) -> Result<NodeFile> {
     NodeFile::parse(&text)
 }
 
-/// Starts a new network: its first node's file, with fresh secrets.
-pub fn create(peername: &str, to: &Destination) -> Result<Written> {
+/// Starts a new network: its first node's file, with fresh secrets, at
+/// `place` (its organisation and site; either may be empty).
+pub fn create(peername: &str, place: &Place, to: &Destination) -> Result<Written> {
+    let place = place.checked()?;
     check_destination(to)?;
-    let node = NodeFile::create(peername.trim())?;
+    let mut node = NodeFile::create(peername.trim())?;
+    node.place = place;
     let text = node.render();
     write(&node, text, to)
 }
@@ -98,6 +104,9 @@ pub struct InviteRequest {
     pub passphrase: Option<String>,
     /// Check that `bootstrap_host` resolves on this computer first.
     pub check_host: bool,
+    /// The partner's organisation and site (not the input file's: a partner
+    /// is another organisation); empty when not given.
+    pub place: Place,
 }
 
 /// An invitation, and the checklist for the person who installs it.
@@ -108,12 +117,15 @@ pub struct InviteOutcome {
     pub checklist: String,
 }
 
-/// Writes a partner's node file (same network secrets, new identities), sealed
-/// when a passphrase is given, with the checklist for whoever installs it.
+/// Writes a partner's node file (same network secrets, new identities, the
+/// partner's own place), sealed when a passphrase is given, with the checklist
+/// for whoever installs it.
 pub fn invite(request: &InviteRequest, to: &Destination) -> Result<InviteOutcome> {
+    let place = request.place.checked()?;
     check_destination(to)?;
     let source = read_node_file(&request.network_file)?;
-    let partner = source.clone_for(request.partner.trim(), request.bootstrap_host.trim())?;
+    let mut partner = source.clone_for(request.partner.trim(), request.bootstrap_host.trim())?;
+    partner.place = place;
     if request.check_host {
         invite::check_host_resolves(request.bootstrap_host.trim())?;
     }
@@ -162,6 +174,7 @@ mod tests {
         let plain = dir.path().join("acme.yml");
         let out = create(
             "acme",
+            &Place::default(),
             &Destination {
                 path: Some(plain.clone()),
                 replace: false,
@@ -173,6 +186,7 @@ mod tests {
         // Never over an existing file without leave.
         let again = create(
             "acme",
+            &Place::default(),
             &Destination {
                 path: Some(plain.clone()),
                 replace: false,
@@ -187,6 +201,7 @@ mod tests {
             bootstrap_host: "acme".into(),
             passphrase: Some("correct horse".into()),
             check_host: false,
+            place: Place::default(),
         };
         let inv = invite(
             &request,
@@ -219,5 +234,65 @@ mod tests {
                 .code(),
             "path_not_found"
         );
+    }
+
+    #[test]
+    fn each_new_file_carries_its_own_place_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let leeds = dir.path().join("leeds.yml");
+        let to = |path: &Path| Destination {
+            path: Some(path.to_path_buf()),
+            replace: false,
+        };
+        // A place from elsewhere (the app's form) is trimmed and checked too.
+        let typed = Place {
+            organisation: Some(" Leeds Community Archive ".into()),
+            site: Some("Leeds, UK".into()),
+        };
+        create("leeds", &typed, &to(&leeds)).unwrap();
+        let node = read_node_file(&leeds).unwrap();
+        assert_eq!(node.place, typed.checked().unwrap());
+        assert_eq!(
+            node.place.organisation.as_deref(),
+            Some("Leeds Community Archive")
+        );
+
+        // The partner gets its own place, or none; never the input's.
+        let bristol = Place::new(Some("Bristol Archives"), Some("Bristol, UK")).unwrap();
+        let mut request = InviteRequest {
+            network_file: leeds.clone(),
+            partner: "bristol".into(),
+            bootstrap_host: "leeds".into(),
+            place: bristol.clone(),
+            ..InviteRequest::default()
+        };
+        let partner = dir.path().join("bristol.yml");
+        invite(&request, &to(&partner)).unwrap();
+        assert_eq!(read_node_file(&partner).unwrap().place, bristol);
+        request.partner = "york".into();
+        request.place = Place::default();
+        let york = dir.path().join("york.yml");
+        invite(&request, &to(&york)).unwrap();
+        assert!(read_node_file(&york).unwrap().place.is_empty());
+
+        // A bad place: one sentence, nothing written.
+        let bad = Place {
+            organisation: None,
+            site: Some("default".into()),
+        };
+        let refused = dir.path().join("refused.yml");
+        assert_eq!(
+            create("x", &bad, &to(&refused)).unwrap_err().code(),
+            "invalid_input"
+        );
+        request.place = Place {
+            organisation: Some("two\nlines".into()),
+            site: None,
+        };
+        assert_eq!(
+            invite(&request, &to(&refused)).unwrap_err().code(),
+            "invalid_input"
+        );
+        assert!(!refused.exists());
     }
 }

@@ -1,13 +1,14 @@
 //! The partners: every member of the network, online or not, with its name,
-//! versions, free space, copies held and alerts.
+//! organisation and site, versions, free space, copies held and alerts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::{Cancel, Session, cancellable};
 use crate::content::provenance;
+use crate::deploy::place::{self, ORGANISATION_TAG, Place, SITE_TAG};
 use crate::error::{Error, Result};
 use crate::net::cluster::{ClusterClient, TrackerStatus};
 
@@ -17,6 +18,9 @@ use crate::net::cluster::{ClusterClient, TrackerStatus};
 pub struct Partner {
     /// Its name; an offline partner's is recovered from the pin states.
     pub name: String,
+    /// Its organisation and site, as its node publishes them (an offline
+    /// partner's from its last metrics while the cluster still has them).
+    pub place: Place,
     pub cluster_peer_id: String,
     pub online: bool,
     /// RFC 3339, when offline and known (its last metric).
@@ -73,6 +77,75 @@ pub async fn names_of(cluster: &ClusterClient, ids: &[String]) -> HashMap<String
     names
 }
 
+/// Where every member is: its organisation and site by cluster peer id.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NetworkPlaces {
+    /// Members of the network, online or not.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub partners: usize,
+    /// Peer id -> place; a member that publishes nothing is absent.
+    pub by_peer: HashMap<String, Place>,
+}
+
+impl NetworkPlaces {
+    /// The place of a peer (empty when unknown).
+    pub fn of(&self, peer_id: &str) -> Place {
+        self.by_peer.get(peer_id).cloned().unwrap_or_default()
+    }
+
+    /// The distinct sites, sorted.
+    pub fn sites(&self) -> Vec<String> {
+        let set: BTreeSet<&String> = self
+            .by_peer
+            .values()
+            .filter_map(|p| p.site.as_ref())
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+
+    /// The distinct organisations, sorted.
+    pub fn organisations(&self) -> Vec<String> {
+        let set: BTreeSet<&String> = self
+            .by_peer
+            .values()
+            .filter_map(|p| p.organisation.as_ref())
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+}
+
+/// Reads every member's organisation and site from the cluster's tag metrics
+/// (`deploy::place`): the online members' latest ones, and an offline
+/// member's from the alert its expired metric raised, while the cluster keeps
+/// it.
+pub async fn places(cluster: &ClusterClient) -> Result<NetworkPlaces> {
+    let partners = cluster.peers().await?.collect_vec().await?.len();
+    let mut by_peer: HashMap<String, Place> = HashMap::new();
+    let site_metric = format!("tag:{SITE_TAG}");
+    let org_metric = format!("tag:{ORGANISATION_TAG}");
+    let alerts = cluster.alerts().await?;
+    let site = cluster.metrics(&site_metric).await?;
+    let org = cluster.metrics(&org_metric).await?;
+    let from_alerts = alerts.into_iter().map(|a| a.metric);
+    // Alerts first, so that a live metric wins over an expired one.
+    for m in from_alerts.chain(site).chain(org) {
+        let entry = by_peer.entry(m.peer.clone()).or_default();
+        if m.name == site_metric {
+            entry.site = place::site_from_tag(&m.value);
+        } else if m.name == org_metric {
+            entry.organisation = place::name_from_tag(&m.value);
+        }
+    }
+    by_peer.retain(|_, p| !p.is_empty());
+    Ok(NetworkPlaces { partners, by_peer })
+}
+
+/// [`places`] through the session's node.
+pub async fn network_places(session: &Session) -> Result<NetworkPlaces> {
+    places(&session.node()?.cluster).await
+}
+
 /// Every member, sorted by name.
 pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
     let cluster = session.node()?.cluster;
@@ -84,6 +157,7 @@ pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
         .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
         .collect();
     let alerts = cluster.alerts().await?;
+    let places = places(&cluster).await?;
     // Names and pin counts from the status stream (offline peers keep their name there).
     let mut names: HashMap<String, String> = HashMap::new();
     let mut pins: HashMap<String, u64> = HashMap::new();
@@ -135,6 +209,7 @@ pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
                 .and_then(rfc3339_from_nanos)
         };
         partners.push(Partner {
+            place: places.of(&id.id),
             cluster_peer_id: id.id.clone(),
             online,
             last_seen,

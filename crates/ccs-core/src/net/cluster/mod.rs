@@ -414,6 +414,33 @@ impl ClusterClient {
             .await
     }
 
+    /// `GET /monitor/metrics/{name}`: each peer's latest metric of that name,
+    /// e.g. `tag:group` (a site, `deploy::place`). No peer with it: empty.
+    pub async fn metrics(&self, name: &str) -> Result<Vec<Metric>> {
+        // One path segment, whatever the name holds.
+        const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+            .add(b' ')
+            .add(b'"')
+            .add(b'#')
+            .add(b'%')
+            .add(b'/')
+            .add(b'<')
+            .add(b'>')
+            .add(b'?')
+            .add(b'\\')
+            .add(b'`')
+            .add(b'{')
+            .add(b'}');
+        let path = format!(
+            "monitor/metrics/{}",
+            percent_encoding::utf8_percent_encode(name, SEGMENT)
+        );
+        let metrics: Option<Vec<Metric>> = self
+            .get_json(&path, &format!("The metric \"{name}\""))
+            .await?;
+        Ok(metrics.unwrap_or_default())
+    }
+
     /// `GET /health/alerts`: peers whose metrics expired (usually offline).
     pub async fn alerts(&self) -> Result<Vec<Alert>> {
         let alerts: Option<Vec<Alert>> = self.get_json("health/alerts", "Alerts").await?;
@@ -534,5 +561,78 @@ mod tally_tests {
         t.update(&line("b", 70, None));
         t.update(&line("b", 0, Some("Qmb")));
         assert_eq!((t.bytes(), t.entries()), (370, 2));
+    }
+}
+
+#[cfg(test)]
+mod metrics_tests {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    /// The body of the recorded `/monitor/metrics/freespace` answer
+    /// (`net/testdata`, sent with a Content-Length, not chunked).
+    fn recorded_freespace() -> String {
+        let wire = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/net/testdata/cluster_freespace.http"),
+        )
+        .unwrap();
+        wire.split_once("\r\n\r\n").unwrap().1.to_string()
+    }
+
+    async fn serve(route: &str, body: String) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(body.into_bytes(), "application/json"),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn metrics_by_name_read_the_recorded_answer_and_tags() {
+        let client = |url: &str| ClusterClient::new(url, None).unwrap();
+        let server = serve("/monitor/metrics/freespace", recorded_freespace()).await;
+        let metrics = client(&server.uri()).metrics("freespace").await.unwrap();
+        assert_eq!(metrics.len(), 3);
+        assert!(metrics.iter().all(|m| m.name == "freespace" && m.valid));
+
+        // A tag metric has the same shape (the tags informer's name and value
+        // put into the recorded answer).
+        let tags = recorded_freespace()
+            .replace("\"name\":\"freespace\"", "\"name\":\"tag:group\"")
+            .replace("\"value\":\"9999965181\"", "\"value\":\"Leeds%2C UK\"");
+        let server = serve("/monitor/metrics/tag:group", tags).await;
+        let metrics = client(&server.uri()).metrics("tag:group").await.unwrap();
+        assert_eq!(metrics.len(), 3);
+        assert_eq!(
+            crate::deploy::place::site_from_tag(&metrics[0].value).as_deref(),
+            Some("Leeds, UK")
+        );
+
+        // No peer publishes it: `null`, read as none.
+        let server = serve("/monitor/metrics/tag:org", "null".into()).await;
+        assert!(
+            client(&server.uri())
+                .metrics("tag:org")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A name is one path segment, whatever it holds.
+        let server = serve("/monitor/metrics/a%2Fb%3F", "[]".into()).await;
+        assert!(
+            client(&server.uri())
+                .metrics("a/b?")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
