@@ -167,6 +167,13 @@ pub async fn network_policy(state: State<'_, AppState>) -> AppResult<PolicyView>
     Ok(ops::policy::show(&state.session()?).await?)
 }
 
+/// "Check placement": what `ccs ensure --dry-run` says. Every item against
+/// the policy, each partner's copies now and after, nothing changed.
+#[tauri::command]
+pub async fn check_placement(state: State<'_, AppState>) -> AppResult<EnsureReport> {
+    Ok(ops::ensure::ensure(&state.session()?, true, &Cancel::new(), |_| {}).await?)
+}
+
 /// Runs the operation `work` as job `job` that Cancel can stop.
 async fn as_job<T>(
     state: &AppState,

@@ -15,6 +15,7 @@ pub use ccs_core::content::history::{
     Event as HistoryEvent, EventOutcome, EventType, RecordProblem,
 };
 pub use ccs_core::content::ingest::Problem as FileProblem;
+pub use ccs_core::content::placement::Dropped;
 pub use ccs_core::content::policy::{Policy, PolicyDocument};
 pub use ccs_core::content::retrieve::{ContentKind, FailedSource};
 pub use ccs_core::deploy::place::Place;
@@ -23,6 +24,7 @@ pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
 pub use ccs_core::net::cluster::TrackerStatus;
 pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
+pub use ccs_core::ops::ensure::{EnsureReport, PartnerCopies, PlacementChange, PlacementProblem};
 pub use ccs_core::ops::history::HistoryReport;
 pub use ccs_core::ops::library::LibraryPhase;
 pub use ccs_core::ops::meta::{MetaChange, MetaOutcome, MetaRequest};

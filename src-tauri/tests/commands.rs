@@ -100,6 +100,23 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
         .collect();
     names.sort();
     assert_eq!(names, ["peer1", "peer2", "peer3"]);
+    // No partner named its place in this testnet; no rules set: the defaults.
+    let places = call(&w, "network_places", json!({})).unwrap();
+    assert_eq!(places["partners"], 3, "{places}");
+    assert_eq!(places["by_peer"], json!({}), "{places}");
+    let policy = call(&w, "network_policy", json!({})).unwrap();
+    assert_eq!(policy["stored"], false, "{policy}");
+    assert_eq!(policy["document"]["policy"]["copies_target"], 3, "{policy}");
+    assert_eq!(policy["settings"].as_array().unwrap().len(), 10, "{policy}");
+    // Nothing stored yet: placement has nothing to say but the partners.
+    let placement = call(&w, "check_placement", json!({})).unwrap();
+    assert_eq!(placement["items_checked"], 0, "{placement}");
+    assert_eq!(placement["dry_run"], true, "{placement}");
+    assert_eq!(
+        placement["partners"].as_array().unwrap().len(),
+        3,
+        "{placement}"
+    );
 
     // Add a folder of 60 files with a title and collection; progress is
     // throttled, starts with the scan and ends with everything counted.

@@ -467,7 +467,15 @@ describe("the desktop app against a real testnet", () => {
     const rules = await (await s.find("#network-rules")).text();
     expect(rules).toContain("these defaults apply");
     expect(rules).toContain("Copies every item should have");
+    // Check placement: every item against the rules, nothing changed.
+    await click("#check-placement");
+    await s.find("#placement-table tbody tr");
+    const placement = await (await s.find("#placement-result")).text();
+    expect(placement).toMatch(/(All \d+ items are|The one item is) placed as the network's rules ask\./);
+    expect(placement).toContain("Bristol Archives");
     await shot("09-partners");
+    await s.execute("document.querySelector('#placement').scrollIntoView()");
+    await shot("partners-placement");
   });
 
   it("shows what happened to the item, and the network's activity filtered by kind and partner", async () => {

@@ -208,6 +208,40 @@ stored: boolean,
  */
 settings: Array<PolicySetting>, };
 
+export type Dropped = { peer_id: string, name: string, 
+/**
+ * In words: "came back under a new identity", "offline for 9 days".
+ */
+reason: string, };
+
+export type PlacementChange = { cid: string, name: string, 
+/**
+ * Partner names before and after.
+ */
+before: Array<string>, after: Array<string>, dropped: Array<Dropped>, 
+/**
+ * Set when the re-pin failed (nothing else is then claimed).
+ */
+error: string | null, };
+
+export type PlacementProblem = { cid: string, name: string, 
+/**
+ * Each in one sentence.
+ */
+problems: Array<string>, };
+
+export type PartnerCopies = { name: string, place: Place, online: boolean, before: number, after: number, };
+
+export type EnsureReport = { dry_run: boolean, items_checked: number, changes: Array<PlacementChange>, 
+/**
+ * Items waiting for a partner that is offline, but not for long enough.
+ */
+waiting: Array<PlacementProblem>, 
+/**
+ * Items the policy cannot be met for.
+ */
+unmet: Array<PlacementProblem>, partners: Array<PartnerCopies>, record_problem: string | null, };
+
 export type AddDetails = { title: string, collection: string, description: string, 
 /**
  * Store a BagIt bag that does not check out as it is (the person chose

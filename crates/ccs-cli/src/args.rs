@@ -9,9 +9,11 @@ Exit codes:
   0    success
   1    done, but not everything is well: health degraded, copies missing
        after --wait or repair, removal declined, or an audit or node check
-       found problems; or a fault inside this program
+       found problems; ensure changed (or would change) items; or a fault
+       inside this program
   2    the command line is wrong, a value is invalid, or no storage node
-       is named or set as the default (health: error)
+       is named or set as the default (health: error; ensure: an item cannot
+       be placed as the policy asks, or a change failed)
   3    the storage node could not be reached or did not answer in time
   4    the storage node refused the user name or password, or an
        invitation's passphrase is wrong

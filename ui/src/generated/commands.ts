@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -64,6 +64,14 @@ export function networkPlaces(): Promise<NetworkPlaces> {
 /** The rules every member follows (the defaults when nobody set any). */
 export function networkPolicy(): Promise<PolicyView> {
   return call<PolicyView>("network_policy");
+}
+
+/**
+ * "Check placement": what `ccs ensure --dry-run` says. Every item against
+ * the policy, each partner's copies now and after, nothing changed.
+ */
+export function checkPlacement(): Promise<EnsureReport> {
+  return call<EnsureReport>("check_placement");
 }
 
 /** Stores files and folders (paths, never bytes) as one item, with progress. */

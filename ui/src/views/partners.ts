@@ -5,7 +5,7 @@
 
 import { api } from "../api";
 import { errorBox } from "../app";
-import type { Partner, PolicyView } from "../bindings";
+import type { EnsureReport, Partner, PolicyView } from "../bindings";
 import { clear, h } from "../dom";
 import { exact, partnerChecks, relative, size } from "../format";
 import { placeName } from "../places";
@@ -99,6 +99,7 @@ export function renderPartners(root: HTMLElement) {
           { class: "hint", id: "partners-hint" },
           `${partners.length} members in this network${sitesWords(partners)}.`,
         ),
+        placementSection(),
         policy ? rulesSection(policy) : null,
       );
     } catch (e) {
@@ -165,6 +166,99 @@ function rulesSection(view: PolicyView): HTMLElement {
         h("dt", {}, s.meaning.charAt(0).toUpperCase() + s.meaning.slice(1)),
         h("dd", { "data-setting": s.key }, s.value),
       ]),
+    ),
+  );
+}
+
+/** "Check placement": every item against the network's rules, nothing changed. */
+function placementSection(): HTMLElement {
+  const out = h("div", { id: "placement-result", role: "status" });
+  const button = h("button", { class: "secondary", id: "check-placement" }, "Check placement") as HTMLButtonElement;
+  button.onclick = async () => {
+    button.disabled = true;
+    clear(out, h("p", { class: "hint" }, "Checking where every item's copies are…"));
+    try {
+      clear(out, placementReport(await api.checkPlacement()));
+    } catch (e) {
+      clear(
+        out,
+        errorBox(e, () => button.click()),
+      );
+    } finally {
+      button.disabled = false;
+    }
+  };
+  return h(
+    "section",
+    { id: "placement" },
+    h("h2", {}, "Where the copies are"),
+    h(
+      "p",
+      { class: "hint" },
+      "Checks that every item has its copies on enough partners and places, as the network's rules ask. Nothing is changed.",
+    ),
+    button,
+    out,
+  );
+}
+
+/** The check's result in plain words: a sentence, then each partner's copies now and as the rules want them. */
+export function placementReport(r: EnsureReport): HTMLElement {
+  const n = r.changes.length;
+  const items = (k: number) => `${k.toLocaleString("en")} ${k === 1 ? "item" : "items"}`;
+  const sentences: [string, string][] = [];
+  if (n === 0 && r.unmet.length === 0) {
+    sentences.push([
+      "ok",
+      r.items_checked === 1
+        ? "The one item is placed as the network's rules ask."
+        : `All ${items(r.items_checked)} are placed as the network's rules ask.`,
+    ]);
+  }
+  if (n > 0) {
+    sentences.push([
+      "warn",
+      `${items(n)} of ${r.items_checked.toLocaleString("en")} should get copies on other partners. The person who runs the network can place them.`,
+    ]);
+  }
+  if (r.waiting.length > 0) {
+    sentences.push([
+      "warn",
+      `${items(r.waiting.length)} ${r.waiting.length === 1 ? "has" : "have"} a copy on a partner that is offline; it is made elsewhere if the partner stays away.`,
+    ]);
+  }
+  if (r.unmet.length > 0) {
+    sentences.push(["bad", `${items(r.unmet.length)} cannot be placed as the rules ask: ${r.unmet[0].problems[0]}`]);
+  }
+  return h(
+    "div",
+    {},
+    sentences.map(([tone, text]) => h("p", { class: `notice ${tone}` }, text)),
+    h(
+      "table",
+      { class: "grid", id: "placement-table" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Partner", "Copies now", "As the rules ask"].map((t) => h("th", { scope: "col" }, t)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        r.partners.map((p) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, placeName(p.place, p.name), p.online ? null : h("span", { class: "sub" }, " (offline)")),
+            h("td", { class: "num" }, String(p.before)),
+            h("td", { class: "num" }, String(p.after)),
+          ),
+        ),
+      ),
     ),
   );
 }

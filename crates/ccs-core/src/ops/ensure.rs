@@ -348,6 +348,11 @@ pub async fn ensure(
                 replication_max: pin.replication_factor_max,
             };
             let Some(plan) = placement::plan(&facts, &network, &policy) else {
+                // Kept on every partner: a copy on each member, now and after.
+                for p in network.partners.values().filter(|p| p.online) {
+                    *before.entry(p.id.clone()).or_default() += 1;
+                    *after.entry(p.id.clone()).or_default() += 1;
+                }
                 continue;
             };
             for id in &pin.allocations {
