@@ -407,12 +407,34 @@ pub async fn audit_item(state: State<'_, AppState>, cid: String) -> AppResult<It
     })
 }
 
-/// Removes an item from every partner (the frontend has confirmed it).
-/// Returns why the shared history could not record the removal, if it
-/// could not (the removal itself is done).
+/// Withdraws an item (the frontend has confirmed it): it stays stored on
+/// every partner until the network's grace period ends, or until a second
+/// member confirms and then the grace period ends; **Keep it** undoes it.
 #[tauri::command]
-pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<Option<String>> {
-    Ok(ops::library::remove(&state.session()?, &cid).await?)
+pub async fn remove_item(state: State<'_, AppState>, cid: String) -> AppResult<WithdrawalOutcome> {
+    Ok(ops::withdraw::withdraw(&state.session()?, &cid).await?)
+}
+
+/// **Keep it**: undoes a withdrawal; the item stays where it is.
+#[tauri::command]
+pub async fn keep_item(state: State<'_, AppState>, cid: String) -> AppResult<WithdrawalOutcome> {
+    Ok(ops::withdraw::keep(&state.session()?, &cid).await?)
+}
+
+/// Confirms another member's withdrawal (two-person removal): the grace
+/// period starts.
+#[tauri::command]
+pub async fn confirm_withdrawal(
+    state: State<'_, AppState>,
+    cid: String,
+) -> AppResult<WithdrawalOutcome> {
+    Ok(ops::withdraw::confirm(&state.session()?, &cid).await?)
+}
+
+/// Every withdrawn item: who withdrew it, when, and when it goes.
+#[tauri::command]
+pub async fn withdrawn_items(state: State<'_, AppState>) -> AppResult<Vec<Withdrawal>> {
+    Ok(ops::withdraw::list(&state.session()?).await?)
 }
 
 /// Writes the inventory of every stored item (title, collection, size, who

@@ -32,6 +32,7 @@ pub use ccs_core::ops::partners::{NetworkPlaces, Partner};
 pub use ccs_core::ops::policy::{PolicySetting, PolicyView};
 pub use ccs_core::ops::report::{InventoryFormat, InventorySummary};
 pub use ccs_core::ops::session::PasswordSource;
+pub use ccs_core::ops::withdraw::{Withdrawal, WithdrawalOutcome, WithdrawalState};
 
 /// Every failure the frontend sees: a stable code and one plain sentence;
 /// an add that found unstorable files also lists each one.

@@ -246,9 +246,39 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
     let lib = library(&app).await.unwrap();
     assert_eq!(lib.len(), 1, "{lib:?}");
 
-    // Remove: gone from the library, and recorded.
+    // Remove is a withdrawal: still stored, listed as withdrawn with when it
+    // goes; Keep it undoes it.
     let said = call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
-    assert_eq!(said, Value::Null, "the record took the removal: {said}");
+    assert_eq!(said["record_problem"], Value::Null, "{said}");
+    assert_eq!(said["withdrawal"]["state"], "confirmed", "{said}");
+    assert!(said["withdrawal"]["removes_at"].is_string(), "{said}");
+    let listed = call(&w, "withdrawn_items", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(
+        library(&app).await.unwrap().len(),
+        1,
+        "a withdrawn item stays stored"
+    );
+    let kept = call(&w, "keep_item", json!({"cid": added.cid})).unwrap();
+    assert_eq!(kept["withdrawal"], Value::Null, "{kept}");
+    assert_eq!(call(&w, "withdrawn_items", json!({})).unwrap(), json!([]));
+    let refused = call(&w, "confirm_withdrawal", json!({"cid": added.cid})).unwrap_err();
+    assert_eq!(refused["code"], "invalid_input", "{refused}");
+    // With a policy of no grace period, Remove removes at once: gone from
+    // the library, and recorded.
+    ccs_core::ops::policy::set(
+        &app.state::<AppState>().session().unwrap(),
+        ccs_core::ops::policy::PolicyUpdate::Words(vec![("removal-grace".into(), "0".into())]),
+    )
+    .await
+    .unwrap();
+    let said = call(&w, "remove_item", json!({"cid": added.cid})).unwrap();
+    assert_eq!(said["withdrawal"], Value::Null, "{said}");
+    assert_eq!(
+        said["record_problem"],
+        Value::Null,
+        "the record took the removal: {said}"
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let lib = library(&app).await.unwrap();
@@ -270,7 +300,14 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
         .collect();
     assert_eq!(
         kinds,
-        ["deletion", "dissemination", "recovery", "ingestion"],
+        [
+            "deletion",
+            "deaccession",
+            "deaccession",
+            "dissemination",
+            "recovery",
+            "ingestion"
+        ],
         "{history}"
     );
     assert_eq!(history["problems"], json!([]), "{history}");

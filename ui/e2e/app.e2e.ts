@@ -448,6 +448,14 @@ describe("the desktop app against a real testnet", () => {
   it("shows the partners", async () => {
     await click("#nav-partners");
     await s.find("#partners-table tbody tr");
+    // Each partner's metrics (free space, organisation and site) reach the
+    // connected node every few seconds: Refresh until all have arrived.
+    await s.waitFor(
+      "const t = document.querySelector('#partners-table')?.textContent ?? ''; if (!t.includes('Not reported yet') && t.includes('Bristol Archives')) return true; if (Date.now() - (window.lastRefresh ?? 0) > 2000) { window.lastRefresh = Date.now(); document.querySelector('.page-head button')?.click(); } return false;",
+      [],
+      60_000,
+      "every partner's free space, organisation and site",
+    );
     const rows = (await s.execute(
       "return [...document.querySelectorAll('#partners-table tbody tr')].map(r => r.textContent)",
     )) as string[];
@@ -729,21 +737,39 @@ describe("the desktop app against a real testnet", () => {
     fs.rmSync(big);
   });
 
-  it("removes the item after a confirmation naming it", async () => {
+  it("withdraws the item after a confirmation naming it, lists it as withdrawn, and keeps it", async () => {
     await click(`[data-cid='${cid}']`);
     await click("#detail-remove");
     const dialog = await s.find("dialog.confirm");
     const text = await dialog.text();
     expect(text).toContain("Parish scans 1890");
     expect(text).toContain(cid);
+    // Nobody set rules: the default grace period of 30 days.
+    expect(text).toContain("stays stored on all 3 partners for 30 days");
     await shot("12-remove-confirm");
     await click("#confirm-ok");
+    const notice = await s.find("#detail-withdrawal");
+    expect(await notice.text()).toMatch(
+      /Withdrawn by .+ just now\. It stays stored on every partner until it is removed on /,
+    );
+    // Listed under Withdrawn, still stored.
+    await click("#filter-withdrawn");
     await s.waitFor(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a script for the page, whose template fills in arguments[0] there
-      "document.querySelector('#library-refresh')?.click(); return !document.querySelector(`[data-cid='${arguments[0]}']`)",
+      "return !!document.querySelector(`[data-cid='${arguments[0]}'] [data-withdrawn='yes']`)",
       [cid],
-      60_000,
-      "the item to leave the library",
+      30_000,
+      "the item to be listed as withdrawn",
     );
+    await shot("withdrawn");
+    // Keep it: the withdrawal is undone, and the Withdrawn list is empty.
+    await click("#detail-keep");
+    await s.waitFor(
+      "return !document.querySelector('#detail-withdrawal') && !document.querySelector('.lib-rows [data-withdrawn]')",
+      [],
+      30_000,
+      "the withdrawal to be undone",
+    );
+    await click("#filter-all");
   });
 });

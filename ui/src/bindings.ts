@@ -242,6 +242,28 @@ waiting: Array<PlacementProblem>,
  */
 unmet: Array<PlacementProblem>, partners: Array<PartnerCopies>, record_problem: string | null, };
 
+export type WithdrawalState = "awaiting_confirmation" | "confirmed";
+
+export type Withdrawal = { cid: string, name: string, by: string, 
+/**
+ * RFC 3339.
+ */
+at: string, state: WithdrawalState, confirmed_by: string | null, 
+/**
+ * RFC 3339, once the clock runs.
+ */
+removes_at: string | null, };
+
+export type WithdrawalOutcome = { 
+/**
+ * `None` after **keep**, or when a grace period of 0 removed it at once.
+ */
+withdrawal: Withdrawal | null, 
+/**
+ * One sentence for the person.
+ */
+summary: string, record_problem: string | null, };
+
 export type AddDetails = { title: string, collection: string, description: string, 
 /**
  * Store a BagIt bag that does not check out as it is (the person chose
@@ -535,7 +557,7 @@ item: string,
  */
 name?: string | null, };
 
-export type EventType = "ingestion" | "fixity_check" | "recovery" | "dissemination" | "metadata_modification" | "deletion" | "policy_assignment" | "replication";
+export type EventType = "ingestion" | "fixity_check" | "recovery" | "dissemination" | "metadata_modification" | "deletion" | "policy_assignment" | "replication" | "deaccession";
 
 export type EventOutcome = "success" | "failure";
 

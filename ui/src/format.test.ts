@@ -17,7 +17,11 @@ import {
   relative,
   shortCid,
   size,
+  until,
   view,
+  withdrawalOf,
+  withdrawalSaid,
+  withdrawalWords,
 } from "./format";
 
 const item = (over: Partial<LibraryItem>): LibraryItem => ({
@@ -332,5 +336,62 @@ describe("the archival package", () => {
     expect(bagWords({ path: "/b", files: 1, fixity_checked: false, history_events: null })).toBe(
       "Saved an archival package (BagIt) of 1 file to /b, without its history; every part matched its content ID (it has no checksums from when it was added).",
     );
+  });
+});
+
+describe("withdrawn items", () => {
+  const now = new Date("2026-12-02T12:00:00Z");
+  const meta = (m: Record<string, string>) => ({ metadata: m });
+
+  it("reads a withdrawal from the item's metadata, in plain words", () => {
+    expect(withdrawalOf(meta({ collection: "Parish" }))).toBeNull();
+    const awaiting = withdrawalOf(
+      meta({
+        "ccs-withdrawal": "awaiting-confirmation",
+        "ccs-withdrawn-by": "ann@leeds",
+        "ccs-withdrawn-at": "2026-12-02T11:00:00Z",
+      }),
+    );
+    expect(awaiting).toEqual({
+      by: "ann@leeds",
+      at: "2026-12-02T11:00:00Z",
+      awaiting: true,
+      confirmedBy: null,
+      removesAt: null,
+    });
+    expect(withdrawalWords(awaiting as NonNullable<typeof awaiting>)).toBe(
+      "Withdrawn · waits for a second member to confirm",
+    );
+    const confirmed = withdrawalOf(
+      meta({ "ccs-withdrawal": "confirmed", "ccs-withdrawal-removes-at": "2026-12-02T12:30:00Z" }),
+    );
+    expect(confirmed?.awaiting).toBe(false);
+    expect(until(confirmed?.removesAt, now)).toBe("in 30 minutes");
+  });
+
+  it("says what a step did without content IDs or commands", () => {
+    const said = withdrawalSaid(
+      "Box 1",
+      { withdrawal: { state: "confirmed", removes_at: "2026-12-05T12:00:00Z" } },
+      false,
+      now,
+    );
+    expect(said).toBe(
+      'Withdrew "Box 1". It stays stored on every partner and is removed in 3 days; Keep it undoes it until then.',
+    );
+    expect(withdrawalSaid("Box 1", { withdrawal: null }, true, now)).toBe(
+      'Kept "Box 1": it stays stored on every partner that holds it.',
+    );
+    expect(
+      withdrawalSaid("Box 1", { withdrawal: { state: "awaiting_confirmation", removes_at: null } }, false, now),
+    ).toContain("until a second member confirms");
+  });
+
+  it("says times to come", () => {
+    expect(until("2026-12-02T11:00:00Z", now)).toBe("any moment now");
+    expect(until("2026-12-02T15:00:00Z", now)).toBe("in 3 hours");
+    expect(until("2026-12-05T12:00:00Z", now)).toBe("in 3 days");
+    expect(until("2027-01-01T12:00:00Z", now)).toMatch(/^on /);
+    expect(until(null, now)).toBe("—");
   });
 });

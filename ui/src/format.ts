@@ -47,6 +47,20 @@ export function relative(iso: string | null | undefined, now: Date = new Date())
   return t.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
+/** A time to come in words: "in 5 minutes", "in 3 days", "on 2 Jan 2027". */
+export function until(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "—";
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return "—";
+  const s = Math.round((t.getTime() - now.getTime()) / 1000);
+  if (s <= 0) return "any moment now";
+  const plural = (n: number, w: string) => `in ${n} ${w}${n === 1 ? "" : "s"}`;
+  if (s < 3600) return plural(Math.max(1, Math.round(s / 60)), "minute");
+  if (s < 86400) return plural(Math.round(s / 3600), "hour");
+  if (s < 7 * 86400) return plural(Math.round(s / 86400), "day");
+  return `on ${t.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`;
+}
+
 /** The exact time, for tooltips. */
 export function exact(iso: string | null | undefined): string {
   if (!iso) return "";
@@ -276,7 +290,50 @@ export function partnerChecks(
   };
 }
 
-export type Filter = "all" | "attention" | "under" | "mine";
+export type Filter = "all" | "attention" | "under" | "mine" | "withdrawn";
+
+/** A withdrawal as the item's metadata records it (ops::withdraw), or null. */
+export interface WithdrawalInfo {
+  by: string;
+  at: string;
+  awaiting: boolean;
+  confirmedBy: string | null;
+  removesAt: string | null;
+}
+
+export function withdrawalOf(item: Pick<LibraryItem, "metadata">): WithdrawalInfo | null {
+  const m = item.metadata;
+  const state = m["ccs-withdrawal"];
+  if (!state) return null;
+  return {
+    by: m["ccs-withdrawn-by"] ?? "",
+    at: m["ccs-withdrawn-at"] ?? "",
+    awaiting: state === "awaiting-confirmation",
+    confirmedBy: m["ccs-withdrawal-confirmed-by"] ?? null,
+    removesAt: m["ccs-withdrawal-removes-at"] ?? null,
+  };
+}
+
+/** What a withdrawal step did, in the app's words (the core's summary names commands). */
+export function withdrawalSaid(
+  name: string,
+  outcome: { withdrawal: { state: string; removes_at: string | null } | null },
+  kept: boolean,
+  now: Date = new Date(),
+): string {
+  const w = outcome.withdrawal;
+  if (kept) return `Kept "${name}": it stays stored on every partner that holds it.`;
+  if (!w) return `Removed "${name}" from every partner.`;
+  if (w.state === "awaiting_confirmation")
+    return `Withdrew "${name}". It stays stored until a second member confirms the withdrawal; Keep it undoes it.`;
+  return `Withdrew "${name}". It stays stored on every partner and is removed ${until(w.removes_at, now)}; Keep it undoes it until then.`;
+}
+
+/** "Withdrawn · removed on 2 Jan 2027" / "Withdrawn · waits for a second member to confirm". */
+export function withdrawalWords(w: WithdrawalInfo): string {
+  if (w.awaiting) return "Withdrawn · waits for a second member to confirm";
+  return w.removesAt ? `Withdrawn · removed ${until(w.removesAt)}` : "Withdrawn";
+}
 export type SortKey = "name" | "size" | "added_at" | "added_by" | "copies" | "verified";
 
 /** The library as shown: searched, filtered and sorted. */
@@ -297,6 +354,8 @@ export function view(
         return i.health !== "checking" && i.copies < i.target;
       case "mine":
         return i.added_by === opts.me;
+      case "withdrawn":
+        return withdrawalOf(i) !== null;
       default:
         return true;
     }

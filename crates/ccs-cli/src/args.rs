@@ -128,6 +128,13 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Remove at once, without the grace period (only when the network's
+        /// policy allows it; one item; asks you to type its title).
+        #[arg(long, conflicts_with = "yes")]
+        now: bool,
+        /// With --now: the item's title, instead of typing it when asked.
+        #[arg(long, requires = "now", value_name = "TITLE")]
+        title: Option<String>,
     },
     /// List the library: what is stored, by whom, and how many copies exist.
     Ls(LsArgs),
@@ -164,6 +171,24 @@ pub enum Command {
         #[command(subcommand)]
         action: PolicyAction,
     },
+    /// Withdraw items: they stay stored on every partner until the policy's
+    /// grace period ends, then the network removes them (with two-person
+    /// removal on, once another member confirms). `--confirm` confirms
+    /// another member's withdrawal; `keep CID` undoes one.
+    Withdraw {
+        #[arg(value_name = "CID", required = true)]
+        cids: Vec<String>,
+        /// Confirm another member's withdrawal (two-person removal).
+        #[arg(long)]
+        confirm: bool,
+    },
+    /// Undo a withdrawal: the item stays stored where it is.
+    Keep {
+        #[arg(value_name = "CID")]
+        cid: String,
+    },
+    /// Every withdrawn item: who withdrew it, when, and when it is removed.
+    Withdrawn,
     /// Bring every item within the network's policy: copies on enough
     /// partners and sites (and at every place keep-at names), moved away
     /// from partners that left or came back under a new identity, never onto
@@ -464,4 +489,5 @@ pub enum HistoryType {
     Deletion,
     PolicyAssignment,
     Replication,
+    Deaccession,
 }

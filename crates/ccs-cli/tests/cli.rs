@@ -512,7 +512,10 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["missing"].as_array().unwrap().len(), 0);
 
-    // --- rm: shows what goes, asks, honours "no", removes with yes.
+    // --- rm: shows what goes, asks, honours "no", removes with yes (the
+    // policy gives no grace period here; withdraw.rs tests the withdrawal).
+    let r = ccs(&cfg, &["policy", "set", "removal-grace=0"]);
+    assert_eq!(r.code, 0, "{r:?}");
     let r = run_cmd(ccs_cmd(&cfg, &["rm", &note_cid]), "n\n");
     assert_exit(&r, 1, "Nothing was removed");
     assert!(

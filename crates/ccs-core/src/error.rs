@@ -31,6 +31,11 @@ pub enum Error {
     )]
     NotFound { url: String, what: String },
 
+    /// An item that is not stored, where the whole sentence says why it may
+    /// have gone and what to do (a withdrawal whose grace period ended).
+    #[error("{0}")]
+    NotStored(String),
+
     #[error(
         "The storage node at {url} reported an error: {message}. Try again, and if it keeps happening ask the person who runs the network to check the node."
     )]
@@ -172,7 +177,7 @@ impl Error {
             Error::Unreachable { .. } => ErrorCode::Unreachable,
             Error::TimedOut { .. } => ErrorCode::TimedOut,
             Error::Unauthorized { .. } => ErrorCode::Unauthorized,
-            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::NotFound { .. } | Error::NotStored(_) => ErrorCode::NotFound,
             Error::Api { .. } => ErrorCode::NodeError,
             Error::StreamFailed { .. } => ErrorCode::StreamFailed,
             Error::Interrupted { .. } => ErrorCode::Interrupted,
@@ -406,6 +411,9 @@ mod tests {
                 root: PathBuf::from("/scans/box 1"),
                 summary: "1 changed file".into(),
             },
+            Error::NotStored(
+                "The item bafy is not stored (it may have been removed when its grace period ended): check the library for what is stored.".into(),
+            ),
             Error::ScanProblems {
                 count: 2,
                 first: Box::new(Error::UnsupportedFile {
@@ -441,6 +449,7 @@ mod tests {
             Error::Incomplete(_) => 20,
             Error::ScanProblems { .. } => 21,
             Error::InvalidBag { .. } => 22,
+            Error::NotStored(_) => 23,
         }
     }
 
@@ -466,7 +475,7 @@ mod tests {
         let mut seen: Vec<usize> = all.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..23).collect::<Vec<_>>(), "a variant has no sample");
+        assert_eq!(seen, (0..24).collect::<Vec<_>>(), "a variant has no sample");
         for e in all {
             let m = e.to_string();
             assert!(m.ends_with('.'), "{m}");

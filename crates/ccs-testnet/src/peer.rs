@@ -374,6 +374,8 @@ impl Testnet {
             replication_min: -1,
             replication_max: -1,
             monitor_ping_interval: self.opts.monitor_ping_interval.clone(),
+            // Tests see a withdrawn item's expiry within seconds.
+            state_sync_interval: Some("2s".into()),
             place: p.place.clone(),
         }
     }

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -138,12 +138,30 @@ export function auditItem(cid: string): Promise<ItemCheck> {
 }
 
 /**
- * Removes an item from every partner (the frontend has confirmed it).
- * Returns why the shared history could not record the removal, if it
- * could not (the removal itself is done).
+ * Withdraws an item (the frontend has confirmed it): it stays stored on
+ * every partner until the network's grace period ends, or until a second
+ * member confirms and then the grace period ends; **Keep it** undoes it.
  */
-export function removeItem(cid: string): Promise<string | null> {
-  return call<string | null>("remove_item", { cid });
+export function removeItem(cid: string): Promise<WithdrawalOutcome> {
+  return call<WithdrawalOutcome>("remove_item", { cid });
+}
+
+/** **Keep it**: undoes a withdrawal; the item stays where it is. */
+export function keepItem(cid: string): Promise<WithdrawalOutcome> {
+  return call<WithdrawalOutcome>("keep_item", { cid });
+}
+
+/**
+ * Confirms another member's withdrawal (two-person removal): the grace
+ * period starts.
+ */
+export function confirmWithdrawal(cid: string): Promise<WithdrawalOutcome> {
+  return call<WithdrawalOutcome>("confirm_withdrawal", { cid });
+}
+
+/** Every withdrawn item: who withdrew it, when, and when it goes. */
+export function withdrawnItems(): Promise<Array<Withdrawal>> {
+  return call<Array<Withdrawal>>("withdrawn_items");
 }
 
 /**

@@ -10,7 +10,7 @@
 import { api } from "../api";
 import { announce, confirmDialog, copyText, errorBox, state } from "../app";
 import { findings } from "../audits";
-import type { CopyAudit, LibraryItem, PartnerStatus } from "../bindings";
+import type { CopyAudit, LibraryItem, PartnerStatus, WithdrawalOutcome } from "../bindings";
 import { clear, h } from "../dom";
 import {
   checkSummary,
@@ -22,6 +22,10 @@ import {
   relative,
   size,
   type Tone,
+  until,
+  type WithdrawalInfo,
+  withdrawalOf,
+  withdrawalSaid,
 } from "../format";
 import { partnerDetail, partnerName } from "../places";
 import { openDescribe } from "./describe";
@@ -193,6 +197,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
   const meta = Object.entries(item.metadata).filter(([k]) => k in PROVENANCE_LABELS);
   const technical = Object.entries(item.metadata).filter(([k]) => k in TECHNICAL_LABELS);
   const partners = byName(item.partners);
+  const withdrawn = withdrawalOf(item);
   clear(
     root,
     h(
@@ -202,6 +207,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
       h("button", { class: "link", "aria-label": "Close the detail", onclick: () => selectItem(null) }, "Close"),
     ),
     h("p", {}, h("span", { class: `pill ${c.tone}` }, c.label), " ", healthWords(item.health)),
+    withdrawn ? withdrawalNotice(item, withdrawn) : null,
     h(
       "dl",
       { class: "facts" },
@@ -340,38 +346,48 @@ function draw(root: HTMLElement, item: LibraryItem) {
             },
             "Repair",
           ),
-      h(
-        "button",
-        {
-          class: "quiet-danger",
-          id: "detail-remove",
-          "data-keep": "detail-remove",
-          onclick: async () => {
-            const ok = await confirmDialog({
-              title: `Remove "${item.name || item.cid}"?`,
-              body: [
-                `This removes the item from all ${item.partners.length} partners: ${size(item.size)}${
-                  item.metadata.files ? ` in ${item.metadata.files} files` : ""
-                }, content ID ${item.cid}.`,
-                "Files on your own computer are not touched. Partners' disks free the space at their next clean-up.",
-              ],
-              confirm: "Remove from all partners",
-              danger: true,
-            });
-            if (!ok) return;
-            try {
-              const recordProblem = await api.removeItem(item.cid);
-              state.items = state.items.filter((i) => i.cid !== item.cid);
-              selectItem(null);
-              if (recordProblem) announce(recordProblem, "warn");
-              void loadLibrary();
-            } catch (e) {
-              say(item.cid, errorBox(e));
-            }
-          },
-        },
-        "Remove from all partners…",
-      ),
+      withdrawn
+        ? null
+        : h(
+            "button",
+            {
+              class: "quiet-danger",
+              id: "detail-remove",
+              "data-keep": "detail-remove",
+              onclick: async () => {
+                const policy = await api.networkPolicy().catch(() => null);
+                const grace = policy?.settings.find((x) => x.key === "removal-grace")?.value ?? "the grace period";
+                const second = policy?.document.policy.removal_needs_confirmation ?? false;
+                const ok = await confirmDialog({
+                  title: `Withdraw "${item.name || item.cid}"?`,
+                  body: [
+                    `It stays stored on all ${item.partners.length} partners for ${grace}${
+                      second ? ", counted from when a second member confirms" : ""
+                    }, and anyone can keep it until then. After that it is removed from every partner: ${size(item.size)}${
+                      item.metadata.files ? ` in ${item.metadata.files} files` : ""
+                    }, content ID ${item.cid}.`,
+                    "Files on your own computer are not touched.",
+                  ],
+                  confirm: "Withdraw",
+                  danger: true,
+                });
+                if (!ok) return;
+                try {
+                  const outcome = await api.removeItem(item.cid);
+                  const words = withdrawalSaid(item.name || "the item", outcome, false);
+                  say(item.cid, h("p", { class: "notice warn", id: "detail-withdrawn-said" }, words));
+                  announce(words, "warn");
+                  if (outcome.record_problem) announce(outcome.record_problem, "warn");
+                  historyChanged(item.cid);
+                  await refreshItem(item.cid);
+                  void loadLibrary();
+                } catch (e) {
+                  say(item.cid, errorBox(e));
+                }
+              },
+            },
+            "Withdraw…",
+          ),
     ),
     status,
     historySection(item.cid, redraw),
@@ -519,4 +535,58 @@ function technicalCopy(
 function byName(partners: PartnerStatus[]): PartnerStatus[] {
   const name = (p: PartnerStatus) => `${partnerName(p.peer_id, p.peername)}\n${p.peername}`;
   return [...partners].sort((a, b) => name(a).localeCompare(name(b)));
+}
+
+/** A withdrawn item: who withdrew it, when it goes, and Keep it (and, for another member, Confirm). */
+function withdrawalNotice(item: LibraryItem, w: WithdrawalInfo): HTMLElement {
+  const me = state.settings?.me ?? "";
+  const act = async (button: HTMLElement, kept: boolean, work: () => Promise<WithdrawalOutcome>) => {
+    (button as HTMLButtonElement).disabled = true;
+    try {
+      const outcome = await work();
+      const words = withdrawalSaid(item.name || "the item", outcome, kept);
+      say(item.cid, h("p", { class: "notice ok", id: "detail-withdrawal-said" }, words));
+      announce(words, "ok");
+      if (outcome.record_problem) announce(outcome.record_problem, "warn");
+      historyChanged(item.cid);
+      await refreshItem(item.cid);
+      void loadLibrary();
+    } catch (e) {
+      (button as HTMLButtonElement).disabled = false;
+      say(item.cid, errorBox(e));
+    }
+  };
+  return h(
+    "div",
+    { class: "notice warn", id: "detail-withdrawal" },
+    h(
+      "p",
+      {},
+      `Withdrawn by ${w.by} ${relative(w.at)}. `,
+      w.awaiting
+        ? "It waits for a second member to confirm the withdrawal; until then nothing is removed."
+        : `It stays stored on every partner until it is removed ${until(w.removesAt)}, unless someone keeps it.`,
+    ),
+    h(
+      "button",
+      {
+        class: "primary",
+        id: "detail-keep",
+        onclick: (e: Event) => void act(e.currentTarget as HTMLElement, true, () => api.keepItem(item.cid)),
+      },
+      "Keep it",
+    ),
+    w.awaiting && w.by !== me
+      ? h(
+          "button",
+          {
+            class: "quiet-danger",
+            id: "detail-confirm-withdrawal",
+            onclick: (e: Event) =>
+              void act(e.currentTarget as HTMLElement, false, () => api.confirmWithdrawal(item.cid)),
+          },
+          "Confirm the withdrawal",
+        )
+      : null,
+  );
 }

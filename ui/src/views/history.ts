@@ -19,6 +19,7 @@ export const EVENT_KINDS: [EventType, string][] = [
   ["deletion", "Removed"],
   ["policy_assignment", "Network rules changed"],
   ["replication", "Copies placed by the rules"],
+  ["deaccession", "Withdrawn or kept"],
 ];
 
 /** Events an item's History shows before "Show all". */
@@ -53,6 +54,10 @@ export function eventWords(e: Pick<HistoryEvent, "type" | "outcome" | "partner">
       return { text: "The network's rules were changed", tone: "neutral" };
     case "replication":
       return { text: "Copies placed where the network's rules ask", tone: "ok" };
+    case "deaccession":
+      return ok
+        ? { text: "Withdrawn: to be removed after the grace period", tone: "warn" }
+        : { text: "Withdrawal undone: kept", tone: "ok" };
   }
 }
 

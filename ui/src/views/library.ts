@@ -16,6 +16,8 @@ import {
   type SortKey,
   size,
   view,
+  withdrawalOf,
+  withdrawalWords,
 } from "../format";
 import { loadPlaces, partnerDetail, partnerName } from "../places";
 import { detailClosed, itemFetched, renderDetail } from "./detail";
@@ -332,6 +334,7 @@ export function renderLibrary(root: HTMLElement) {
     ["attention", "Needs attention"],
     ["under", "Under-replicated"],
     ["mine", "Added by me"],
+    ["withdrawn", "Withdrawn"],
   ];
   const drawChips = () =>
     clear(
@@ -464,7 +467,14 @@ export function renderLibrary(root: HTMLElement) {
       draw();
       (detail.querySelector("h2") as HTMLElement | null)?.focus();
     };
-    const about = [item.metadata.collection, filesWord(item.metadata.files)].filter(Boolean).join(" · ");
+    const withdrawn = withdrawalOf(item);
+    const about = [
+      withdrawn ? withdrawalWords(withdrawn) : null,
+      item.metadata.collection,
+      filesWord(item.metadata.files),
+    ]
+      .filter(Boolean)
+      .join(" · ");
     return h(
       "div",
       {
@@ -482,7 +492,7 @@ export function renderLibrary(root: HTMLElement) {
         "div",
         { class: "c-name", role: "cell" },
         h("div", { class: "name", title: item.name }, item.name || "(no name)"),
-        h("div", { class: "sub" }, about),
+        h("div", { class: withdrawn ? "sub warn-text" : "sub", "data-withdrawn": withdrawn ? "yes" : null }, about),
       ),
       h("div", { class: "c-size num", role: "cell" }, size(item.size)),
       h(

@@ -202,6 +202,7 @@ pub async fn history(ctx: &Context, a: HistoryArgs) -> CliResult {
             HistoryType::Deletion => EventType::Deletion,
             HistoryType::PolicyAssignment => EventType::PolicyAssignment,
             HistoryType::Replication => EventType::Replication,
+            HistoryType::Deaccession => EventType::Deaccession,
         }),
         partner: a.partner,
         person: a.person,

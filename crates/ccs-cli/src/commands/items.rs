@@ -281,13 +281,47 @@ fn confirm(prompt: &str) -> CliResult<bool> {
     Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
-pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
+/// `rm`: a withdrawal (`ops::withdraw`): the items stay stored until the
+/// policy's grace period ends. `--now` removes one item at once, when the
+/// policy allows it, once its title is typed.
+pub async fn rm(
+    ctx: &Context,
+    cids: &[String],
+    yes: bool,
+    now: Option<Option<String>>,
+) -> CliResult {
     for c in cids {
         check_cid(c)?;
     }
+    if let Some(title) = now {
+        let [cid] = cids else {
+            return Err(CliError::Usage(
+                "--now removes one item at a time: name one CID.".into(),
+            ));
+        };
+        let typed = match title {
+            Some(t) => t,
+            None => out::prompt_line(
+                "Removing at once cannot be undone. Type the item's title to remove it from every partner now: ",
+            )?,
+        };
+        if let Some(p) = ccs_core::ops::withdraw::remove_now(&ctx.session, cid, &typed).await? {
+            eprintln!("{} {p}", out::warning_label());
+        }
+        if ctx.json {
+            out::print_json(&serde_json::json!({ "removed": [cid] }));
+        } else {
+            eprintln!("Removed {cid} from every partner.");
+        }
+        return Ok(());
+    }
     let items = library::removal_preview(&ctx.session, cids).await?;
+    let policy = ccs_core::ops::policy::current(&ctx.session).await?.policy;
     if !ctx.json || !yes {
-        eprintln!("This removes from every partner:");
+        eprintln!(
+            "This withdraws from every partner (they keep it for {} more, and `ccs keep` undoes it until then):",
+            ccs_core::content::policy::duration_words(policy.removal_grace_secs)
+        );
         for i in &items {
             eprintln!(
                 "  {} {} · {} · {} of {} copies",
@@ -308,27 +342,35 @@ pub async fn rm(ctx: &Context, cids: &[String], yes: bool) -> CliResult {
     if !yes {
         let n = items.len();
         let ok = confirm(&format!(
-            "Remove {n} item{} from the whole network?",
+            "Withdraw {n} item{}?",
             if n == 1 { "" } else { "s" }
         ))?;
         if !ok {
             return Err(CliError::Incomplete(
-                "Nothing was removed (not confirmed). Add --yes to remove without asking.".into(),
+                "Nothing was removed (not confirmed). Add --yes to withdraw without asking.".into(),
             ));
         }
     }
     let mut removed = Vec::new();
+    let mut withdrawn = Vec::new();
     for i in &items {
-        if let Some(p) = library::remove(&ctx.session, &i.cid).await? {
+        let outcome = ccs_core::ops::withdraw::withdraw(&ctx.session, &i.cid).await?;
+        if let Some(p) = &outcome.record_problem {
             eprintln!("{} {p}", out::warning_label());
         }
-        removed.push(i.cid.clone());
         if !ctx.json {
-            eprintln!("Removed {}.", i.cid);
+            eprintln!("{}", outcome.summary);
+            if outcome.withdrawal.is_some() {
+                eprintln!("  To keep it: ccs keep {}", i.cid);
+            }
+        }
+        match outcome.withdrawal {
+            Some(w) => withdrawn.push(w),
+            None => removed.push(i.cid.clone()),
         }
     }
     if ctx.json {
-        out::print_json(&serde_json::json!({ "removed": removed }));
+        out::print_json(&serde_json::json!({ "removed": removed, "withdrawn": withdrawn }));
     }
     Ok(())
 }

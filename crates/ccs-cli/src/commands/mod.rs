@@ -11,6 +11,7 @@ mod network;
 mod policy;
 mod report;
 mod setup;
+mod withdraw;
 
 use ccs_core::ErrorCode;
 use ccs_core::ops::Cancel;
@@ -65,7 +66,12 @@ pub async fn run(cli: Cli) -> CliResult {
                 "Say where to save it: --output PATH, or --bag DIR for a BagIt bag.".into(),
             )),
         },
-        Command::Rm { cids, yes } => items::rm(&ctx, &cids, yes).await,
+        Command::Rm {
+            cids,
+            yes,
+            now,
+            title,
+        } => items::rm(&ctx, &cids, yes, now.then_some(title)).await,
         Command::Ls(a) => items::ls(&ctx, a).await,
         Command::Peers => network::peers(&ctx).await,
         Command::Health => network::health(&ctx).await,
@@ -81,6 +87,9 @@ pub async fn run(cli: Cli) -> CliResult {
             PolicyAction::Set { changes } => policy::set(&ctx, &changes).await,
         },
         Command::Ensure { dry_run } => policy::ensure(&ctx, dry_run).await,
+        Command::Withdraw { cids, confirm } => withdraw::withdraw(&ctx, &cids, confirm).await,
+        Command::Keep { cid } => withdraw::keep(&ctx, &cid).await,
+        Command::Withdrawn => withdraw::list(&ctx).await,
         Command::Report { csv, output, force } => {
             report::run(&ctx, csv, output.as_deref(), force).await
         }

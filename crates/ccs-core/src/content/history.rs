@@ -53,6 +53,8 @@ pub enum EventType {
     PolicyAssignment,
     /// Its copies were placed again by the policy (`ccs ensure`).
     Replication,
+    /// It was withdrawn, a withdrawal confirmed, or (outcome failure) kept.
+    Deaccession,
 }
 
 impl EventType {
@@ -67,6 +69,7 @@ impl EventType {
             EventType::Deletion => "deletion",
             EventType::PolicyAssignment => "policy assignment",
             EventType::Replication => "replication",
+            EventType::Deaccession => "deaccession",
         }
     }
 }

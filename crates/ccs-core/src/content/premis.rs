@@ -86,6 +86,7 @@ pub fn event_type(t: EventType) -> Term {
         EventType::Deletion => "del",
         EventType::PolicyAssignment => "poa",
         EventType::Replication => "rep",
+        EventType::Deaccession => "dea",
     };
     term("eventType", code, t.premis())
 }
@@ -437,6 +438,7 @@ mod tests {
             (EventType::Deletion, "deletion", "del"),
             (EventType::PolicyAssignment, "policy assignment", "poa"),
             (EventType::Replication, "replication", "rep"),
+            (EventType::Deaccession, "deaccession", "dea"),
         ];
         for (t, label, code) in all {
             // The match in `event_type` is exhaustive, so a new type cannot

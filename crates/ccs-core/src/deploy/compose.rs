@@ -234,6 +234,7 @@ impl NodeFile {
             replication_min: self.replication_min,
             replication_max: self.replication_max,
             monitor_ping_interval: "15s".into(),
+            state_sync_interval: None,
             place: self.place.clone(),
         }
     }

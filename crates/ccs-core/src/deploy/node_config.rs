@@ -235,6 +235,10 @@ pub struct ClusterPeerSettings {
     pub replication_max: i32,
     /// Go duration, e.g. `15s`.
     pub monitor_ping_interval: String,
+    /// How often the peer walks the shared pinset to unpin expired pins (a
+    /// withdrawn item's end, `ops::withdraw`); `None` keeps IPFS Cluster's
+    /// 5 minutes (a deployment's withdrawals last days). Go duration.
+    pub state_sync_interval: Option<String>,
     /// The node's organisation and site, published as informer tags
     /// ([`crate::deploy::place`]); empty keeps IPFS Cluster's default tags.
     pub place: Place,
@@ -306,6 +310,9 @@ impl ClusterPeerSettings {
         if let Some(tags) = self.place.tags_env() {
             env.insert(TAGS_ENV, tags);
         }
+        if let Some(every) = &self.state_sync_interval {
+            env.insert("CLUSTER_STATESYNCINTERVAL", every.clone());
+        }
         if let Some(id) = &self.identity {
             env.insert("CLUSTER_ID", id.peer_id.clone());
             env.insert("CLUSTER_PRIVATEKEY", id.private_key.clone());
@@ -354,6 +361,7 @@ mod tests {
             replication_min: -1,
             replication_max: -1,
             monitor_ping_interval: "15s".into(),
+            state_sync_interval: None,
             place,
         }
     }

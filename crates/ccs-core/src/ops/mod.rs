@@ -24,6 +24,7 @@ pub mod policy;
 pub mod report;
 pub mod retrieve;
 pub mod session;
+pub mod withdraw;
 
 use std::future::Future;
 
