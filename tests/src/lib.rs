@@ -34,6 +34,19 @@ impl std::ops::DerefMut for TempNet {
     }
 }
 
+/// Until `peers` peers have published their free space (the allocator needs
+/// it from every peer it may choose); fails the test after a minute.
+pub async fn wait_for_free_space(cluster: &ClusterClient, peers: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while cluster.freespace().await.unwrap().len() < peers {
+        assert!(
+            Instant::now() < deadline,
+            "free space never came from every peer"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 pub async fn start_testnet(peers: usize) -> TempNet {
     start_testnet_with(peers, |_| {}).await
 }

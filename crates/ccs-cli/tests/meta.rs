@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use ccs_core::net::cluster::{AddOptions, ClusterClient, Pin, TrackerStatus};
 use ccs_core::ops::Session;
-use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet};
+use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet, wait_for_free_space};
 use serde_json::Value;
 
 const PROVENANCE: [&str; 7] = [
@@ -138,14 +138,7 @@ async fn metadata_changes_in_place_on_every_partner_and_is_recorded() {
 
     // Each peer publishes its free space periodically: the allocator (and
     // the change's partner check) need all three.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while cluster.freespace().await.unwrap().len() < 3 {
-        assert!(
-            Instant::now() < deadline,
-            "free space never came from every peer"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_for_free_space(cluster, 3).await;
 
     // A 2-of-3 item, so its allocations are a choice the cluster made.
     let file = work.path().join("minutes 1921.pdf");

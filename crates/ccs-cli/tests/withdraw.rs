@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ccs_core::net::cluster::ClusterClient;
-use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet};
+use ccs_tests::{Run, ccs_command, pseudo_random, start_testnet, wait_for_free_space};
 use serde_json::Value;
 
 fn ccs_as(config: &Path, user: &str, args: &[&str]) -> Run {
@@ -70,14 +70,7 @@ async fn a_withdrawal_waits_out_its_grace_period_and_can_be_undone() {
     let cluster: ClusterClient = net.peer(0).cluster();
 
     // The policy's copies (2 to 3) need every peer's free space first.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while cluster.freespace().await.unwrap().len() < 3 {
-        assert!(
-            Instant::now() < deadline,
-            "free space never came from every peer"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_for_free_space(&cluster, 3).await;
     let r = ccs_as(&cfg, "alice", &["policy", "set", "removal-grace=6s"]);
     assert_eq!(r.code, 0, "{r:?}");
     let cid = add(&cfg, work.path(), "minutes.pdf", 1);

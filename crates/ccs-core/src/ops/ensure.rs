@@ -133,13 +133,8 @@ async fn network_facts(
     allocated: &HashMap<String, String>,
 ) -> Result<Network> {
     let ids = cluster.peers().await?.collect_vec().await?;
-    let places = super::partners::places(cluster).await?;
-    let free: HashMap<String, u64> = cluster
-        .freespace()
-        .await?
-        .into_iter()
-        .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
-        .collect();
+    let places = super::partners::places_from(cluster, ids.len(), &cluster.alerts().await?).await?;
+    let free = super::partners::free_space(cluster).await?;
     let mut network = Network::default();
     for id in &ids {
         network.partners.insert(

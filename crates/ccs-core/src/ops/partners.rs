@@ -10,7 +10,7 @@ use super::{Cancel, Session, cancellable};
 use crate::content::provenance;
 use crate::deploy::place::{self, ORGANISATION_TAG, Place, SITE_TAG};
 use crate::error::{Error, Result};
-use crate::net::cluster::{ClusterClient, TrackerStatus};
+use crate::net::cluster::{Alert, ClusterClient, TrackerStatus};
 
 /// One member of the network.
 #[derive(Debug, Clone, Serialize)]
@@ -121,13 +121,22 @@ impl NetworkPlaces {
 /// it.
 pub async fn places(cluster: &ClusterClient) -> Result<NetworkPlaces> {
     let partners = cluster.peers().await?.collect_vec().await?.len();
+    let alerts = cluster.alerts().await?;
+    places_from(cluster, partners, &alerts).await
+}
+
+/// [`places`] for a caller that already has the peer count and the alerts.
+pub(crate) async fn places_from(
+    cluster: &ClusterClient,
+    partners: usize,
+    alerts: &[Alert],
+) -> Result<NetworkPlaces> {
     let mut by_peer: HashMap<String, Place> = HashMap::new();
     let site_metric = format!("tag:{SITE_TAG}");
     let org_metric = format!("tag:{ORGANISATION_TAG}");
-    let alerts = cluster.alerts().await?;
     let site = cluster.metrics(&site_metric).await?;
     let org = cluster.metrics(&org_metric).await?;
-    let from_alerts = alerts.into_iter().map(|a| a.metric);
+    let from_alerts = alerts.iter().map(|a| a.metric.clone());
     // Alerts first, so that a live metric wins over an expired one.
     for m in from_alerts.chain(site).chain(org) {
         let entry = by_peer.entry(m.peer.clone()).or_default();
@@ -141,6 +150,16 @@ pub async fn places(cluster: &ClusterClient) -> Result<NetworkPlaces> {
     Ok(NetworkPlaces { partners, by_peer })
 }
 
+/// Each peer's free space (bytes) from its latest metric.
+pub(crate) async fn free_space(cluster: &ClusterClient) -> Result<HashMap<String, u64>> {
+    Ok(cluster
+        .freespace()
+        .await?
+        .into_iter()
+        .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
+        .collect())
+}
+
 /// [`places`] through the session's node.
 pub async fn network_places(session: &Session) -> Result<NetworkPlaces> {
     places(&session.node()?.cluster).await
@@ -150,14 +169,9 @@ pub async fn network_places(session: &Session) -> Result<NetworkPlaces> {
 pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
     let cluster = session.node()?.cluster;
     let ids = cluster.peers().await?.collect_vec().await?;
-    let free: HashMap<String, u64> = cluster
-        .freespace()
-        .await?
-        .into_iter()
-        .filter_map(|m| m.value.parse().ok().map(|v| (m.peer, v)))
-        .collect();
+    let free = free_space(&cluster).await?;
     let alerts = cluster.alerts().await?;
-    let places = places(&cluster).await?;
+    let places = places_from(&cluster, ids.len(), &alerts).await?;
     // Names and pin counts from the status stream (offline peers keep their name there).
     let mut names: HashMap<String, String> = HashMap::new();
     let mut pins: HashMap<String, u64> = HashMap::new();
