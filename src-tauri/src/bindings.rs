@@ -61,6 +61,8 @@ fn declarations() -> Vec<(String, String)> {
         WithdrawalState,
         Withdrawal,
         WithdrawalOutcome,
+        RiskCount,
+        RiskSummary,
         AddDetails,
         AddPhase,
         AddProgress,

@@ -167,6 +167,13 @@ pub async fn network_policy(state: State<'_, AppState>) -> AppResult<PolicyView>
     Ok(ops::policy::show(&state.session()?).await?)
 }
 
+/// Risk at a glance: items with a single copy, below the policy's minimum
+/// or target, on one site, withdrawn, or not verified within the interval.
+#[tauri::command]
+pub async fn risk_summary(state: State<'_, AppState>) -> AppResult<RiskSummary> {
+    Ok(ops::risk::summary(&state.session()?, &Cancel::new()).await?)
+}
+
 /// "Check placement": what `ccs ensure --dry-run` says. Every item against
 /// the policy, each partner's copies now and after, nothing changed.
 #[tauri::command]
@@ -487,7 +494,8 @@ pub async fn activity(
     Ok(ops::history::read(&state.session()?, &filter).await?)
 }
 
-/// Starts a new network: the bootstrap node's compose file. An existing
+/// Starts a new network: the bootstrap node's compose file, with the
+/// node's organisation and site when given (empty: none). An existing
 /// `destination` is refused (`already_exists`, left untouched) unless
 /// `replace` is true, which the frontend sets only for a path chosen in the
 /// native save dialog (that dialog has asked whether to replace it); absent
@@ -497,12 +505,15 @@ pub async fn create_network(
     peername: String,
     destination: String,
     replace: Option<bool>,
+    organisation: Option<String>,
+    site: Option<String>,
 ) -> AppResult<()> {
+    let place = Place::new(organisation.as_deref(), site.as_deref())?;
     let to = Destination {
         path: Some(PathBuf::from(destination)),
         replace: replace.unwrap_or(false),
     };
-    ops::network::create(&peername, &ccs_core::deploy::place::Place::default(), &to)?;
+    ops::network::create(&peername, &place, &to)?;
     Ok(())
 }
 
@@ -516,7 +527,7 @@ pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
         bootstrap_host: input.bootstrap_host,
         passphrase: input.passphrase,
         check_host: false,
-        place: ccs_core::deploy::place::Place::default(),
+        place: Place::new(input.organisation.as_deref(), input.site.as_deref())?,
     };
     let to = Destination {
         path: Some(PathBuf::from(&input.destination)),

@@ -31,6 +31,7 @@ pub use ccs_core::ops::meta::{MetaChange, MetaOutcome, MetaRequest};
 pub use ccs_core::ops::partners::{NetworkPlaces, Partner};
 pub use ccs_core::ops::policy::{PolicySetting, PolicyView};
 pub use ccs_core::ops::report::{InventoryFormat, InventorySummary};
+pub use ccs_core::ops::risk::{RiskCount, RiskSummary};
 pub use ccs_core::ops::session::PasswordSource;
 pub use ccs_core::ops::withdraw::{Withdrawal, WithdrawalOutcome, WithdrawalState};
 
@@ -386,6 +387,12 @@ pub struct InviteInput {
     /// which has already asked the person whether to replace that file.
     #[serde(default)]
     pub replace: bool,
+    /// The partner's organisation and site (e.g. "Leeds, UK"); empty or
+    /// absent: not given.
+    #[serde(default)]
+    pub organisation: Option<String>,
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

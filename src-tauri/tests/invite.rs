@@ -18,9 +18,25 @@ fn invitations_and_new_networks_and_least_privilege() {
     call(
         &w,
         "create_network",
-        json!({"peername": "bootstrap", "destination": boot}),
+        json!({"peername": "bootstrap", "destination": boot, "organisation": "Leeds Community Archive", "site": "Leeds, UK"}),
     )
     .unwrap();
+    let node = ccs_core::deploy::compose::NodeFile::parse(&std::fs::read_to_string(&boot).unwrap())
+        .unwrap();
+    assert_eq!(
+        node.place.organisation.as_deref(),
+        Some("Leeds Community Archive")
+    );
+    assert_eq!(node.place.site.as_deref(), Some("Leeds, UK"));
+    // A bad place is one sentence, and no file.
+    let err = call(
+        &w,
+        "create_network",
+        json!({"peername": "b2", "destination": work.path().join("b2.yml"), "site": "default"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(!work.path().join("b2.yml").exists());
     let err = call(
         &w,
         "create_network",
@@ -33,7 +49,7 @@ fn invitations_and_new_networks_and_least_privilege() {
     let out = call(
         &w,
         "export_invite",
-        json!({"input": {"network_file": boot, "partner": "acme", "bootstrap_host": "bootstrap", "destination": acme, "passphrase": null}}),
+        json!({"input": {"network_file": boot, "partner": "acme", "bootstrap_host": "bootstrap", "destination": acme, "passphrase": null, "organisation": "Acme Heritage", "site": "Bristol, UK"}}),
     )
     .unwrap();
     assert_eq!(out["sealed"], false);
@@ -43,6 +59,9 @@ fn invitations_and_new_networks_and_least_privilege() {
             .unwrap();
     assert_eq!(partner.peername, "acme");
     assert_eq!(partner.bootstrap.unwrap().host, "bootstrap");
+    // The partner's own place, not the input file's.
+    assert_eq!(partner.place.organisation.as_deref(), Some("Acme Heritage"));
+    assert_eq!(partner.place.site.as_deref(), Some("Bristol, UK"));
 
     let sealed = work.path().join("beta.age");
     let out = call(

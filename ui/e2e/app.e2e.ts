@@ -772,4 +772,32 @@ describe("the desktop app against a real testnet", () => {
     );
     await click("#filter-all");
   });
+
+  it("shows the network's risk at a glance, red when an item has a single copy", async () => {
+    // Calm first: every item has its copies.
+    await click("#nav-library");
+    const calm = await s.find("#risk-summary [data-risk]");
+    expect(await calm.attr("data-risk")).not.toBe("bad");
+    // An item kept by one partner only (pinned through the cluster's API, as
+    // another member's tool might): the summary turns red and says what to do.
+    const p = peers[0];
+    const inline = "bafkqaaa"; // the empty identity CID: no block to fetch
+    const auth = `Basic ${Buffer.from(`${p.username}:${p.password}`).toString("base64")}`;
+    const pinned = await fetch(
+      new URL(`/pins/${inline}?name=One+copy+only&replication-min=1&replication-max=1`, p.cluster_api),
+      { method: "POST", headers: { authorization: auth } },
+    );
+    expect(pinned.ok).toBe(true);
+    await s.waitFor(
+      "if (document.querySelector('#risk-summary [data-risk=bad]')) return true; if (Date.now() - (window.lastNav ?? 0) > 3000) { window.lastNav = Date.now(); document.querySelector('#nav-partners')?.click(); document.querySelector('#nav-library')?.click(); } return false;",
+      [],
+      60_000,
+      "the risk summary to turn red",
+    );
+    const red = await (await s.find("#risk-summary")).text();
+    expect(red).toContain("1 item is at risk: fewer copies than the network's minimum");
+    expect(red).toContain("Repair it from the item's detail, or tell the person who runs the network.");
+    expect(red).toMatch(/Copies counted just now/);
+    await shot("risk-red");
+  });
 });

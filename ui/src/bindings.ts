@@ -264,6 +264,47 @@ withdrawal: Withdrawal | null,
  */
 summary: string, record_problem: string | null, };
 
+export type RiskCount = { items: number, bytes: number, };
+
+export type RiskSummary = { stored: RiskCount, 
+/**
+ * One complete copy or none.
+ */
+single_copy: RiskCount, 
+/**
+ * Fewer complete copies than the policy's `copies-min`.
+ */
+below_min: RiskCount, 
+/**
+ * Fewer complete copies than the policy's `copies-target`.
+ */
+below_target: RiskCount, 
+/**
+ * Every complete copy on one site, while the partners are on several.
+ */
+single_site: RiskCount, withdrawn: RiskCount, 
+/**
+ * Not verified by an audit from this computer within the policy's
+ * `audit-interval` (or never).
+ */
+unverified: RiskCount, 
+/**
+ * When the copies were counted (now: the partners' live states).
+ */
+copies_as_of: string, 
+/**
+ * The oldest "last verified" among the items verified at all.
+ */
+oldest_verification: string | null, 
+/**
+ * Red: an item has a single copy or fewer than the minimum.
+ */
+at_risk: boolean, 
+/**
+ * What to do, one sentence each (empty when all is well).
+ */
+advice: Array<string>, };
+
 export type AddDetails = { title: string, collection: string, description: string, 
 /**
  * Store a BagIt bag that does not check out as it is (the person chose
@@ -354,7 +395,12 @@ passphrase: string | null,
  * The frontend sets it only for a path chosen in the native save dialog,
  * which has already asked the person whether to replace that file.
  */
-replace: boolean, };
+replace: boolean, 
+/**
+ * The partner's organisation and site (e.g. "Leeds, UK"); empty or
+ * absent: not given.
+ */
+organisation: string | null, site: string | null, };
 
 export type InviteOutcome = { path: string, sealed: boolean, checklist: string, };
 

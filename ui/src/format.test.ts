@@ -15,6 +15,7 @@ import {
   partnerStatus,
   percent,
   relative,
+  riskWords,
   shortCid,
   size,
   until,
@@ -393,5 +394,53 @@ describe("withdrawn items", () => {
     expect(until("2026-12-05T12:00:00Z", now)).toBe("in 3 days");
     expect(until("2027-01-01T12:00:00Z", now)).toMatch(/^on /);
     expect(until(null, now)).toBe("—");
+  });
+});
+
+describe("risk at a glance", () => {
+  const now = new Date("2026-12-02T12:00:00Z");
+  const c = (items: number, bytes = items * 1000) => ({ items, bytes });
+  const base = {
+    stored: c(120),
+    single_copy: c(0),
+    below_min: c(0),
+    below_target: c(0),
+    single_site: c(0),
+    withdrawn: c(0),
+    unverified: c(0),
+    copies_as_of: "2026-12-02T12:00:00Z",
+    oldest_verification: "2026-11-30T12:00:00Z",
+    at_risk: false,
+    advice: [],
+  };
+
+  it("is calm when every item has its copies and was checked", () => {
+    const w = riskWords(base, now);
+    expect(w.tone).toBe("ok");
+    expect(w.headline).toBe("All 120 items have at least the network's minimum of copies.");
+    expect(w.lines).toEqual([]);
+    expect(w.evidence).toBe("Copies counted just now; the oldest check was 2 days ago.");
+  });
+
+  it("turns red for an item below the minimum, and says what to do", () => {
+    const w = riskWords({ ...base, single_copy: c(1, 5_000_000), below_min: c(1, 5_000_000), at_risk: true }, now);
+    expect(w.tone).toBe("bad");
+    expect(w.headline).toBe(
+      "1 item is at risk: fewer copies than the network's minimum (5.0 MB). Repair it from the item's detail, or tell the person who runs the network.",
+    );
+  });
+
+  it("names what else needs a look", () => {
+    const w = riskWords(
+      { ...base, single_site: c(3), unverified: c(7), withdrawn: c(1), oldest_verification: null },
+      now,
+    );
+    expect(w.tone).toBe("warn");
+    expect(w.lines).toEqual([
+      "3 items have every copy in one place (3.0 KB).",
+      "7 items have not been checked as often as the network's rules ask.",
+      "1 item is withdrawn and will be removed.",
+    ]);
+    expect(w.evidence).toBe("Copies counted just now; no copy checked yet.");
   });
 });

@@ -11,6 +11,7 @@ import type {
   LibraryItem,
   Partner,
   RetrieveOutcome,
+  RiskSummary,
 } from "./bindings";
 
 /** Bytes in decimal units: "0 B", "999 B", "1.5 MB". */
@@ -429,4 +430,50 @@ export function bagWords(out: Pick<BagSaved, "path" | "files" | "fixity_checked"
       ? "without its history"
       : `with its history (${out.history_events} ${out.history_events === 1 ? "event" : "events"})`;
   return `Saved an archival package (BagIt) of ${files} to ${out.path}, ${history}; ${checked}.`;
+}
+
+/** Risk at a glance in plain words: a headline (red when an item has fewer copies than the minimum), what else to look at, and how old the evidence is. */
+export function riskWords(
+  r: RiskSummary,
+  now: Date = new Date(),
+): { tone: "ok" | "warn" | "bad"; headline: string; lines: string[]; evidence: string } {
+  const items = (n: number) => `${n.toLocaleString("en")} ${n === 1 ? "item" : "items"}`;
+  const has = (n: number) => (n === 1 ? "has" : "have");
+  // "(5.0 MB)", or nothing when the sizes were not recorded.
+  const bytes = (n: number) => (n > 0 ? ` (${size(n)})` : "");
+  const lines: string[] = [];
+  const atRisk = Math.max(r.single_copy.items, r.below_min.items);
+  if (r.single_site.items > 0)
+    lines.push(
+      `${items(r.single_site.items)} ${has(r.single_site.items)} every copy in one place${bytes(r.single_site.bytes)}.`,
+    );
+  if (r.below_target.items > 0 && atRisk === 0)
+    lines.push(
+      `${items(r.below_target.items)} ${has(r.below_target.items)} fewer copies than the network's rules ask.`,
+    );
+  if (r.unverified.items > 0)
+    lines.push(
+      `${items(r.unverified.items)} ${has(r.unverified.items)} not been checked as often as the network's rules ask.`,
+    );
+  if (r.withdrawn.items > 0)
+    lines.push(`${items(r.withdrawn.items)} ${r.withdrawn.items === 1 ? "is" : "are"} withdrawn and will be removed.`);
+  const evidence = `Copies counted ${relative(r.copies_as_of, now)}; ${
+    r.oldest_verification ? `the oldest check was ${relative(r.oldest_verification, now)}` : "no copy checked yet"
+  }.`;
+  if (atRisk > 0)
+    return {
+      tone: "bad",
+      headline: `${items(atRisk)} ${atRisk === 1 ? "is" : "are"} at risk: fewer copies than the network's minimum${bytes(
+        Math.max(r.single_copy.bytes, r.below_min.bytes),
+      )}. Repair ${atRisk === 1 ? "it" : "them"} from the item's detail, or tell the person who runs the network.`,
+      lines,
+      evidence,
+    };
+  if (r.stored.items === 0) return { tone: "ok", headline: "Nothing is stored yet.", lines: [], evidence };
+  return {
+    tone: lines.length ? "warn" : "ok",
+    headline: `All ${items(r.stored.items)} have at least the network's minimum of copies.`,
+    lines,
+    evidence,
+  };
 }

@@ -276,6 +276,35 @@ async fn a_withdrawal_waits_out_its_grace_period_and_can_be_undone() {
     );
     assert!(cluster.allocation(&third).await.unwrap().is_none());
 
+    // Risk at a glance: the withdrawn item is counted; an item kept by one
+    // partner only turns the summary red and says what to do.
+    let r = ccs_as(&cfg, "bob", &["health", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let risk = r.json()["risk"].clone();
+    assert_eq!(risk["withdrawn"]["items"], 1, "{risk:#}");
+    assert_eq!(risk["single_copy"]["items"], 0, "{risk:#}");
+    assert_eq!(risk["at_risk"], false, "{risk:#}");
+    let one = ccs_core::net::cluster::PinOptions {
+        name: Some("One copy only".into()),
+        replication_min: Some(1),
+        replication_max: Some(1),
+        ..Default::default()
+    };
+    cluster.pin("bafkqaaa", &one).await.unwrap();
+    let r = ccs_as(&cfg, "bob", &["health", "--json"]);
+    let risk = r.json()["risk"].clone();
+    assert_eq!(risk["single_copy"]["items"], 1, "{risk:#}");
+    assert_eq!(risk["at_risk"], true, "{risk:#}");
+    assert!(
+        risk["advice"][0].as_str().unwrap().contains("`ccs repair`"),
+        "{risk:#}"
+    );
+    let r = ccs_as(&cfg, "bob", &["health"]);
+    assert!(
+        r.stdout.contains("At risk (copies counted") && r.stdout.contains("with a single copy"),
+        "{r:?}"
+    );
+
     // Every step is in the preservation record.
     let r = ccs_as(&cfg, "bob", &["history", "--json", "--type", "deaccession"]);
     let events = r.json()["events"].as_array().unwrap().clone();

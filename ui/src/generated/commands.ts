@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -64,6 +64,14 @@ export function networkPlaces(): Promise<NetworkPlaces> {
 /** The rules every member follows (the defaults when nobody set any). */
 export function networkPolicy(): Promise<PolicyView> {
   return call<PolicyView>("network_policy");
+}
+
+/**
+ * Risk at a glance: items with a single copy, below the policy's minimum
+ * or target, on one site, withdrawn, or not verified within the interval.
+ */
+export function riskSummary(): Promise<RiskSummary> {
+  return call<RiskSummary>("risk_summary");
 }
 
 /**
@@ -191,14 +199,15 @@ export function activity(filter: ActivityFilter): Promise<HistoryReport> {
 }
 
 /**
- * Starts a new network: the bootstrap node's compose file. An existing
+ * Starts a new network: the bootstrap node's compose file, with the
+ * node's organisation and site when given (empty: none). An existing
  * `destination` is refused (`already_exists`, left untouched) unless
  * `replace` is true, which the frontend sets only for a path chosen in the
  * native save dialog (that dialog has asked whether to replace it); absent
  * means false.
  */
-export function createNetwork(peername: string, destination: string, replace: boolean | null): Promise<null> {
-  return call<null>("create_network", { peername, destination, replace });
+export function createNetwork(peername: string, destination: string, replace: boolean | null, organisation: string | null, site: string | null): Promise<null> {
+  return call<null>("create_network", { peername, destination, replace, organisation, site });
 }
 
 /**

@@ -18,6 +18,16 @@ export function renderInvite(root: HTMLElement) {
     { id: "invite-bootstrap", type: "text", placeholder: "e.g. bootstrap" },
     "A member node that is usually online.",
   );
+  const organisation = field(
+    "The partner's organisation (optional)",
+    { id: "invite-org", type: "text", placeholder: "e.g. Bristol Archives" },
+    "Shown to every member in place of the machine's name.",
+  );
+  const site = field(
+    "Where their node stands (optional)",
+    { id: "invite-site", type: "text", placeholder: "e.g. Bristol, UK" },
+    "A place with its own risks (a building, or a town sharing one flood or power cut). Copies go to different places first.",
+  );
   const seal = h("input", { type: "checkbox", id: "invite-seal" });
   const pass = field(
     "Passphrase (at least 12 characters)",
@@ -45,6 +55,8 @@ export function renderInvite(root: HTMLElement) {
         passphrase: seal.checked ? pass.input.value : null,
         // The save dialog asked before returning an existing file: replace it.
         replace: true,
+        organisation: organisation.input.value.trim() || null,
+        site: site.input.value.trim() || null,
       });
       clear(
         result,
@@ -101,6 +113,8 @@ export function renderInvite(root: HTMLElement) {
       ),
       partner.wrap,
       bootstrap.wrap,
+      organisation.wrap,
+      site.wrap,
       h("div", { class: "field check" }, seal, h("label", { for: "invite-seal" }, "Seal the file with a passphrase")),
       pass.wrap,
       h("div", { class: "actions" }, save),

@@ -21,6 +21,7 @@ import {
 } from "../format";
 import { loadPlaces, partnerDetail, partnerName } from "../places";
 import { detailClosed, itemFetched, renderDetail } from "./detail";
+import { riskPanel } from "./risk";
 import { VirtualTable } from "./virtual-table";
 
 export const ROW_HEIGHT = 52;
@@ -555,6 +556,7 @@ export function renderLibrary(root: HTMLElement) {
       ),
       h("button", { class: "secondary", id: "library-refresh", onclick: () => void loadLibrary() }, "Refresh"),
     ),
+    riskPanel(),
     h("div", { class: "toolbar" }, search, chips),
     body,
   );

@@ -9,6 +9,7 @@ import type { EnsureReport, Partner, PolicyView } from "../bindings";
 import { clear, h } from "../dom";
 import { exact, partnerChecks, relative, size } from "../format";
 import { placeName } from "../places";
+import { riskPanel } from "./risk";
 
 export function renderPartners(root: HTMLElement) {
   const body = h("div", {}, h("p", { class: "empty" }, "Asking the network…"));
@@ -19,6 +20,7 @@ export function renderPartners(root: HTMLElement) {
       partners.sort((a, b) => label(a).localeCompare(label(b)));
       clear(
         body,
+        riskPanel(),
         h(
           "table",
           { class: "grid", id: "partners-table" },

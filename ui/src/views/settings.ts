@@ -80,6 +80,16 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
   });
 
   const newName = field("This node's tailnet name", { id: "create-name", type: "text", placeholder: "bootstrap" });
+  const newOrg = field("Your organisation (optional)", {
+    id: "create-org",
+    type: "text",
+    placeholder: "e.g. Leeds Community Archive",
+  });
+  const newSite = field(
+    "Where this node stands (optional)",
+    { id: "create-site", type: "text", placeholder: "e.g. Leeds, UK" },
+    "Copies go to nodes in different places first.",
+  );
   const created = h("div");
   const create = h("button", { class: "secondary", id: "create-save" }, "Create network file…");
   create.addEventListener("click", async () => {
@@ -88,7 +98,13 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       const dest = await api.pick({ kind: "save", default_name: "compose.yml" });
       if (!dest?.[0]) return;
       // The save dialog asked before returning an existing file: replace it.
-      await api.createNetwork(newName.input.value, dest[0], true);
+      await api.createNetwork(
+        newName.input.value,
+        dest[0],
+        true,
+        newOrg.input.value.trim() || null,
+        newSite.input.value.trim() || null,
+      );
       clear(
         created,
         h(
@@ -121,7 +137,7 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       { class: "hint" },
       "For the one person who sets up the first node: this writes its compose file with fresh secrets.",
     ),
-    h("div", { class: "form" }, newName.wrap, h("div", { class: "actions" }, create)),
+    h("div", { class: "form" }, newName.wrap, newOrg.wrap, newSite.wrap, h("div", { class: "actions" }, create)),
     created,
     h("h2", {}, "This computer"),
     h(

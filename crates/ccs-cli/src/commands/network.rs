@@ -64,11 +64,24 @@ pub async fn peers(ctx: &Context) -> CliResult {
 }
 
 pub async fn health(ctx: &Context) -> CliResult {
-    let report = health::health(&ctx.session, &cancel_on_ctrl_c()).await?;
-    if ctx.json {
-        out::print_json(&report);
+    let cancel = cancel_on_ctrl_c();
+    let report = health::health(&ctx.session, &cancel).await?;
+    // Risk at a glance, when the node answers (its own failure is said, not fatal).
+    let risk = match report.status {
+        HealthStatus::Error => None,
+        _ => Some(ccs_core::ops::risk::summary(&ctx.session, &cancel).await),
+    };
+    if let Some(Err(ccs_core::Error::Cancelled)) = &risk {
+        return Err(ccs_core::Error::Cancelled.into());
     }
-    match report.status {
+    if ctx.json {
+        let mut v = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some(Ok(r)), Some(obj)) = (&risk, v.as_object_mut()) {
+            obj.insert("risk".into(), serde_json::to_value(r).unwrap_or_default());
+        }
+        out::print_json(&v);
+    }
+    let said = match report.status {
         HealthStatus::Error => Err(CliError::Exit(
             2,
             format!("Network error: {}", report.summary),
@@ -89,7 +102,18 @@ pub async fn health(ctx: &Context) -> CliResult {
             }
             Err(CliError::Exit(1, String::new()))
         }
+    };
+    if !ctx.json {
+        match &risk {
+            Some(Ok(r)) => print_risk(r),
+            Some(Err(e)) => eprintln!(
+                "{} The risk summary could not be made: {e}",
+                out::warning_label()
+            ),
+            None => {}
+        }
     }
+    said
 }
 
 pub async fn repair(ctx: &Context, timeout: u64) -> CliResult {
@@ -173,5 +197,46 @@ pub async fn repair(ctx: &Context, timeout: u64) -> CliResult {
             if missing.len() == 1 { "" } else { "s" },
             if missing.len() == 1 { "misses" } else { "miss" }
         )))
+    }
+}
+
+/// The risk summary: a line per risk, red when something is at risk.
+fn print_risk(r: &ccs_core::ops::risk::RiskSummary) {
+    let line = |what: &str, c: ccs_core::ops::risk::RiskCount| {
+        format!(
+            "  {} {:>7} items {:>10}",
+            out::cell(what, 34),
+            c.items,
+            out::size(c.bytes)
+        )
+    };
+    let head = if r.at_risk {
+        console::style("At risk").red().bold().to_string()
+    } else {
+        console::style("Risk").bold().to_string()
+    };
+    println!(
+        "{head} (copies counted {}; oldest verification {}):",
+        r.copies_as_of,
+        r.oldest_verification.as_deref().unwrap_or("none yet")
+    );
+    println!("{}", line("stored", r.stored));
+    for (what, c) in [
+        ("with a single copy", r.single_copy),
+        ("below the policy's minimum", r.below_min),
+        ("below the policy's target", r.below_target),
+        ("with every copy on one site", r.single_site),
+        ("withdrawn", r.withdrawn),
+        ("not verified within the interval", r.unverified),
+    ] {
+        let text = line(what, c);
+        if c.items > 0 && r.at_risk && (what.contains("single copy") || what.contains("minimum")) {
+            println!("{}", console::style(text).red());
+        } else {
+            println!("{text}");
+        }
+    }
+    for a in &r.advice {
+        println!("  {a}");
     }
 }

@@ -23,6 +23,7 @@ pub mod partners;
 pub mod policy;
 pub mod report;
 pub mod retrieve;
+pub mod risk;
 pub mod session;
 pub mod withdraw;
 
