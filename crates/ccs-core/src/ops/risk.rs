@@ -91,7 +91,9 @@ pub async fn summary(session: &Session, cancel: &Cancel) -> Result<RiskSummary> 
         let mut statuses = cluster.status_all(None).await?;
         while let Some(status) = statuses.next().await {
             let item = Item::from_status(status?);
-            if item.is_internal() || item.health == crate::content::library::Health::Absent {
+            // An item the pinset holds but no partner reports (`Absent`) is
+            // counted with no copy: the worst case, never left out.
+            if item.is_internal() {
                 continue;
             }
             let item = item.with_audits(&audits);
