@@ -536,6 +536,51 @@ pub async fn export_invite(input: InviteInput) -> AppResult<InviteOutcome> {
     Ok(ops::network::invite(&request, &to)?.into())
 }
 
+/// Writes a sealed invitation for a colleague to the network this computer
+/// is connected to (tried first). An existing destination is refused unless
+/// `input.replace`.
+#[tauri::command]
+pub async fn invite_person(
+    state: State<'_, AppState>,
+    input: PersonInviteInput,
+) -> AppResult<PersonInviteOutcome> {
+    let session = state.session()?;
+    let request = ops::join::PersonInviteRequest {
+        for_person: input.for_person,
+        more_nodes: input.more_nodes,
+        passphrase: input.passphrase,
+    };
+    Ok(ops::join::invite_person(
+        &session,
+        &request,
+        Path::new(&input.destination),
+        input.replace,
+    )
+    .await?)
+}
+
+/// Joins the network of an invitation for a person (`path`, a `.ccsinvite`
+/// file): the first of its nodes that answers becomes this computer's node,
+/// its password kept in the keychain.
+#[tauri::command]
+pub async fn join_network(
+    state: State<'_, AppState>,
+    path: String,
+    passphrase: String,
+) -> AppResult<JoinOutcome> {
+    let mut session = state.session()?;
+    Ok(ops::join::join(&mut session, Path::new(&path), &passphrase).await?)
+}
+
+/// The invitation this app was opened with (double-clicked, or "Open
+/// with"), once; `None` when there is none.
+#[tauri::command]
+pub async fn opened_invitation(state: State<'_, AppState>) -> AppResult<Option<String>> {
+    Ok(state
+        .take_opened_invitation()
+        .map(|p| p.display().to_string()))
+}
+
 /// A native picker; `None` when the person cancelled.
 #[tauri::command]
 pub async fn pick<R: Runtime>(

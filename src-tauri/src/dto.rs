@@ -26,6 +26,7 @@ pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
 pub use ccs_core::ops::ensure::{EnsureReport, PartnerCopies, PlacementChange, PlacementProblem};
 pub use ccs_core::ops::history::HistoryReport;
+pub use ccs_core::ops::join::{JoinOutcome, PersonInviteOutcome};
 pub use ccs_core::ops::library::LibraryPhase;
 pub use ccs_core::ops::meta::{MetaChange, MetaOutcome, MetaRequest};
 pub use ccs_core::ops::partners::{NetworkPlaces, Partner};
@@ -367,6 +368,24 @@ impl From<ccs_core::ops::retrieve::RetrieveOutcome> for RetrieveOutcome {
             record_problem: o.record_problem,
         }
     }
+}
+
+/// An invitation for a colleague (a person, not a node).
+#[derive(Clone, Deserialize, TS)]
+pub struct PersonInviteInput {
+    /// Where to save it (a `.ccsinvite` file), from the save dialog.
+    pub destination: String,
+    /// Seals it (at least 12 characters); told to the person another way.
+    pub passphrase: String,
+    /// Whom it is for, shown to them when they join.
+    #[serde(default)]
+    pub for_person: Option<String>,
+    /// More member nodes to try after this computer's (host names).
+    #[serde(default)]
+    pub more_nodes: Vec<String>,
+    /// Replace `destination` (the save dialog asked already).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -39,20 +39,54 @@ pub fn run() {
     memory::before_webview();
     let app = builder(tauri::Builder::default())
         .setup(|app| {
-            app.manage(AppState::new(
-                ccs_core::ops::session::default_settings_path(),
-            ));
+            let state = AppState::new(ccs_core::ops::session::default_settings_path());
+            // Windows and Linux open a double-clicked invitation as an argument.
+            if let Some(path) = invitation_in(std::env::args_os().skip(1)) {
+                state.set_opened_invitation(path);
+            }
+            app.manage(state);
             if let Some(w) = app.get_webview_window("main") {
                 memory::tune_webview(&w);
             }
             start_scheduled_audits(app.handle().clone());
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(e) = app {
-        eprintln!("The app could not start: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("The app could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_handle, _event| {
+        // macOS opens a double-clicked invitation as an event, also while
+        // the app runs: kept for the page, and told to it.
+        #[cfg(any(target_os = "macos", target_os = "ios"))]
+        if let tauri::RunEvent::Opened { urls } = &_event {
+            use tauri::Emitter;
+            let paths = urls.iter().filter_map(|u| u.to_file_path().ok());
+            if let Some(path) = invitation_in(paths) {
+                let _ = _handle.emit(INVITATION_OPENED_EVENT, path.display().to_string());
+                _handle.state::<AppState>().set_opened_invitation(path);
+            }
+        }
+    });
+}
+
+/// The event an invitation opened while the app runs is sent as (its path).
+pub const INVITATION_OPENED_EVENT: &str = "invitation-opened";
+
+/// The first of `args` that is an invitation file (`.ccsinvite`, any case)
+/// that exists.
+pub fn invitation_in(
+    args: impl IntoIterator<Item = impl Into<std::path::PathBuf>>,
+) -> Option<std::path::PathBuf> {
+    args.into_iter().map(Into::into).find(|p| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(ccs_core::ops::join::EXTENSION))
+            && p.is_file()
+    })
 }
 
 /// The name of the event each scheduled audit finding is sent as (a
@@ -87,6 +121,23 @@ mod tests {
     use tauri::ipc::{CallbackFn, InvokeBody};
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
     use tauri::webview::InvokeRequest;
+
+    /// Only an existing `.ccsinvite` file among the arguments is an invitation.
+    #[test]
+    fn an_invitation_is_found_among_the_arguments() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Ann.CCSINVITE");
+        std::fs::write(&file, "x").unwrap();
+        let missing = dir.path().join("gone.ccsinvite");
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, "x").unwrap();
+        assert_eq!(
+            crate::invitation_in([other.clone(), missing.clone(), file.clone()]),
+            Some(file)
+        );
+        assert_eq!(crate::invitation_in([other, missing]), None);
+        assert_eq!(crate::invitation_in(Vec::<std::path::PathBuf>::new()), None);
+    }
 
     /// Every command of the registry reaches its function through the real
     /// builder, context and capabilities: called with no arguments, one that

@@ -22,6 +22,8 @@ pub struct AppState {
     jobs: Mutex<HashMap<String, Cancel>>,
     /// True while an add or a retrieval runs: the scheduled audits wait.
     busy: tokio::sync::watch::Sender<bool>,
+    /// An invitation the app was opened with, until the page asks for it.
+    opened_invitation: Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
@@ -38,7 +40,23 @@ impl AppState {
             keychain: KeychainCache::default(),
             jobs: Mutex::new(HashMap::new()),
             busy: tokio::sync::watch::Sender::new(false),
+            opened_invitation: Mutex::new(None),
         }
+    }
+
+    /// Keeps `path`, an invitation the app was opened with, for the page.
+    pub fn set_opened_invitation(&self, path: PathBuf) {
+        if let Ok(mut slot) = self.opened_invitation.lock() {
+            *slot = Some(path);
+        }
+    }
+
+    /// The invitation the app was opened with, once.
+    pub fn take_opened_invitation(&self) -> Option<PathBuf> {
+        self.opened_invitation
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
     }
 
     /// `true` while any job runs (see [`Self::start_job`]).

@@ -9,6 +9,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +75,54 @@ function willPick(...paths: string[]) {
   fs.writeFileSync(pickFile, `${paths.join("\n")}\n`);
 }
 
+const ccsBin = process.env.CCS_BIN ?? path.join(target, "debug", "ccs");
+const INVITE_PASSPHRASE = "correct horse battery staple";
+
+/** Runs the command line with the settings `config`; its output. */
+function ccs(config: string, args: string[]): string {
+  return execFileSync(ccsBin, ["--config", config, ...args], {
+    env: {
+      ...process.env,
+      CCS_INVITE_PASSPHRASE: INVITE_PASSPHRASE,
+      CCS_NO_KEYCHAIN: "1",
+      CCS_JOURNAL_DIR: path.join(work, "cli-jobs"),
+    },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+/** An invitation to a node that has gone: a stand-in answers as a member
+ * while `ccs invite person` tries it, then stops. (A stand-in only for this
+ * error case; every join that works goes to the real testnet.) */
+async function invitationToAGoneNode(): Promise<string> {
+  const server = http.createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url?.startsWith("/id")) res.end(JSON.stringify({ id: "12D3KooWold", peername: "old", cluster_peers: [] }));
+    else if (req.url?.startsWith("/version")) res.end(JSON.stringify({ version: "1.1.6" }));
+    else {
+      res.statusCode = 404;
+      res.end("{}");
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port: standIn } = server.address() as import("node:net").AddressInfo;
+  const config = path.join(work, "old-node.toml");
+  fs.writeFileSync(
+    config,
+    `default_node = "old"\n[nodes.old]\ncluster_api = "http://127.0.0.1:${standIn}"\nusername = "ccs-admin"\npassword = "gone"\n`,
+    { mode: 0o600 },
+  );
+  const file = path.join(work, "Old.ccsinvite");
+  try {
+    ccs(config, ["invite", "person", "-o", file]);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  return file;
+}
+
 function makeFolder(root: string, files: number): void {
   for (let i = 0; i < files; i++) {
     const dir = path.join(root, `box ${String(i % 8).padStart(2, "0")}`);
@@ -122,6 +171,7 @@ const type = (css: string, text: string) => whenReady(css, async (c) => (await s
 
 beforeAll(async () => {
   if (!fs.existsSync(appBin)) throw new Error(`build the app first: ${appBin} is missing`);
+  if (!fs.existsSync(ccsBin)) throw new Error(`build the command line first: ${ccsBin} is missing`);
   const env: NodeJS.ProcessEnv = {};
   if (!process.env.DISPLAY) {
     const display = `:${90 + (process.pid % 9)}`;
@@ -220,10 +270,16 @@ describe("the desktop app against a real testnet", () => {
   let cid = "";
   const folder = path.join(work, "Parish scans");
 
-  it("connects on first run, with a clear verdict for a wrong password", async () => {
-    await s.find("#settings-address");
+  it("joins on first run with an invitation: a wrong passphrase, an unreachable node, then the right one", async () => {
+    await s.find("#join-pick");
+    // Until this computer is connected, the welcome screen is the only place.
+    expect(await s.execute("return [...document.querySelectorAll('nav.places button')].map((b) => b.id)")).toEqual([
+      "nav-welcome",
+    ]);
     await shot("01-first-run");
+    // Connecting by hand stays, with a clear verdict for a wrong password.
     const p = peers[0];
+    await click("#connect-by-hand summary");
     await type("#settings-address", p.cluster_api);
     await type("#settings-user", p.username);
     await type("#settings-pass", "wrong password");
@@ -231,12 +287,43 @@ describe("the desktop app against a real testnet", () => {
     const verdict = await s.find("#settings-verdict [data-verdict='unauthorized']");
     expect(await verdict.text()).toContain("refused the user name or password");
     await shot("02-settings-wrong-password");
-    await type("#settings-pass", p.password);
-    await click("#settings-test");
-    expect(await (await s.find("#settings-verdict [data-verdict='ok']")).text()).toContain("sees 3 members");
-    await click("#settings-save");
+    await click("#connect-by-hand summary");
+
+    // The administrator's invitation for Ann (`ccs invite person`, connected to peer1).
+    const invitation = path.join(work, "Ann.ccsinvite");
+    ccs(path.join(netDir, "config.toml"), ["invite", "person", "-o", invitation, "--for", "Ann"]);
+    willPick(invitation);
+    await click("#join-pick");
+    await s.waitFor("return document.querySelector('#join-file').textContent === 'Ann.ccsinvite'");
+    await type("#join-pass", "not the passphrase at all");
+    await click("#join-go");
+    const wrong = await s.find("#join-verdict [data-verdict='wrong_passphrase']");
+    expect(await wrong.text()).toContain("does not open this invitation");
+    await shot("02b-join-wrong-passphrase");
+
+    // An invitation to a node that no longer answers (made while a stand-in
+    // answered for it): says that this computer is not on a tailnet.
+    const gone = await invitationToAGoneNode();
+    willPick(gone);
+    await click("#join-pick");
+    await s.waitFor("return document.querySelector('#join-file').textContent === 'Old.ccsinvite'");
+    await s.execute("document.querySelector('#join-pass').value = ''");
+    await type("#join-pass", INVITE_PASSPHRASE);
+    await click("#join-go");
+    const unreachable = await s.find("#join-verdict [data-verdict='unreachable']", 30000);
+    expect(await unreachable.text()).toContain("not on a tailnet");
+    expect(await unreachable.text()).toContain("Tailscale");
+    await shot("02c-join-unreachable");
+
+    willPick(invitation);
+    await click("#join-pick");
+    await s.waitFor("return document.querySelector('#join-file').textContent === 'Ann.ccsinvite'");
+    await s.execute("document.querySelector('#join-pass').value = ''");
+    await type("#join-pass", INVITE_PASSPHRASE);
+    await click("#join-go");
     await s.find("#library-empty");
-    expect(await (await s.find("#network-badge")).text()).toContain("peer1");
+    expect(await (await s.find("#network-badge")).text()).toContain("Connected");
+    expect(await s.execute("return document.querySelectorAll('nav.places button').length")).toBe(6);
     await shot("03-library-empty");
     // The password went to the keychain, not the settings file, and Settings says so.
     expect(fs.readFileSync(path.join(work, "config.toml"), "utf8")).not.toContain(p.password);
@@ -596,8 +683,20 @@ describe("the desktop app against a real testnet", () => {
     expect(csv).toMatch(/peer3: verified \d{4}-/);
   });
 
-  it("creates a network file and exports an invitation that docker-compose accepts", async () => {
-    await click("#nav-settings");
+  it("invites a colleague, whose invitation joins; creates a network file and a partner's that docker-compose accepts", async () => {
+    await click("#nav-admin");
+    await type("#colleague-name", "Bea Jones");
+    await type("#colleague-pass", INVITE_PASSPHRASE);
+    const bea = path.join(work, "Bea Jones.ccsinvite");
+    willPick(bea);
+    await click("#colleague-save");
+    expect(await (await s.find("#colleague-done")).text()).toContain("to Bea Jones");
+    await shot("10a-admin-invite-colleague");
+    // Her computer joins with it (the command line's join, the same core).
+    const beaConfig = path.join(work, "bea", "settings.toml");
+    fs.mkdirSync(path.dirname(beaConfig));
+    expect(ccs(beaConfig, ["join", bea])).toContain("Joined as Bea Jones");
+
     const boot = path.join(work, "compose.yml");
     await type("#create-name", "bootstrap");
     willPick(boot);
@@ -605,7 +704,6 @@ describe("the desktop app against a real testnet", () => {
     await s.waitFor("return document.body.textContent.includes('Keep the file safe')");
     expect(fs.existsSync(boot)).toBe(true);
 
-    await click("#nav-invite");
     willPick(boot);
     await click("#invite-pick-file");
     await s.waitFor("return document.querySelector('#invite-network-file').textContent.endsWith('compose.yml')");

@@ -12,6 +12,8 @@ import * as commands from "./generated/commands";
 
 /** The event each copy checked by the background audits is sent as (src-tauri/src/lib.rs). */
 export const AUDIT_FINDING_EVENT = "audit-finding";
+/** The event an invitation opened while the app runs (macOS) is sent as (src-tauri/src/lib.rs). */
+export const INVITATION_OPENED_EVENT = "invitation-opened";
 
 export { ApiError, toApiError } from "./errors";
 
@@ -36,4 +38,7 @@ export const api = {
   /** Each copy the background audits checked (one partner's copy of one item); resolves to stop listening. */
   onAuditFinding: (onFinding: (copy: CopyAudit) => void): Promise<() => void> =>
     listen<CopyAudit>(AUDIT_FINDING_EVENT, (e) => onFinding(e.payload)),
+  /** An invitation file opened with the app while it runs (its path); resolves to stop listening. */
+  onInvitationOpened: (onPath: (path: string) => void): Promise<() => void> =>
+    listen<string>(INVITATION_OPENED_EVENT, (e) => onPath(e.payload)),
 };

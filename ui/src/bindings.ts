@@ -240,7 +240,12 @@ waiting: Array<PlacementProblem>,
 /**
  * Items the policy cannot be met for.
  */
-unmet: Array<PlacementProblem>, partners: Array<PartnerCopies>, record_problem: string | null, };
+unmet: Array<PlacementProblem>, partners: Array<PartnerCopies>, 
+/**
+ * Withdrawn items IPFS Cluster removed when their grace period ended,
+ * whose removal this run recorded (never in a dry run).
+ */
+removals_recorded: number, record_problem: string | null, };
 
 export type WithdrawalState = "awaiting_confirmation" | "confirmed";
 
@@ -403,6 +408,44 @@ replace: boolean,
 organisation: string | null, site: string | null, };
 
 export type InviteOutcome = { path: string, sealed: boolean, checklist: string, };
+
+export type PersonInviteInput = { 
+/**
+ * Where to save it (a `.ccsinvite` file), from the save dialog.
+ */
+destination: string, 
+/**
+ * Seals it (at least 12 characters); told to the person another way.
+ */
+passphrase: string, 
+/**
+ * Whom it is for, shown to them when they join.
+ */
+for_person: string | null, 
+/**
+ * More member nodes to try after this computer's (host names).
+ */
+more_nodes: Array<string>, 
+/**
+ * Replace `destination` (the save dialog asked already).
+ */
+replace: boolean, };
+
+export type PersonInviteOutcome = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * The nodes' addresses, in the order the person's app tries them.
+ */
+nodes: Array<string>, 
+/**
+ * What to tell the administrator, one sentence.
+ */
+summary: string, };
+
+export type JoinOutcome = { connection: ConnectionReport, for_person: string | null, invited_by: string, };
 
 export type PickRequest = { "kind": "files" } | { "kind": "folder" } | { "kind": "open_file" } | { "kind": "save", default_name: string, };
 

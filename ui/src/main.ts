@@ -1,5 +1,7 @@
-// The shell: sidebar with five places, the network badge, the jobs tray, and
-// drag and drop onto the whole window.
+// The shell: the sidebar (only Welcome until this computer is connected;
+// then the archivist's places, Settings and Network administration), the
+// network badge, the jobs tray, and drag and drop onto the whole window (an
+// invitation dropped opens the join form).
 
 import { api } from "./api";
 import { confirmDialog, errorBox, type Place, setNavigate, state } from "./app";
@@ -7,21 +9,25 @@ import { findings, KeyedThrottle } from "./audits";
 import { clear, h } from "./dom";
 import { closeQuestion } from "./jobs";
 import { renderAdd } from "./views/add";
+import { renderAdmin } from "./views/admin";
 import { renderActivity } from "./views/history";
-import { renderInvite } from "./views/invite";
 import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
+import { isInvitation, joinForm, renderWelcome } from "./views/welcome";
 
 const PLACES: [Place, string][] = [
   ["library", "Library"],
   ["add", "Add"],
   ["partners", "Partners"],
   ["activity", "Activity"],
-  ["invite", "Invite partner"],
   ["settings", "Settings"],
+  ["admin", "Network administration"],
 ];
+const FIRST_RUN: [Place, string][] = [["welcome", "Welcome"]];
+/** An invitation dropped on the window or opened with the app, for the join form. */
+let invitation: string | undefined;
 
 const app = document.getElementById("app") as HTMLElement;
 const nav = h("nav", { class: "places", "aria-label": "Places" });
@@ -37,7 +43,7 @@ function drawBadge() {
     badge,
     h("span", { class: `dot ${c ? "ok" : "muted"}` }),
     c
-      ? h("span", {}, "Connected to ", h("strong", {}, c.node), h("br"), h("span", { class: "sub" }, c.cluster_api))
+      ? h("span", {}, "Connected", h("br"), h("span", { class: "sub" }, "to your community's network"))
       : h("span", {}, "Not connected"),
   );
 }
@@ -45,7 +51,7 @@ function drawBadge() {
 function drawNav() {
   clear(
     nav,
-    PLACES.map(([p, label]) =>
+    (state.settings?.connection ? PLACES : FIRST_RUN).map(([p, label]) =>
       h(
         "button",
         {
@@ -61,6 +67,8 @@ function drawNav() {
 }
 
 function go(p: Place) {
+  // Until connected there is only the welcome screen.
+  if (!state.settings?.connection) p = "welcome";
   current = p;
   drawNav();
   main.dataset.place = p;
@@ -77,12 +85,54 @@ function go(p: Place) {
     case "activity":
       renderActivity(main);
       break;
-    case "invite":
-      renderInvite(main);
-      break;
     case "settings":
-      renderSettings(main, drawBadge);
+      renderSettings(main, connected);
       break;
+    case "admin":
+      renderAdmin(main);
+      break;
+    case "welcome": {
+      const preset = invitation;
+      invitation = undefined;
+      renderWelcome(main, connected, preset);
+      break;
+    }
+  }
+}
+
+let refreshing = false;
+
+/** Joined or connected: the places, the badge, the library (refreshed 30 s
+ * after each load ends while it is shown; loads never overlap). */
+function connected() {
+  drawBadge();
+  go("library");
+  const refreshLater = () =>
+    setTimeout(() => {
+      const again = current === "library" && state.jobs.running() === 0 ? loadLibrary() : Promise.resolve();
+      void again.finally(refreshLater);
+    }, 30000);
+  const load = loadLibrary();
+  if (!refreshing) {
+    refreshing = true;
+    void load.finally(refreshLater);
+  }
+}
+
+/** An invitation to open: on the welcome screen, or in Settings' join form. */
+function openInvitation(path: string) {
+  invitation = path;
+  if (state.settings?.connection) {
+    go("settings");
+    const more = document.getElementById("settings-join") as HTMLDetailsElement | null;
+    if (more) {
+      more.replaceChildren(more.firstElementChild ?? "", joinForm(connected, path));
+      more.open = true;
+      (more.querySelector("#join-pass") as HTMLInputElement | null)?.focus();
+    }
+    invitation = undefined;
+  } else {
+    go("welcome");
   }
 }
 
@@ -142,6 +192,11 @@ async function start() {
   try {
     await api.onDrop(
       (paths) => {
+        if (paths.length === 1 && isInvitation(paths[0])) {
+          openInvitation(paths[0]);
+          return;
+        }
+        if (!state.settings?.connection) return;
         state.pending = [...new Set([...state.pending, ...paths])];
         go("add");
       },
@@ -149,6 +204,15 @@ async function start() {
     );
   } catch {
     // Without drag and drop the pickers still work.
+  }
+  try {
+    // macOS: an invitation double-clicked while the app runs.
+    await api.onInvitationOpened((path) => {
+      void api.openedInvitation();
+      openInvitation(path);
+    });
+  } catch {
+    // Without it the invitation can still be chosen or dropped.
   }
   try {
     state.settings = await api.settings();
@@ -160,19 +224,11 @@ async function start() {
     return;
   }
   drawBadge();
-  if (state.settings.connection) {
-    go("library");
-    // Partners may change what they hold: refresh 30 s after the last load
-    // ended (with 100,000 items a load can take that long; loads never overlap).
-    const refreshLater = () =>
-      setTimeout(() => {
-        const again = current === "library" && state.jobs.running() === 0 ? loadLibrary() : Promise.resolve();
-        void again.finally(refreshLater);
-      }, 30000);
-    void loadLibrary().finally(refreshLater);
-  } else {
-    go("settings");
-  }
+  // Opened with an invitation (double-clicked, or "Open with"): the join form.
+  const opened = await api.openedInvitation().catch(() => null);
+  if (opened) openInvitation(opened);
+  else if (state.settings.connection) connected();
+  else go("welcome");
 }
 
 void start();

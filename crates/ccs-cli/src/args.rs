@@ -233,6 +233,14 @@ pub enum Command {
     /// Invite a partner: write their node file (as `clone` does) and print a
     /// checklist for them. `invite open FILE` opens a sealed invitation.
     Invite(InviteArgs),
+    /// Join a network with an invitation for a person (a .ccsinvite file
+    /// from `invite person` or the app): its node becomes this computer's,
+    /// the password kept in the keychain. The passphrase is asked for, or
+    /// read from CCS_INVITE_PASSPHRASE.
+    Join {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -429,6 +437,26 @@ pub enum InviteCommand {
         /// Where to write the node file (default: standard output).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Invite a colleague (a person, not a node): a sealed .ccsinvite file
+    /// holding what their app needs to connect to the node you are connected
+    /// to (its address, user name and password). They open it with the app's
+    /// "Join with an invitation" or `ccs join FILE`. The passphrase is asked
+    /// for, or read from CCS_INVITE_PASSPHRASE; tell it to them another way.
+    Person {
+        /// Where to write the invitation (e.g. ann.ccsinvite).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Whom it is for (shown to them when they join).
+        #[arg(long = "for", value_name = "NAME")]
+        for_person: Option<String>,
+        /// Another member node to try when the first does not answer (a
+        /// tailnet host name or address); repeat for more.
+        #[arg(long = "node", value_name = "HOST")]
+        more_nodes: Vec<String>,
+        /// Replace FILE if it already exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 

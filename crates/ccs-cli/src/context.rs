@@ -20,8 +20,18 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: &Global) -> CliResult<Self> {
+        Self::load(global, true)
+    }
+
+    /// For a command that writes the settings (`join`): a settings file
+    /// named with --config that does not exist yet is created.
+    pub fn for_new_settings(global: &Global) -> CliResult<Self> {
+        Self::load(global, false)
+    }
+
+    fn load(global: &Global, named_must_exist: bool) -> CliResult<Self> {
         let (path, named) = match &global.config {
-            Some(p) => (p.clone(), true),
+            Some(p) => (p.clone(), named_must_exist),
             None => (ccs_core::ops::session::default_settings_path(), false),
         };
         let mut session = Session::load(&path, named, CLIENT)?;

@@ -257,5 +257,50 @@ async fn copies_go_to_both_sites_and_every_member_follows_one_policy() {
     let sites: BTreeSet<&str> = pin.allocations.iter().map(|a| site_of[a]).collect();
     assert_eq!(sites.len(), 2, "{pin:#?}");
 
+    // A damaged policy: `show` says so; `set` is the way out, replacing it
+    // from the defaults, saying so, and counting on from its version.
+    let anchor = ccs_core::content::policy::anchor_cid();
+    let damaged = ccs_core::net::cluster::PinOptions {
+        name: Some(ccs_core::content::policy::ANCHOR_NAME.into()),
+        replication_min: Some(-1),
+        replication_max: Some(-1),
+        metadata: BTreeMap::from([(
+            ccs_core::content::policy::POLICY_KEY.to_string(),
+            "{\"format\":\"ccs-policy/1\",\"version\":4,\"policy\":{\"copies_target\":\"many\"}}"
+                .to_string(),
+        )]),
+        ..Default::default()
+    };
+    cluster.pin(&anchor, &damaged).await.unwrap();
+    let r = ccs(&cfg, &["policy", "show"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("cannot be read"), "{r:?}");
+    let r = ccs(&cfg, &["policy", "set", "copies-target=2"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("could not be read, so it was replaced"),
+        "{r:?}"
+    );
+    let v = ccs(&cfg, &["policy", "show", "--json"]).json();
+    assert_eq!(v["document"]["version"], 5, "{v:#}");
+    assert_eq!(v["document"]["policy"]["copies_target"], 2, "{v:#}");
+    assert_eq!(
+        v["document"]["policy"]["removal_grace_secs"],
+        30 * 86_400,
+        "{v:#}"
+    );
+    // One from a newer program is left alone.
+    let newer = ccs_core::net::cluster::PinOptions {
+        metadata: BTreeMap::from([(
+            ccs_core::content::policy::POLICY_KEY.to_string(),
+            "{\"format\":\"ccs-policy/9\",\"version\":7,\"rules\":[]}".to_string(),
+        )]),
+        ..damaged
+    };
+    cluster.pin(&anchor, &newer).await.unwrap();
+    let r = ccs(&cfg, &["policy", "set", "copies-target=2"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("update the program"), "{r:?}");
+
     eprintln!("sites and policy: {:.1}s", started.elapsed().as_secs_f64());
 }

@@ -164,6 +164,28 @@ async fn a_withdrawal_waits_out_its_grace_period_and_can_be_undone() {
         assert_eq!(r.stderr.trim().lines().count(), 1, "{r:?}");
     }
 
+    // No one was there when IPFS Cluster removed it: `ensure` finds it gone
+    // and records the removal, once.
+    let r = ccs_as(&cfg, "bob", &["ensure", "--json"]);
+    assert_eq!(r.json()["removals_recorded"], 1, "{r:?}");
+    let r = ccs_as(&cfg, "bob", &["ensure"]);
+    assert!(!r.stdout.contains("Recorded the removal"), "{r:?}");
+    let r = ccs_as(
+        &cfg,
+        "bob",
+        &["history", "--json", "--type", "deletion", &cid],
+    );
+    let events = r.json()["events"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert!(
+        events[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("when its grace period ended on")
+            && events[0]["person"].as_str().unwrap().starts_with("bob@"),
+        "{events:#?}"
+    );
+
     // Two-person removal: the clock waits for a second member.
     let r = ccs_as(
         &cfg,

@@ -16,6 +16,13 @@ pub enum Error {
     )]
     Unreachable { url: String, detail: String },
 
+    /// No member node of an invitation answered, and this computer has no
+    /// tailnet address: the likely cause, named (`net::tailnet`).
+    #[error(
+        "Could not reach the storage node at {url}, and this computer is not on a tailnet. Start Tailscale and sign in to your community's network, then try again."
+    )]
+    NotOnTailnet { url: String },
+
     #[error(
         "The storage node at {url} did not answer in time. Check that the node is running, then try again."
     )]
@@ -174,7 +181,7 @@ impl Error {
     /// A stable machine-readable code. Never change an existing one.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Unreachable { .. } => ErrorCode::Unreachable,
+            Error::Unreachable { .. } | Error::NotOnTailnet { .. } => ErrorCode::Unreachable,
             Error::TimedOut { .. } => ErrorCode::TimedOut,
             Error::Unauthorized { .. } => ErrorCode::Unauthorized,
             Error::NotFound { .. } | Error::NotStored(_) => ErrorCode::NotFound,
@@ -404,6 +411,9 @@ mod tests {
                 detail: "peer1: refused".into(),
             },
             Error::NotConnected,
+            Error::NotOnTailnet {
+                url: "http://acme-nas:9094".into(),
+            },
             Error::Incomplete(
                 "Stored, but only 2 of 3 copies were made. Run repair to retry.".into(),
             ),
@@ -450,6 +460,7 @@ mod tests {
             Error::ScanProblems { .. } => 21,
             Error::InvalidBag { .. } => 22,
             Error::NotStored(_) => 23,
+            Error::NotOnTailnet { .. } => 24,
         }
     }
 
@@ -475,7 +486,7 @@ mod tests {
         let mut seen: Vec<usize> = all.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..24).collect::<Vec<_>>(), "a variant has no sample");
+        assert_eq!(seen, (0..25).collect::<Vec<_>>(), "a variant has no sample");
         for e in all {
             let m = e.to_string();
             assert!(m.ends_with('.'), "{m}");

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -216,6 +216,32 @@ export function createNetwork(peername: string, destination: string, replace: bo
  */
 export function exportInvite(input: InviteInput): Promise<InviteOutcome> {
   return call<InviteOutcome>("export_invite", { input });
+}
+
+/**
+ * Writes a sealed invitation for a colleague to the network this computer
+ * is connected to (tried first). An existing destination is refused unless
+ * `input.replace`.
+ */
+export function invitePerson(input: PersonInviteInput): Promise<PersonInviteOutcome> {
+  return call<PersonInviteOutcome>("invite_person", { input });
+}
+
+/**
+ * Joins the network of an invitation for a person (`path`, a `.ccsinvite`
+ * file): the first of its nodes that answers becomes this computer's node,
+ * its password kept in the keychain.
+ */
+export function joinNetwork(path: string, passphrase: string): Promise<JoinOutcome> {
+  return call<JoinOutcome>("join_network", { path, passphrase });
+}
+
+/**
+ * The invitation this app was opened with (double-clicked, or "Open
+ * with"), once; `None` when there is none.
+ */
+export function openedInvitation(): Promise<string | null> {
+  return call<string | null>("opened_invitation");
 }
 
 /** A native picker; `None` when the person cancelled. */

@@ -1,4 +1,4 @@
-// Invite partner: a new member's compose file from this network's file, with
+// Invite a partner's node (in Network administration): a new member's compose file from this network's file, with
 // the optional passphrase seal, the checklist and install steps.
 
 import { api } from "../api";
@@ -75,7 +75,7 @@ export function renderInvite(root: HTMLElement) {
 
   clear(
     root,
-    h("header", { class: "page-head" }, h("h1", {}, "Invite a partner")),
+    h("h2", { id: "invite-title" }, "Invite a partner organisation's node"),
     h(
       "div",
       { class: "notice danger-note", role: "note" },
@@ -120,7 +120,7 @@ export function renderInvite(root: HTMLElement) {
       h("div", { class: "actions" }, save),
     ),
     result,
-    h("h2", {}, "How the partner installs it"),
+    h("h3", {}, "How the partner installs it"),
     h(
       "ol",
       { class: "steps" },

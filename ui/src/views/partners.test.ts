@@ -13,6 +13,7 @@ const report = (over: Partial<EnsureReport>): EnsureReport => ({
     { name: "peer1", place: leeds, online: true, before: 1200, after: 1200 },
     { name: "peer3", place: { organisation: null, site: null }, online: false, before: 4, after: 0 },
   ],
+  removals_recorded: 0,
   record_problem: null,
   ...over,
 });

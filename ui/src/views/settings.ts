@@ -1,13 +1,14 @@
-// Settings and first run: connect to a member's node, test the connection,
-// or start a new network.
+// Settings: the connection, joining another network, connecting by hand to
+// a member's node, and where this computer keeps the password.
 
 import { api, toApiError } from "../api";
-import { errorBox, navigate, state } from "../app";
+import { errorBox, state } from "../app";
 import type { PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
-import { loadLibrary } from "./library";
+import { joinForm } from "./welcome";
 
-export function renderSettings(root: HTMLElement, onConnected: () => void) {
+/** The form for connecting by hand: a node's name, a user name and a password. */
+export function connectByHand(onConnected: () => void): HTMLElement {
   const s = state.settings;
   const address = field(
     "Member's node",
@@ -48,7 +49,7 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
         h(
           "p",
           { class: "notice ok", "data-verdict": "ok" },
-          `Connected to ${r.node} (IPFS Cluster ${r.version.split("+")[0]}); it sees ${r.members} members. Nothing was saved yet.`,
+          `Connected to ${r.node}; it sees ${r.members} members. Nothing was saved yet.`,
         ),
       );
     } catch (e) {
@@ -71,74 +72,40 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
         ),
       );
       onConnected();
-      void loadLibrary();
-      navigate("library");
     } catch (e) {
       clear(verdict, h("div", { "data-verdict": toApiError(e).code }, errorBox(e)));
     }
     busy(save, false);
   });
-
-  const newName = field("This node's tailnet name", { id: "create-name", type: "text", placeholder: "bootstrap" });
-  const newOrg = field("Your organisation (optional)", {
-    id: "create-org",
-    type: "text",
-    placeholder: "e.g. Leeds Community Archive",
-  });
-  const newSite = field(
-    "Where this node stands (optional)",
-    { id: "create-site", type: "text", placeholder: "e.g. Leeds, UK" },
-    "Copies go to nodes in different places first.",
-  );
-  const created = h("div");
-  const create = h("button", { class: "secondary", id: "create-save" }, "Create network file…");
-  create.addEventListener("click", async () => {
-    clear(created);
-    try {
-      const dest = await api.pick({ kind: "save", default_name: "compose.yml" });
-      if (!dest?.[0]) return;
-      // The save dialog asked before returning an existing file: replace it.
-      await api.createNetwork(
-        newName.input.value,
-        dest[0],
-        true,
-        newOrg.input.value.trim() || null,
-        newSite.input.value.trim() || null,
-      );
-      clear(
-        created,
-        h(
-          "p",
-          { class: "notice ok" },
-          `Saved ${dest[0]}. Start it with "docker compose up -d" (or paste it into QNAP Container Station), then connect to it above. Keep the file safe: it holds the network's secrets.`,
-        ),
-      );
-    } catch (e) {
-      clear(created, errorBox(e));
-    }
-  });
-
-  clear(
-    root,
-    h("header", { class: "page-head" }, h("h1", {}, s?.connection ? "Settings" : "Welcome")),
-    s?.connection
-      ? h("p", {}, "Connected to ", h("strong", {}, s.connection.node), ` at ${s.connection.cluster_api}.`)
-      : h(
-          "p",
-          { class: "lead" },
-          "Connect this computer to your community's storage network. You need a member node's name and the user name and password from the person who runs the network.",
-        ),
-    h("h2", {}, "Connect to a network"),
+  return h(
+    "div",
+    {},
     h("div", { class: "form" }, address.wrap, user.wrap, pass.wrap, h("div", { class: "actions" }, test, save)),
     verdict,
-    h("h2", {}, "Or start a new network"),
+  );
+}
+
+/** Settings, once connected: the connection, joining another network, this computer. */
+export function renderSettings(root: HTMLElement, onConnected: () => void) {
+  const s = state.settings;
+  clear(
+    root,
+    h("header", { class: "page-head" }, h("h1", {}, "Settings")),
+    s?.connection
+      ? h("p", {}, "Connected to your community's network through ", h("strong", {}, s.connection.node), ".")
+      : h("p", {}, "Not connected."),
     h(
-      "p",
-      { class: "hint" },
-      "For the one person who sets up the first node: this writes its compose file with fresh secrets.",
+      "details",
+      { class: "more", id: "settings-join" },
+      h("summary", {}, "Join another network with an invitation…"),
+      joinForm(onConnected),
     ),
-    h("div", { class: "form" }, newName.wrap, newOrg.wrap, newSite.wrap, h("div", { class: "actions" }, create)),
-    created,
+    h(
+      "details",
+      { class: "more", id: "connect-by-hand" },
+      h("summary", {}, "Connect by hand…"),
+      connectByHand(onConnected),
+    ),
     h("h2", {}, "This computer"),
     h(
       "dl",

@@ -7,21 +7,27 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use ccs_core::Error;
+use ccs_core::local::files::refuse_existing;
+use ccs_core::ops::join::{self, PersonInviteRequest};
 use ccs_core::ops::network;
 use ccs_core::ops::network::{Destination, InviteRequest};
 
 use crate::args::{InviteArgs, InviteCommand};
+use crate::context::Context;
 use crate::{CliError, CliResult};
 
 /// Where a script or test gives the passphrase instead of typing it.
 const PASSPHRASE_ENV: &str = "CCS_INVITE_PASSPHRASE";
 
 const OUTPUT_EXISTS: &str = "Choose another --output, or move the old file away first.";
+const FORCE_OR_MOVE: &str =
+    "Choose another --output, add --force to replace it, or move the old file away first.";
 
 pub fn run(peername: Option<&str>, args: &InviteArgs) -> CliResult {
     if let Some(InviteCommand::Open { file, output }) = &args.open {
         return open(file, output.as_deref());
     }
+    // `invite person` needs the settings (commands::run sends it to `person`).
     let usage = |what: &str| CliError::Usage(format!("`invite` needs {what}."));
     let name =
         peername.ok_or_else(|| usage("the partner's tailnet name: add --cluster-peername NAME"))?;
@@ -83,6 +89,55 @@ fn open(file: &Path, output: Option<&Path>) -> CliResult {
         }
         (None, text) => print_out(&text.unwrap_or_default()),
     }
+}
+
+/// `invite person`: a sealed invitation for a colleague to the network this
+/// computer is connected to.
+pub async fn person(
+    ctx: &Context,
+    output: &Path,
+    for_person: Option<String>,
+    more_nodes: Vec<String>,
+    force: bool,
+) -> CliResult {
+    refuse_existing(output, force).map_err(|e| super::already_exists(e, FORCE_OR_MOVE))?;
+    let request = PersonInviteRequest {
+        for_person,
+        more_nodes,
+        passphrase: passphrase(true)?,
+    };
+    let outcome = join::invite_person(&ctx.session, &request, output, force)
+        .await
+        .map_err(|e| super::already_exists(e, FORCE_OR_MOVE))?;
+    if ctx.json {
+        crate::out::print_json(&outcome);
+    } else {
+        println!("Wrote {}.", outcome.path);
+        println!("{}", outcome.summary);
+    }
+    Ok(())
+}
+
+/// `join FILE`: this computer joins the network of an invitation.
+pub async fn join(mut ctx: Context, file: &Path) -> CliResult {
+    let outcome = join::join(&mut ctx.session, file, &passphrase(false)?).await?;
+    if ctx.json {
+        crate::out::print_json(&outcome);
+    } else {
+        let c = &outcome.connection;
+        println!(
+            "Joined{}: connected to {} ({} members), now this computer's node. Invited by {}.",
+            outcome
+                .for_person
+                .as_deref()
+                .map(|p| format!(" as {p}"))
+                .unwrap_or_default(),
+            c.node,
+            c.members,
+            outcome.invited_by
+        );
+    }
+    Ok(())
 }
 
 /// The passphrase from the environment, else asked for on the terminal

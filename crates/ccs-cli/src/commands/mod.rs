@@ -16,7 +16,7 @@ mod withdraw;
 use ccs_core::ErrorCode;
 use ccs_core::ops::Cancel;
 
-use crate::args::{Cli, Command, MetaAction, PolicyAction};
+use crate::args::{Cli, Command, InviteCommand, MetaAction, PolicyAction};
 use crate::context::Context;
 use crate::{CliError, CliResult};
 
@@ -24,7 +24,9 @@ pub async fn run(cli: Cli) -> CliResult {
     // Commands that need no settings file.
     match &cli.command {
         Command::Completions { shell } => return setup::completions(*shell),
-        Command::Invite(a) => return invite::run(cli.global.cluster_peername.as_deref(), a),
+        Command::Invite(a) if !matches!(a.open, Some(InviteCommand::Person { .. })) => {
+            return invite::run(cli.global.cluster_peername.as_deref(), a);
+        }
         Command::Jobs => return jobs::run(cli.global.json),
         Command::Node { action } => return audit::node(action, cli.global.json).await,
         Command::Create { output, place } => {
@@ -47,6 +49,9 @@ pub async fn run(cli: Cli) -> CliResult {
                 output.as_deref(),
                 place,
             );
+        }
+        Command::Join { file } => {
+            return invite::join(Context::for_new_settings(&cli.global)?, file).await;
         }
         _ => {}
     }
@@ -94,11 +99,20 @@ pub async fn run(cli: Cli) -> CliResult {
             report::run(&ctx, csv, output.as_deref(), force).await
         }
         Command::Config { action } => setup::config(ctx, action),
+        Command::Invite(a) => match a.open {
+            Some(InviteCommand::Person {
+                output,
+                for_person,
+                more_nodes,
+                force,
+            }) => invite::person(&ctx, &output, for_person, more_nodes, force).await,
+            _ => Ok(()),
+        },
         Command::Completions { .. }
         | Command::Create { .. }
         | Command::Clone { .. }
-        | Command::Invite(_)
         | Command::Node { .. }
+        | Command::Join { .. }
         | Command::Jobs => Ok(()),
     }
 }

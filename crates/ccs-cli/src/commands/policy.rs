@@ -42,9 +42,12 @@ pub async fn show(ctx: &Context) -> CliResult {
 pub async fn set(ctx: &Context, pairs: &[String]) -> CliResult {
     let words = parse_pairs(pairs)?.into_iter().collect();
     let outcome = policy::set(&ctx.session, PolicyUpdate::Words(words)).await?;
+    if let Some(said) = &outcome.replaced_unreadable {
+        eprintln!("{} {said}", out::warning_label());
+    }
     if ctx.json {
         out::print_json(&outcome);
-    } else if outcome.changes.is_empty() {
+    } else if outcome.changes.is_empty() && outcome.replaced_unreadable.is_none() {
         println!("The policy already says this; nothing was changed.");
     } else {
         for c in &outcome.changes {
@@ -169,6 +172,17 @@ fn print_ensure(report: &ccs_core::ops::ensure::EnsureReport) {
         ),
     };
     println!("{summary}");
+    if report.removals_recorded > 0 {
+        println!(
+            "Recorded the removal of {} withdrawn item{} whose grace period had ended.",
+            report.removals_recorded,
+            if report.removals_recorded == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+    }
     if !report.unmet.is_empty() {
         println!(
             "{} items cannot be placed as the policy asks: invite partners on other sites, free space, or change the policy (`ccs policy set`).",

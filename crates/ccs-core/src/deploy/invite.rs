@@ -16,15 +16,16 @@ const ARMOR_BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
 /// short phrase is still guessable offline.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
-/// Seals a node file with a passphrase. The result is ASCII (armored age).
-pub fn seal(node_file: &str, passphrase: &str) -> Result<String> {
+/// Seals a node file (or an invitation for a person) with a passphrase. The
+/// result is ASCII (armored age).
+pub fn seal(text: &str, passphrase: &str) -> Result<String> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::InvalidInput(format!(
             "The passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters, for example four unrelated words."
         )));
     }
     let recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
-    age::encrypt_and_armor(&recipient, node_file.as_bytes())
+    age::encrypt_and_armor(&recipient, text.as_bytes())
         .map_err(|e| Error::InvalidInput(format!("The invitation could not be sealed ({e}); try again, or send the file without --encrypt over a private channel.")))
 }
 
@@ -40,6 +41,15 @@ pub fn is_sealed(bytes: &[u8]) -> bool {
 /// Opens a sealed invitation. A wrong passphrase is [`Error::WrongPassphrase`];
 /// anything that is not a sealed invitation says so.
 pub fn open(sealed: &[u8], passphrase: &str) -> Result<String> {
+    let text = open_text(sealed, passphrase)?;
+    // It must be a node file of ours, not just any sealed text.
+    NodeFile::parse(&text)?;
+    Ok(text)
+}
+
+/// Opens sealed text (a node file or an invitation for a person); the
+/// caller checks what it holds.
+pub fn open_text(sealed: &[u8], passphrase: &str) -> Result<String> {
     if !is_sealed(sealed) {
         return Err(Error::InvalidInput(
             "This file is not a sealed invitation; if it is a plain node file, use it as it is."
@@ -55,14 +65,11 @@ pub fn open(sealed: &[u8], passphrase: &str) -> Result<String> {
             "The invitation file is damaged or incomplete; ask the sender to send it again.".into(),
         ),
     })?;
-    let text = String::from_utf8(plain).map_err(|_| {
+    String::from_utf8(plain).map_err(|_| {
         Error::InvalidInput(
-            "The invitation does not hold a node file; ask the sender to send it again.".into(),
+            "The invitation does not hold what this program writes; ask the sender to send it again.".into(),
         )
-    })?;
-    // It must be a node file of ours, not just any sealed text.
-    NodeFile::parse(&text)?;
-    Ok(text)
+    })
 }
 
 /// Checks that `host` resolves from this machine, as the partner's node will

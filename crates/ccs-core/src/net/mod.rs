@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod http;
 pub mod kubo;
+pub mod tailnet;
 
 /// The clients against recorded daemon answers (`testdata/`), served on 127.0.0.1.
 #[cfg(test)]

@@ -79,16 +79,21 @@ async fn probe(request: &ConnectRequest) -> Result<(NodeProfile, ConnectionRepor
         profile.username = Some(request.username.clone());
         profile.password = Some(request.password.clone());
     }
+    let report = try_profile(&profile).await?;
+    Ok((profile, report))
+}
+
+/// Asks the node of `profile` who it is (and so whether its credentials work).
+pub(crate) async fn try_profile(profile: &NodeProfile) -> Result<ConnectionReport> {
     let client = profile.cluster()?;
     let id = client.id().await?;
     let version = client.version().await?.version;
-    let report = ConnectionReport {
+    Ok(ConnectionReport {
         node: id.peername,
         cluster_api: profile.cluster_api.clone(),
         version,
         members: id.cluster_peers.len() as u64,
-    };
-    Ok((profile, report))
+    })
 }
 
 /// Tries the node without saving anything.
@@ -100,7 +105,19 @@ pub async fn test(request: &ConnectRequest) -> Result<ConnectionReport> {
 /// password goes to the OS keychain (shared by the command line and the app);
 /// only without one does it stay in the settings file (mode 0600).
 pub async fn save(session: &mut Session, request: &ConnectRequest) -> Result<ConnectionReport> {
-    let (profile, mut report) = probe(request).await?;
+    let (profile, report) = probe(request).await?;
+    remember(session, profile, report, false)
+}
+
+/// Makes the node `profile` (tried: `report`) this computer's node. A node
+/// already in the table keeps its gateway unless `gateway_known` (the
+/// caller knows it, e.g. from an invitation).
+pub(crate) fn remember(
+    session: &mut Session,
+    profile: NodeProfile,
+    mut report: ConnectionReport,
+    gateway_known: bool,
+) -> Result<ConnectionReport> {
     let config = &mut session.config;
     // A node already in the table (e.g. written by the CLI) keeps its gateway.
     let existing = config
@@ -119,6 +136,9 @@ pub async fn save(session: &mut Session, request: &ConnectRequest) -> Result<Con
     let entry = config.nodes.entry(name.clone()).or_insert(profile.clone());
     entry.username = profile.username;
     entry.password = password;
+    if gateway_known {
+        entry.gateway = profile.gateway;
+    }
     config.default_node = Some(name.clone());
     config.save(&session.settings_path)?;
     report.node = name;

@@ -81,6 +81,10 @@ pub struct EnsureReport {
     /// Items the policy cannot be met for.
     pub unmet: Vec<PlacementProblem>,
     pub partners: Vec<PartnerCopies>,
+    /// Withdrawn items IPFS Cluster removed when their grace period ended,
+    /// whose removal this run recorded (never in a dry run).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub removals_recorded: u64,
     pub record_problem: Option<String>,
 }
 
@@ -325,6 +329,7 @@ pub async fn ensure(
             waiting: Vec::new(),
             unmet: Vec::new(),
             partners: Vec::new(),
+            removals_recorded: 0,
             record_problem: None,
         };
         let mut before: BTreeMap<String, u64> = BTreeMap::new();
@@ -495,6 +500,11 @@ pub async fn ensure(
         }
         partners.sort_by(|a, b| a.name.cmp(&b.name));
         report.partners = partners;
+        if !dry_run {
+            let removals = super::withdraw::unrecorded_removals(session).await?;
+            report.removals_recorded = removals.len() as u64;
+            events.extend(removals);
+        }
         report.record_problem = super::history::record_or_say(session, events).await;
         Ok(report)
     })

@@ -15,6 +15,7 @@ pub mod ensure;
 pub mod health;
 pub mod history;
 pub mod jobs;
+pub mod join;
 pub mod library;
 pub mod meta;
 pub mod network;

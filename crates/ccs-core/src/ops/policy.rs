@@ -53,6 +53,9 @@ pub struct PolicySet {
     pub changes: Vec<PolicyChange>,
     /// Set when the change was made but could not be recorded.
     pub record_problem: Option<String>,
+    /// Set when the stored policy could not be read and this change replaced
+    /// it, starting from the defaults: the sentence to show.
+    pub replaced_unreadable: Option<String>,
 }
 
 /// How a policy is changed: the command line's `key=value` words, or a whole
@@ -95,6 +98,43 @@ pub(crate) async fn stored_document(cluster: &ClusterClient) -> Result<Option<Po
     }
 }
 
+/// For `set`: the stored document, or, when the anchor holds a policy that
+/// cannot be read (damaged, or no policy at all), the defaults continuing its
+/// version count and a sentence saying it will be replaced, so that the one
+/// command that mends it is never blocked by the damage. A policy in a format
+/// only a newer program knows is not replaced (its settings would be lost).
+async fn stored_for_set(
+    cluster: &ClusterClient,
+) -> Result<(Option<PolicyDocument>, Option<String>)> {
+    let Some(pin) = cluster.allocation(&anchor_cid()).await? else {
+        return Ok((None, None));
+    };
+    let text = pin.metadata.get(POLICY_KEY).map(String::as_str);
+    if let Some(Ok(doc)) = text.map(PolicyDocument::parse) {
+        return Ok((Some(doc), None));
+    }
+    let raw: Option<serde_json::Value> = text.and_then(|t| serde_json::from_str(t).ok());
+    let field = |name: &str| raw.as_ref().and_then(|v| v.get(name).cloned());
+    if let Some(format) = field("format").and_then(|f| f.as_str().map(str::to_owned))
+        && format != FORMAT
+    {
+        return Err(Error::InvalidInput(format!(
+            "The network's policy is in a format this program does not know (\"{format}\"): update the program before changing it."
+        )));
+    }
+    let version = field("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    let document = PolicyDocument {
+        version,
+        ..PolicyDocument::defaults()
+    };
+    Ok((
+        Some(document),
+        Some(
+            "The network's stored policy could not be read, so it was replaced: every setting not named here is back to its default.".into(),
+        ),
+    ))
+}
+
 /// The policy every member follows (the defaults when nobody set one).
 pub async fn current(session: &Session) -> Result<PolicyDocument> {
     let cluster = session.node()?.cluster;
@@ -117,7 +157,7 @@ pub async fn show(session: &Session) -> Result<PolicyView> {
 /// recorded as a `policy assignment` event naming each change.
 pub async fn set(session: &Session, update: PolicyUpdate) -> Result<PolicySet> {
     let cluster = session.node()?.cluster;
-    let stored = stored_document(&cluster).await?;
+    let (stored, replaced_unreadable) = stored_for_set(&cluster).await?;
     let old = stored.clone().unwrap_or_else(PolicyDocument::defaults);
     let mut policy = old.policy.clone();
     match update {
@@ -142,11 +182,14 @@ pub async fn set(session: &Session, update: PolicyUpdate) -> Result<PolicySet> {
             new,
         })
         .collect();
-    if changes.is_empty() {
+    // An unreadable policy is written even when nothing differs from the
+    // defaults: that is the mending.
+    if changes.is_empty() && replaced_unreadable.is_none() {
         return Ok(PolicySet {
             view: view(old, stored.is_some()),
             changes,
             record_problem: None,
+            replaced_unreadable: None,
         });
     }
     let network = super::partners::places(&cluster).await?;
@@ -174,15 +217,22 @@ pub async fn set(session: &Session, update: PolicyUpdate) -> Result<PolicySet> {
     };
     cluster.pin(&anchor_cid(), &options).await?;
 
-    let detail = format!(
+    let mut detail = format!(
         "Network policy version {} set: {}.",
         document.version,
-        changes
-            .iter()
-            .map(|c| format!("{} {} -> {}", c.key, c.old, c.new))
-            .collect::<Vec<_>>()
-            .join("; ")
+        if changes.is_empty() {
+            "the defaults".to_string()
+        } else {
+            changes
+                .iter()
+                .map(|c| format!("{} {} -> {}", c.key, c.old, c.new))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
     );
+    if replaced_unreadable.is_some() {
+        detail.push_str(" It replaced a stored policy that could not be read.");
+    }
     let event = Event::new(
         EventType::PolicyAssignment,
         &anchor_cid(),
@@ -196,5 +246,6 @@ pub async fn set(session: &Session, update: PolicyUpdate) -> Result<PolicySet> {
         view: view(document, true),
         changes,
         record_problem,
+        replaced_unreadable,
     })
 }

@@ -38,6 +38,10 @@ pub const CONFIRMED_BY_KEY: &str = "ccs-withdrawal-confirmed-by";
 /// alone (the library, the app) sees it; the pin's `expire_at` is what acts.
 pub const REMOVES_AT_KEY: &str = "ccs-withdrawal-removes-at";
 const AWAITING: &str = "awaiting-confirmation";
+/// The words around the removal time in a withdrawal's event, which
+/// [`unrecorded_removals`] reads back (the item's pin is gone by then).
+const REMOVED_ON: &str = "removed on ";
+const UNLESS_KEPT: &str = " unless someone keeps it.";
 const CONFIRMED: &str = "confirmed";
 
 /// Where a withdrawal stands.
@@ -240,7 +244,7 @@ pub async fn withdraw(session: &Session, cid: &str) -> Result<WithdrawalOutcome>
     }
     repin(&cluster, &pin, &set, &[], expire.clone()).await?;
     let detail = match &expire {
-        Some(at) => format!("Withdrawn by {me}; removed on {at} unless someone keeps it."),
+        Some(at) => format!("Withdrawn by {me}; {REMOVED_ON}{at}{UNLESS_KEPT}"),
         None => format!("Withdrawn by {me}; waits for a second member to confirm."),
     };
     let record_problem = record(session, &pin, EventOutcome::Success, detail).await;
@@ -311,7 +315,7 @@ pub async fn confirm(session: &Session, cid: &str) -> Result<WithdrawalOutcome> 
         &pin,
         EventOutcome::Success,
         format!(
-            "Withdrawal by {} confirmed by {me}; removed on {at} unless someone keeps it.",
+            "Withdrawal by {} confirmed by {me}; {REMOVED_ON}{at}{UNLESS_KEPT}",
             w.by
         ),
     )
@@ -400,4 +404,72 @@ pub async fn remove_now(session: &Session, cid: &str, typed: &str) -> Result<Opt
         )));
     }
     super::library::remove(session, &cid).await
+}
+
+/// The removal time a withdrawal's event names, if it names one.
+fn removal_time(detail: &str) -> Option<&str> {
+    let from = detail.find(REMOVED_ON)? + REMOVED_ON.len();
+    let rest = &detail[from..];
+    Some(&rest[..rest.find(UNLESS_KEPT)?])
+}
+
+/// The removals nobody recorded: IPFS Cluster removes a withdrawn item itself
+/// when its grace period ends, so no one is there to write the `deletion`
+/// event. For each item whose newest deaccession or deletion event is a
+/// withdrawal (or its confirmation) and that the pinset no longer holds,
+/// the event to record, by the person who found it gone (`ensure` records
+/// them). An item that went before its time, or while it waited for a
+/// confirmation, is recorded as removed outside this program.
+pub(crate) async fn unrecorded_removals(session: &Session) -> Result<Vec<Event>> {
+    use std::collections::HashMap;
+    // The newest such event per item: memory grows with the items withdrawn
+    // or removed, not with the record.
+    let mut newest: HashMap<String, (String, u64, usize, Event)> = HashMap::new();
+    super::history::each_event(session, |e, place| {
+        if !matches!(e.event_type, EventType::Deaccession | EventType::Deletion) {
+            return;
+        }
+        let key = (e.at.clone(), place.seq, place.index);
+        match newest.get(&e.item) {
+            Some((at, seq, index, _)) if (at.clone(), *seq, *index) >= key => {}
+            _ => {
+                newest.insert(e.item.clone(), (key.0, key.1, key.2, e));
+            }
+        }
+    })
+    .await?;
+    let cluster = session.node()?.cluster;
+    let me = provenance::who();
+    let now = provenance::now_rfc3339();
+    let mut events = Vec::new();
+    for (cid, (_, _, _, last)) in newest {
+        if last.event_type != EventType::Deaccession
+            || last.outcome != EventOutcome::Success
+            || cluster.allocation(&cid).await?.is_some()
+        {
+            continue;
+        }
+        let detail = match removal_time(&last.detail) {
+            // RFC 3339 UTC times of one format compare as text.
+            Some(at) if at <= now.as_str() => format!(
+                "Removed from every partner by IPFS Cluster when its grace period ended on {at}; found removed by {me}."
+            ),
+            Some(at) => format!(
+                "Removed from every partner before its grace period ended ({at}), outside this program; found removed by {me}."
+            ),
+            None => format!(
+                "Removed from every partner while its withdrawal waited for a second member, outside this program; found removed by {me}."
+            ),
+        };
+        let mut event = Event::new(
+            EventType::Deletion,
+            &cid,
+            EventOutcome::Success,
+            detail,
+            session.client,
+        );
+        event.name = last.name.clone();
+        events.push(event);
+    }
+    Ok(events)
 }
