@@ -6,12 +6,13 @@
 // system's temporary folder, printed at the end); set it to docs/screenshots
 // to refresh the README's pictures.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, sleep } from "./webdriver";
 
@@ -78,15 +79,17 @@ function willPick(...paths: string[]) {
 const ccsBin = process.env.CCS_BIN ?? path.join(target, "debug", "ccs");
 const INVITE_PASSPHRASE = "correct horse battery staple";
 
+const cliEnv = () => ({
+  ...process.env,
+  CCS_INVITE_PASSPHRASE: INVITE_PASSPHRASE,
+  CCS_NO_KEYCHAIN: "1",
+  CCS_JOURNAL_DIR: path.join(work, "cli-jobs"),
+});
+
 /** Runs the command line with the settings `config`; its output. */
 function ccs(config: string, args: string[]): string {
   return execFileSync(ccsBin, ["--config", config, ...args], {
-    env: {
-      ...process.env,
-      CCS_INVITE_PASSPHRASE: INVITE_PASSPHRASE,
-      CCS_NO_KEYCHAIN: "1",
-      CCS_JOURNAL_DIR: path.join(work, "cli-jobs"),
-    },
+    env: cliEnv(),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -115,7 +118,8 @@ async function invitationToAGoneNode(): Promise<string> {
   );
   const file = path.join(work, "Old.ccsinvite");
   try {
-    ccs(config, ["invite", "person", "-o", file]);
+    // Not execFileSync: the stand-in answers from this process's event loop.
+    await promisify(execFile)(ccsBin, ["--config", config, "invite", "person", "-o", file], { env: cliEnv() });
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));

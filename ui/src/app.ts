@@ -47,9 +47,9 @@ export function nextSteps(code: string): string[] {
 }
 
 /** An error box: the sentence, what to check, technical detail behind a toggle. */
-export function errorBox(e: unknown, retry?: () => void): HTMLElement {
+export function errorBox(e: unknown, retry?: () => void, stepsFor = nextSteps): HTMLElement {
   const err = toApiError(e);
-  const steps = nextSteps(err.code);
+  const steps = stepsFor(err.code);
   return h(
     "div",
     { class: "notice bad", role: "alert" },

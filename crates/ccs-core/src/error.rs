@@ -17,11 +17,12 @@ pub enum Error {
     Unreachable { url: String, detail: String },
 
     /// No member node of an invitation answered, and this computer has no
-    /// tailnet address: the likely cause, named (`net::tailnet`).
+    /// tailnet address: the likely cause, named (`net::tailnet`). No
+    /// address in the sentence: an archivist reads it.
     #[error(
-        "Could not reach the storage node at {url}, and this computer is not on a tailnet. Start Tailscale and sign in to your community's network, then try again."
+        "None of the network's computers in the invitation answered, and this computer is not on a tailnet. Start Tailscale and sign in to your community's network, then try again."
     )]
-    NotOnTailnet { url: String },
+    NotOnTailnet,
 
     #[error(
         "The storage node at {url} did not answer in time. Check that the node is running, then try again."
@@ -181,7 +182,7 @@ impl Error {
     /// A stable machine-readable code. Never change an existing one.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Unreachable { .. } | Error::NotOnTailnet { .. } => ErrorCode::Unreachable,
+            Error::Unreachable { .. } | Error::NotOnTailnet => ErrorCode::Unreachable,
             Error::TimedOut { .. } => ErrorCode::TimedOut,
             Error::Unauthorized { .. } => ErrorCode::Unauthorized,
             Error::NotFound { .. } | Error::NotStored(_) => ErrorCode::NotFound,
@@ -411,9 +412,7 @@ mod tests {
                 detail: "peer1: refused".into(),
             },
             Error::NotConnected,
-            Error::NotOnTailnet {
-                url: "http://acme-nas:9094".into(),
-            },
+            Error::NotOnTailnet,
             Error::Incomplete(
                 "Stored, but only 2 of 3 copies were made. Run repair to retry.".into(),
             ),
@@ -460,7 +459,7 @@ mod tests {
             Error::ScanProblems { .. } => 21,
             Error::InvalidBag { .. } => 22,
             Error::NotStored(_) => 23,
-            Error::NotOnTailnet { .. } => 24,
+            Error::NotOnTailnet => 24,
         }
     }
 

@@ -17,6 +17,20 @@ export function isInvitation(path: string): boolean {
   return path.toLowerCase().endsWith(INVITATION_EXTENSION);
 }
 
+/** What to check when joining failed (the invitation names the node, so not its name). */
+export function joinSteps(code: string): string[] {
+  switch (code) {
+    case "unreachable":
+    case "timed_out":
+      return [
+        "Is Tailscale running on this computer, and signed in to your community's network?",
+        "Is the network's computer switched on? Ask the person who sent the invitation.",
+      ];
+    default:
+      return [];
+  }
+}
+
 /** What joining says when it worked, in plain words. */
 export function joinedWords(out: JoinOutcome): string {
   const who = out.for_person ? `Welcome, ${out.for_person}. ` : "";
@@ -65,7 +79,7 @@ export function joinForm(onJoined: () => void, preset?: string): HTMLElement {
       clear(verdict, h("p", { class: "notice ok", "data-verdict": "ok" }, joinedWords(out)));
       onJoined();
     } catch (e) {
-      clear(verdict, h("div", { "data-verdict": toApiError(e).code }, errorBox(e)));
+      clear(verdict, h("div", { "data-verdict": toApiError(e).code }, errorBox(e, undefined, joinSteps)));
     }
     go.disabled = false;
     go.setAttribute("aria-busy", "false");

@@ -216,9 +216,7 @@ pub async fn join(session: &mut Session, path: &Path, passphrase: &str) -> Resul
         }
     }
     if crate::net::tailnet::addresses().is_empty() {
-        return Err(Error::NotOnTailnet {
-            url: invitation.nodes[0].cluster_api.clone(),
-        });
+        return Err(Error::NotOnTailnet);
     }
     Err(last.unwrap_or(Error::NotConnected))
 }
