@@ -22,6 +22,8 @@ build_ui
 say "checking formatting and lints"
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets --all-features -- -D warnings
+say "checking that the Windows and macOS builds compile, lint-clean (${OTHER_TARGETS[*]})"
+check_other_platforms
 # Secrets audit: every secret the suite creates (testnets, generated compose
 # files) is recorded in a 0600 file; the whole test output and every testnet's
 # daemon logs are kept, and grepped for those secrets at the end.
