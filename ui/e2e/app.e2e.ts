@@ -95,6 +95,16 @@ function ccs(config: string, args: string[]): string {
   });
 }
 
+/** Chooses `file` in the welcome screen's join form, types `passphrase`, clicks Join. */
+async function join(file: string, passphrase: string) {
+  willPick(file);
+  await click("#join-pick");
+  await s.waitFor("return document.querySelector('#join-file').textContent === arguments[0]", [path.basename(file)]);
+  await s.execute("document.querySelector('#join-pass').value = ''");
+  await type("#join-pass", passphrase);
+  await click("#join-go");
+}
+
 /** An invitation to a node that has gone: a stand-in answers as a member
  * while `ccs invite person` tries it, then stops. (A stand-in only for this
  * error case; every join that works goes to the real testnet.) */
@@ -296,11 +306,7 @@ describe("the desktop app against a real testnet", () => {
     // The administrator's invitation for Ann (`ccs invite person`, connected to peer1).
     const invitation = path.join(work, "Ann.ccsinvite");
     ccs(path.join(netDir, "config.toml"), ["invite", "person", "-o", invitation, "--for", "Ann"]);
-    willPick(invitation);
-    await click("#join-pick");
-    await s.waitFor("return document.querySelector('#join-file').textContent === 'Ann.ccsinvite'");
-    await type("#join-pass", "not the passphrase at all");
-    await click("#join-go");
+    await join(invitation, "not the passphrase at all");
     const wrong = await s.find("#join-verdict [data-verdict='wrong_passphrase']");
     expect(await wrong.text()).toContain("does not open this invitation");
     await shot("02b-join-wrong-passphrase");
@@ -308,23 +314,13 @@ describe("the desktop app against a real testnet", () => {
     // An invitation to a node that no longer answers (made while a stand-in
     // answered for it): says that this computer is not on a tailnet.
     const gone = await invitationToAGoneNode();
-    willPick(gone);
-    await click("#join-pick");
-    await s.waitFor("return document.querySelector('#join-file').textContent === 'Old.ccsinvite'");
-    await s.execute("document.querySelector('#join-pass').value = ''");
-    await type("#join-pass", INVITE_PASSPHRASE);
-    await click("#join-go");
+    await join(gone, INVITE_PASSPHRASE);
     const unreachable = await s.find("#join-verdict [data-verdict='unreachable']", 30000);
     expect(await unreachable.text()).toContain("not on a tailnet");
     expect(await unreachable.text()).toContain("Tailscale");
     await shot("02c-join-unreachable");
 
-    willPick(invitation);
-    await click("#join-pick");
-    await s.waitFor("return document.querySelector('#join-file').textContent === 'Ann.ccsinvite'");
-    await s.execute("document.querySelector('#join-pass').value = ''");
-    await type("#join-pass", INVITE_PASSPHRASE);
-    await click("#join-go");
+    await join(invitation, INVITE_PASSPHRASE);
     await s.find("#library-empty");
     expect(await (await s.find("#network-badge")).text()).toContain("Connected");
     expect(await s.execute("return document.querySelectorAll('nav.places button').length")).toBe(6);
