@@ -96,6 +96,10 @@ export class Element {
     await this.s.elementCmd(this.id, "POST", "/clear", {});
     return this.s.elementCmd(this.id, "POST", "/value", { text });
   }
+  /** Sends keys to an element that is not a field (no clearing first), e.g. "\uE00C" (Esc). */
+  keys(text: string) {
+    return this.s.elementCmd(this.id, "POST", "/value", { text });
+  }
   async text(): Promise<string> {
     return (await this.s.elementCmd(this.id, "GET", "/text")) as string;
   }

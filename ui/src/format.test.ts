@@ -418,6 +418,9 @@ describe("risk at a glance", () => {
     const w = riskWords(base, now);
     expect(w.tone).toBe("ok");
     expect(w.headline).toBe("All 120 items have at least the network's minimum of copies.");
+    expect(riskWords({ ...base, stored: c(1) }, now).headline).toBe(
+      "The 1 item has at least the network's minimum of copies.",
+    );
     expect(w.lines).toEqual([]);
     expect(w.evidence).toBe("Copies counted just now; the oldest check was 2 days ago.");
   });

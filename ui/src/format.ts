@@ -472,7 +472,10 @@ export function riskWords(
   if (r.stored.items === 0) return { tone: "ok", headline: "Nothing is stored yet.", lines: [], evidence };
   return {
     tone: lines.length ? "warn" : "ok",
-    headline: `All ${items(r.stored.items)} have at least the network's minimum of copies.`,
+    headline:
+      r.stored.items === 1
+        ? "The 1 item has at least the network's minimum of copies."
+        : `All ${items(r.stored.items)} have at least the network's minimum of copies.`,
     lines,
     evidence,
   };

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { JobEntry } from "./bindings";
-import { closeQuestion, fromJournal, type Job, RESTORED_SHOWN, shownOnStart, TrayFold, trayHeading } from "./jobs";
+import {
+  closeQuestion,
+  fromJournal,
+  isFinished,
+  type Job,
+  RESTORED_SHOWN,
+  shownOnStart,
+  shownTitle,
+  TrayFold,
+  trayHeading,
+  trayLine,
+} from "./jobs";
 
 function entry(over: Partial<JobEntry>): JobEntry {
   return {
@@ -109,8 +120,25 @@ describe("the jobs tray's header and folding", () => {
     expect(f.update([])).toBe(false);
     expect(f.update([job("a", "done")])).toBe(false);
     expect(f.update([job("a", "done"), job("b", "running")])).toBe(true);
-    // Stays open when it finishes (its result is there to read).
-    expect(f.update([job("a", "done"), job("b", "done")])).toBe(true);
+    // Folds back to one line when it finishes well (the line says what finished)...
+    expect(f.update([job("a", "done"), job("b", "done")])).toBe(false);
+    // ...but not when something needs attention.
+    expect(f.update([job("a", "done"), job("c", "running")])).toBe(true);
+    expect(f.update([job("a", "done"), job("c", "failed")])).toBe(true);
+  });
+
+  it("says in its one line what finished, in the past tense, with a check mark", () => {
+    const added = { ...job("a", "done"), title: "Parish scans" };
+    const saved = { ...job("b", "done"), kind: "retrieve" as const, title: 'Saving "Parish scans"' };
+    expect(shownTitle(added)).toBe("Added Parish scans");
+    expect(shownTitle({ ...added, state: "running" })).toBe("Adding Parish scans");
+    expect(shownTitle(saved)).toBe('Saved "Parish scans"');
+    expect(shownTitle({ ...saved, title: 'Packaging "Parish scans"' })).toBe('Packaged "Parish scans"');
+    expect(trayLine([saved, added])).toBe('\u2713 Saved "Parish scans" (and 1 more job)');
+    expect(trayLine([added])).toBe("\u2713 Added Parish scans");
+    expect(trayLine([job("c", "running"), added])).toBe("2 jobs, 1 running");
+    expect(isFinished(added) && isFinished(job("d", "cancelled"))).toBe(true);
+    expect(isFinished(job("e", "failed")) || isFinished(job("f", "interrupted"))).toBe(false);
   });
 
   it("opens on start for a running or interrupted job, whatever was chosen", () => {
@@ -128,6 +156,7 @@ describe("the jobs tray's header and folding", () => {
     expect(f.update([job("a", "running"), job("b", "running")])).toBe(true);
     expect(f.toggle()).toBe("hidden");
     expect(f.toggle()).toBe("shown");
+    // Chosen "shown": it stays open when they finish.
     expect(f.update([job("a", "done"), job("b", "done")])).toBe(true);
   });
 });

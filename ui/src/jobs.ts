@@ -89,7 +89,7 @@ export function fromJournal(e: JobEntry): Job {
       break;
     case "done":
       job.phase = kind === "add" ? "Stored" : "Saved and verified";
-      job.message = kind === "add" ? `Stored as ${e.result ?? ""}` : `Saved to ${e.result ?? ""}`;
+      job.message = kind === "add" ? "Stored on the network." : `Saved to ${e.result ?? ""}`;
       break;
     case "failed":
       job.phase = "Failed";
@@ -213,14 +213,44 @@ export function trayHeading(jobs: readonly Job[]): string {
   return parts.join(", ");
 }
 
+/** A job's title as the tray shows it: what it is doing, or, once done, what it did. */
+export function shownTitle(j: Job): string {
+  if (j.kind === "add") return `${j.state === "done" ? "Added" : "Adding"} ${j.title}`;
+  if (j.state !== "done") return j.title;
+  return j.title.replace(/^Saving /, "Saved ").replace(/^Packaging /, "Packaged ");
+}
+
+/** Finished with nothing left to decide: what "Clear finished" takes away. */
+export function isFinished(j: Job): boolean {
+  return j.state === "done" || j.state === "cancelled";
+}
+
+/** Needs the person: a failure or an interruption. */
+export function needsAttention(j: Job): boolean {
+  return j.state === "failed" || j.state === "interrupted";
+}
+
+/** The folded tray's one line: what runs, what needs attention, or what finished last. */
+export function trayLine(jobs: readonly Job[]): string {
+  const running = jobs.filter((j) => j.state === "running");
+  const attention = jobs.filter(needsAttention);
+  if (running.length || attention.length) return trayHeading(jobs);
+  const last = jobs.find((j) => j.state === "done");
+  if (!last) return trayHeading(jobs);
+  const more = jobs.length - 1;
+  return `\u2713 ${shownTitle(last)}${more ? ` (and ${more} more ${more === 1 ? "job" : "jobs"})` : ""}`;
+}
+
 /** Where the tray's shown or hidden choice is kept across restarts. */
 export const TRAY_KEY = "ccs.jobsTray";
 
 /**
- * Whether the jobs tray shows its jobs or only its header line. When it first
+ * Whether the jobs tray shows its jobs or only its one line. When it first
  * has jobs it opens if one is running or an interrupted one waits for "Start
  * again"; otherwise it follows the person's last choice (`stored`: "shown" or
- * "hidden"), hidden when they never chose. A job that starts opens it; Show
+ * "hidden"), hidden when they never chose. A job that starts opens it; when
+ * the last running job ends and nothing needs attention it folds back to its
+ * one line (which says what finished), unless the person chose "shown". Show
  * and Hide are the person's choice, which the caller keeps.
  */
 export class TrayFold {
@@ -236,6 +266,8 @@ export class TrayFold {
         this.open = running > 0 || jobs.some((j) => j.state === "interrupted") || this.stored === "shown";
     } else if (running > this.running) {
       this.open = true;
+    } else if (running === 0 && this.running > 0 && !jobs.some(needsAttention) && this.stored !== "shown") {
+      this.open = false;
     }
     this.running = running;
     return this.open ?? false;

@@ -8,11 +8,12 @@ import { confirmDialog, errorBox, type Place, setNavigate, state } from "./app";
 import { findings, KeyedThrottle } from "./audits";
 import { clear, h } from "./dom";
 import { closeQuestion } from "./jobs";
+import { applyTheme, storedTheme } from "./theme";
 import { renderAdd } from "./views/add";
 import { renderAdmin } from "./views/admin";
 import { renderActivity } from "./views/history";
 import { renderTray, restoreJobs } from "./views/jobs-tray";
-import { loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
+import { closeDetail, loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
 import { isInvitation, joinForm, renderWelcome } from "./views/welcome";
@@ -137,6 +138,7 @@ function openInvitation(path: string) {
 }
 
 async function start() {
+  applyTheme(storedTheme());
   app.append(
     h(
       "aside",
@@ -152,6 +154,20 @@ async function start() {
   setNavigate(go);
   state.jobs.subscribe(() => renderTray(tray));
   document.addEventListener("keydown", (e) => {
+    // Esc closes an open menu, else the item's detail (an open dialog takes Esc for itself first).
+    if (e.key === "Escape" && !document.querySelector("dialog[open]")) {
+      const menu = document.querySelector<HTMLDetailsElement>("details.menu[open]");
+      if (menu) {
+        menu.open = false;
+        menu.querySelector("summary")?.focus();
+        e.preventDefault();
+        return;
+      }
+      if (current === "library" && closeDetail()) {
+        e.preventDefault();
+        return;
+      }
+    }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "f") {
       const s = document.getElementById("library-search");
       if (s) {

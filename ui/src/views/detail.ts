@@ -209,6 +209,148 @@ function draw(root: HTMLElement, item: LibraryItem) {
     h("p", {}, h("span", { class: `pill ${c.tone}` }, c.label), " ", healthWords(item.health)),
     withdrawn ? withdrawalNotice(item, withdrawn) : null,
     h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          class: "primary",
+          id: "detail-save",
+          "data-keep": "detail-save",
+          onclick: async () => {
+            const picked = await api.pick({ kind: "save", default_name: item.name || item.cid });
+            if (picked?.[0]) startRetrieve(item, picked[0]);
+          },
+        },
+        "Save to disk…",
+      ),
+      h(
+        "details",
+        { class: "menu", id: "detail-more", "data-keep": "detail-more" },
+        h("summary", { class: "button secondary", "data-keep": "detail-more-summary" }, "More…"),
+        h(
+          "div",
+          {
+            class: "menu-items",
+            // A choice made closes the menu.
+            onclick: (e: Event) => {
+              if ((e.target as HTMLElement).closest("button"))
+                (e.currentTarget as HTMLElement).closest("details")?.removeAttribute("open");
+            },
+          },
+          h(
+            "button",
+            {
+              class: "secondary",
+              id: "detail-bag",
+              "data-keep": "detail-bag",
+              title:
+                "A folder other archives' tools can check: the files, their checksums, a description and the item's history",
+              onclick: async () => {
+                const picked = await api.pick({ kind: "save", default_name: `${item.name || "item"} (BagIt)` });
+                if (picked?.[0]) startBag(item, picked[0]);
+              },
+            },
+            "Save as archival package (BagIt)…",
+          ),
+          h(
+            "button",
+            {
+              class: "secondary",
+              id: "detail-describe",
+              "data-keep": "detail-describe",
+              onclick: () =>
+                openDescribe(item, (outcome) => {
+                  say(
+                    item.cid,
+                    h("p", { class: "notice ok", id: "detail-describe-result" }, outcome.summary),
+                    outcome.warning ? h("p", { class: "notice warn" }, outcome.warning) : null,
+                    outcome.record_problem ? h("p", { class: "notice warn" }, outcome.record_problem) : null,
+                  );
+                  historyChanged(item.cid);
+                  void refreshItem(item.cid).catch(() => undefined);
+                  void loadLibrary();
+                }),
+            },
+            "Edit description…",
+          ),
+          item.health === "ok"
+            ? null
+            : h(
+                "button",
+                {
+                  class: "secondary",
+                  id: "detail-repair",
+                  "data-keep": "detail-repair",
+                  title: "Ask every partner to retry what failed",
+                  onclick: async () => {
+                    try {
+                      const after = await api.repairItem(item.cid);
+                      say(
+                        item.cid,
+                        h(
+                          "p",
+                          { class: "notice ok" },
+                          `Asked every partner to retry: now ${copies(after.item).label}.`,
+                        ),
+                        after.record_problem ? h("p", { class: "notice warn" }, after.record_problem) : null,
+                      );
+                      historyChanged(item.cid);
+                      void loadLibrary();
+                    } catch (e) {
+                      say(item.cid, errorBox(e));
+                    }
+                  },
+                },
+                "Repair",
+              ),
+          withdrawn
+            ? null
+            : h(
+                "button",
+                {
+                  class: "quiet-danger",
+                  id: "detail-remove",
+                  "data-keep": "detail-remove",
+                  onclick: async () => {
+                    const policy = await api.networkPolicy().catch(() => null);
+                    const grace = policy?.settings.find((x) => x.key === "removal-grace")?.value ?? "the grace period";
+                    const second = policy?.document.policy.removal_needs_confirmation ?? false;
+                    const ok = await confirmDialog({
+                      title: `Withdraw "${item.name || "this item"}"?`,
+                      body: [
+                        `It stays stored on all ${item.partners.length} partners for ${grace}${
+                          second ? ", counted from when a second member confirms" : ""
+                        }, and anyone can keep it until then. After that it is removed from every partner: ${size(item.size)}${
+                          item.metadata.files ? ` in ${item.metadata.files} files` : ""
+                        }.`,
+                        "Files on your own computer are not touched.",
+                      ],
+                      confirm: "Withdraw",
+                      danger: true,
+                    });
+                    if (!ok) return;
+                    try {
+                      const outcome = await api.removeItem(item.cid);
+                      const words = withdrawalSaid(item.name || "the item", outcome, false);
+                      say(item.cid, h("p", { class: "notice warn", id: "detail-withdrawn-said" }, words));
+                      announce(words, "warn");
+                      if (outcome.record_problem) announce(outcome.record_problem, "warn");
+                      historyChanged(item.cid);
+                      await refreshItem(item.cid);
+                      void loadLibrary();
+                    } catch (e) {
+                      say(item.cid, errorBox(e));
+                    }
+                  },
+                },
+                "Withdraw…",
+              ),
+        ),
+      ),
+    ),
+    status,
+    h(
       "dl",
       { class: "facts" },
       h("dt", {}, "Size"),
@@ -217,6 +359,28 @@ function draw(root: HTMLElement, item: LibraryItem) {
       h("dd", { title: exact(item.added_at) }, relative(item.added_at), item.added_by ? ` by ${item.added_by}` : ""),
       meta.flatMap(([k, v]) => [h("dt", {}, PROVENANCE_LABELS[k]), h("dd", {}, v)]),
     ),
+    h("h3", {}, "Partners"),
+    h(
+      "ul",
+      { class: "partner-list" },
+      partners.map((p) => {
+        const s = partnerStatus(p.status);
+        return h(
+          "li",
+          {},
+          h("span", { class: `chip ${s.tone}`, title: p.status }, h("span", { class: "dot" }), s.label),
+          " ",
+          h("strong", {}, partnerName(p.peer_id, p.peername)),
+          p.timestamp ? h("span", { class: "sub", title: exact(p.timestamp) }, ` · ${relative(p.timestamp)}`) : null,
+          partnerDetail(p.peer_id, p.peername)
+            ? h("div", { class: "sub" }, partnerDetail(p.peer_id, p.peername))
+            : null,
+          p.error ? h("div", { class: "sub bad-text" }, p.error) : null,
+        );
+      }),
+    ),
+    copiesChecked(item),
+    historySection(item.cid, redraw),
     h(
       "details",
       { class: "tech", id: "detail-tech", "data-keep": "detail-tech" },
@@ -247,150 +411,6 @@ function draw(root: HTMLElement, item: LibraryItem) {
         ]),
       ),
     ),
-    h("h3", {}, "Partners"),
-    h(
-      "ul",
-      { class: "partner-list" },
-      partners.map((p) => {
-        const s = partnerStatus(p.status);
-        return h(
-          "li",
-          {},
-          h("span", { class: `chip ${s.tone}`, title: p.status }, h("span", { class: "dot" }), s.label),
-          " ",
-          h("strong", {}, partnerName(p.peer_id, p.peername)),
-          p.timestamp ? h("span", { class: "sub", title: exact(p.timestamp) }, ` · ${relative(p.timestamp)}`) : null,
-          partnerDetail(p.peer_id, p.peername)
-            ? h("div", { class: "sub" }, partnerDetail(p.peer_id, p.peername))
-            : null,
-          p.error ? h("div", { class: "sub bad-text" }, p.error) : null,
-        );
-      }),
-    ),
-    copiesChecked(item),
-    h(
-      "div",
-      { class: "actions" },
-      h(
-        "button",
-        {
-          class: "primary",
-          id: "detail-save",
-          "data-keep": "detail-save",
-          onclick: async () => {
-            const picked = await api.pick({ kind: "save", default_name: item.name || item.cid });
-            if (picked?.[0]) startRetrieve(item, picked[0]);
-          },
-        },
-        "Save to disk…",
-      ),
-      h(
-        "button",
-        {
-          class: "secondary",
-          id: "detail-bag",
-          "data-keep": "detail-bag",
-          title:
-            "A folder other archives' tools can check: the files, their checksums, a description and the item's history",
-          onclick: async () => {
-            const picked = await api.pick({ kind: "save", default_name: `${item.name || "item"} (BagIt)` });
-            if (picked?.[0]) startBag(item, picked[0]);
-          },
-        },
-        "Save as archival package (BagIt)…",
-      ),
-      h(
-        "button",
-        {
-          class: "secondary",
-          id: "detail-describe",
-          "data-keep": "detail-describe",
-          onclick: () =>
-            openDescribe(item, (outcome) => {
-              say(
-                item.cid,
-                h("p", { class: "notice ok", id: "detail-describe-result" }, outcome.summary),
-                outcome.warning ? h("p", { class: "notice warn" }, outcome.warning) : null,
-                outcome.record_problem ? h("p", { class: "notice warn" }, outcome.record_problem) : null,
-              );
-              historyChanged(item.cid);
-              void refreshItem(item.cid).catch(() => undefined);
-              void loadLibrary();
-            }),
-        },
-        "Edit description…",
-      ),
-      item.health === "ok"
-        ? null
-        : h(
-            "button",
-            {
-              class: "secondary",
-              id: "detail-repair",
-              "data-keep": "detail-repair",
-              title: "Ask every partner to retry what failed",
-              onclick: async () => {
-                try {
-                  const after = await api.repairItem(item.cid);
-                  say(
-                    item.cid,
-                    h("p", { class: "notice ok" }, `Asked every partner to retry: now ${copies(after.item).label}.`),
-                    after.record_problem ? h("p", { class: "notice warn" }, after.record_problem) : null,
-                  );
-                  historyChanged(item.cid);
-                  void loadLibrary();
-                } catch (e) {
-                  say(item.cid, errorBox(e));
-                }
-              },
-            },
-            "Repair",
-          ),
-      withdrawn
-        ? null
-        : h(
-            "button",
-            {
-              class: "quiet-danger",
-              id: "detail-remove",
-              "data-keep": "detail-remove",
-              onclick: async () => {
-                const policy = await api.networkPolicy().catch(() => null);
-                const grace = policy?.settings.find((x) => x.key === "removal-grace")?.value ?? "the grace period";
-                const second = policy?.document.policy.removal_needs_confirmation ?? false;
-                const ok = await confirmDialog({
-                  title: `Withdraw "${item.name || item.cid}"?`,
-                  body: [
-                    `It stays stored on all ${item.partners.length} partners for ${grace}${
-                      second ? ", counted from when a second member confirms" : ""
-                    }, and anyone can keep it until then. After that it is removed from every partner: ${size(item.size)}${
-                      item.metadata.files ? ` in ${item.metadata.files} files` : ""
-                    }, content ID ${item.cid}.`,
-                    "Files on your own computer are not touched.",
-                  ],
-                  confirm: "Withdraw",
-                  danger: true,
-                });
-                if (!ok) return;
-                try {
-                  const outcome = await api.removeItem(item.cid);
-                  const words = withdrawalSaid(item.name || "the item", outcome, false);
-                  say(item.cid, h("p", { class: "notice warn", id: "detail-withdrawn-said" }, words));
-                  announce(words, "warn");
-                  if (outcome.record_problem) announce(outcome.record_problem, "warn");
-                  historyChanged(item.cid);
-                  await refreshItem(item.cid);
-                  void loadLibrary();
-                } catch (e) {
-                  say(item.cid, errorBox(e));
-                }
-              },
-            },
-            "Withdraw…",
-          ),
-    ),
-    status,
-    historySection(item.cid, redraw),
   );
 }
 

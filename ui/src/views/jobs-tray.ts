@@ -12,13 +12,16 @@ import { bagWords, damageNotices, jobLine, percent, size } from "../format";
 import {
   duration,
   fromJournal,
+  isFinished,
   type Job,
   jobTitle,
   rate,
   shownOnStart,
+  shownTitle,
   TRAY_KEY,
   TrayFold,
   trayHeading,
+  trayLine,
 } from "../jobs";
 import { historyChanged } from "./history";
 import { loadLibrary } from "./library";
@@ -55,7 +58,7 @@ export function startAdd(paths: string[], details: AddDetails) {
         state: "done",
         phase: "Stored",
         result: out.cid,
-        message: `Stored as ${out.cid}`,
+        message: "Stored on the network; the library shows each partner's copy.",
         warnings: out.record_problem ? [out.record_problem] : [],
       }),
     )
@@ -89,7 +92,7 @@ export function startRetrieve(item: LibraryItem, destination: string) {
         state: "done",
         phase: "Saved and verified",
         result: out.path,
-        message: `Saved to ${out.path} from ${out.source}; every block matched its content ID.`,
+        message: `Saved to ${out.path}, every part checked against what was stored.`,
         warnings: [...damageNotices(out), ...(out.record_problem ? [out.record_problem] : [])],
       });
     })
@@ -213,6 +216,11 @@ function storedChoice(): string | null {
 
 const fold = new TrayFold(storedChoice());
 
+/** Dismisses every finished job (done or cancelled); failures and interruptions stay. */
+function clearFinished() {
+  for (const j of state.jobs.all().filter(isFinished)) dismiss(j);
+}
+
 export function renderTray(root: HTMLElement) {
   const jobs = state.jobs.all();
   root.hidden = jobs.length === 0;
@@ -236,23 +244,35 @@ export function renderTray(root: HTMLElement) {
         renderTray(root);
       },
     },
-    h("span", { class: "tray-count" }, trayHeading(jobs)),
+    h("span", { class: "tray-count", id: "jobs-line" }, open ? trayHeading(jobs) : trayLine(jobs)),
     h("span", { class: "tray-toggle" }, open ? "Hide" : "Show"),
   );
+  const finished = jobs.filter(isFinished).length;
+  const head = h(
+    "div",
+    { class: "tray-bar" },
+    toggle,
+    finished
+      ? h("button", { class: "link", id: "jobs-clear", onclick: clearFinished }, `Clear finished (${finished})`)
+      : null,
+  );
+  // The rows are drawn folded too (hidden), so what a row says is there at once when it opens.
   const list = h("div", { class: "tray-list", id: "jobs-list", hidden: !open });
-  clear(root, toggle, list);
-  if (!open) return;
+  clear(root, head, list);
   clear(
     list,
     jobs.map((j) => {
       const pct = j.state === "done" ? 100 : percent(j.bytes, j.bytesTotal);
       const r = rate(j);
       const live = !j.restored || j.state === "running";
+      const title = shownTitle(j);
       return h(
         "div",
         { class: `job ${j.state}`, "data-job": j.id, "data-state": j.state, "data-percent": String(pct) },
-        h("div", { class: "job-title", title: j.title }, j.kind === "add" ? "Adding " : "", h("strong", {}, j.title)),
-        h("progress", { max: "100", value: String(pct), "aria-label": `${j.title}: ${pct}%` }),
+        h("div", { class: "job-title", title }, h("strong", {}, title)),
+        j.state === "done"
+          ? h("span", { class: "job-done", role: "img", "aria-label": "Done" }, "\u2713")
+          : h("progress", { max: "100", value: String(pct), "aria-label": `${title}: ${pct}%` }),
         h(
           "div",
           { class: "job-line" },

@@ -280,6 +280,15 @@ export function selectItem(cid: string | null) {
   refreshRows?.();
 }
 
+/** Closes the item's detail, putting the focus back on its row; false when none was open. */
+export function closeDetail(): boolean {
+  const was = ui.selected;
+  if (!was) return false;
+  selectItem(null);
+  (document.querySelector(`[data-cid="${CSS.escape(was)}"]`) as HTMLElement | null)?.focus();
+  return true;
+}
+
 /** The item the library shows for `cid`, if any. */
 export function shownItem(cid: string): LibraryItem | undefined {
   return state.items.find((i) => i.cid === cid);
@@ -333,7 +342,7 @@ export function renderLibrary(root: HTMLElement) {
   const filters: [Filter, string][] = [
     ["all", "All"],
     ["attention", "Needs attention"],
-    ["under", "Under-replicated"],
+    ["under", "Fewer copies than planned"],
     ["mine", "Added by me"],
     ["withdrawn", "Withdrawn"],
   ];

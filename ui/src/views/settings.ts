@@ -5,6 +5,7 @@ import { api, toApiError } from "../api";
 import { errorBox, state } from "../app";
 import type { PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
+import { chooseTheme, storedTheme, type Theme } from "../theme";
 import { joinForm } from "./welcome";
 
 /** The form for connecting by hand: a node's name, a user name and a password. */
@@ -106,6 +107,8 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       h("summary", {}, "Connect by hand…"),
       connectByHand(onConnected),
     ),
+    h("h2", {}, "Appearance"),
+    appearance(),
     h("h2", {}, "This computer"),
     h(
       "dl",
@@ -122,6 +125,36 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
             passwordWords(s.password_storage, s.keychain_off),
           )
         : null,
+    ),
+  );
+}
+
+/** Light, dark, or as the system says. */
+function appearance(): HTMLElement {
+  const now = storedTheme();
+  const choices: [Theme, string][] = [
+    ["system", "As the system"],
+    ["light", "Light"],
+    ["dark", "Dark"],
+  ];
+  return h(
+    "fieldset",
+    { class: "choices", id: "settings-theme" },
+    h("legend", { class: "sr-only" }, "Appearance"),
+    choices.map(([theme, label]) =>
+      h(
+        "label",
+        { class: "choice" },
+        h("input", {
+          type: "radio",
+          name: "theme",
+          id: `theme-${theme}`,
+          value: theme,
+          checked: theme === now,
+          onchange: () => chooseTheme(theme),
+        }),
+        ` ${label}`,
+      ),
     ),
   );
 }
