@@ -407,6 +407,10 @@ describe("the desktop app against a real testnet", () => {
       "the tray to fold to its one line",
     )) as string;
     expect(line).toContain("\u2713 Added Parish scans 1890");
+    // A screen reader hears it end.
+    expect(await s.execute("return document.querySelector('#jobs-announce').textContent")).toContain(
+      "Added Parish scans 1890.",
+    );
     expect(await s.execute("return document.querySelector('#jobs').textContent")).not.toMatch(/Qm[1-9A-Za-z]{44}|bafy/);
     await click("#nav-library");
     cid = (await s.waitFor(
@@ -927,6 +931,22 @@ describe("the desktop app against a real testnet", () => {
 
   it("withdraws the item after a confirmation naming it, lists it as withdrawn, and keeps it", async () => {
     await click(`[data-cid='${cid}']`);
+    // The library is a grid for the keyboard: one row in the Tab order, the
+    // arrow keys between rows, Enter opens, Esc closes.
+    await s.execute("document.querySelector('.lib-row[tabindex=\"0\"]').focus()");
+    const rowsInTabOrder = await s.execute("return document.querySelectorAll('.lib-row[tabindex=\"0\"]').length");
+    expect(rowsInTabOrder).toBe(1);
+    const focused = (await s.execute("return document.activeElement.dataset.cid")) as string;
+    await (await s.find(`[data-cid='${focused}']`)).keys("\uE011"); // Home
+    const first = (await s.execute("return document.activeElement.dataset.cid")) as string;
+    await (await s.find(`[data-cid='${first}']`)).keys("\uE015"); // ArrowDown
+    const second = (await s.execute("return document.activeElement.dataset.cid")) as string;
+    expect(second).not.toBe(first);
+    expect(second).toMatch(/^(Qm|bafy)/);
+    await (await s.find(`[data-cid='${second}']`)).keys("\uE013"); // ArrowUp
+    expect(await s.execute("return document.activeElement.dataset.cid")).toBe(first);
+    await (await s.find(`[data-cid='${cid}']`)).keys("\uE007"); // Enter
+    await s.find("#detail-save");
     await openMore();
     await click("#detail-remove");
     const dialog = await s.find("dialog.confirm");

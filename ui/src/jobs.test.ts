@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JobEntry } from "./bindings";
 import {
   closeQuestion,
+  endedWords,
   fromJournal,
   isFinished,
   type Job,
@@ -158,5 +159,24 @@ describe("the jobs tray's header and folding", () => {
     expect(f.toggle()).toBe("shown");
     // Chosen "shown": it stays open when they finish.
     expect(f.update([job("a", "done"), job("b", "done")])).toBe(true);
+  });
+});
+
+describe("announcing jobs that end", () => {
+  it("says each job that ended since it last looked, once", () => {
+    const seen = new Map();
+    const add = { ...job("a", "running"), title: "Parish scans" };
+    const get = { ...job("b", "running"), kind: "retrieve" as const, title: 'Saving "Letters"' };
+    expect(endedWords(seen, [add, get])).toEqual([]);
+    expect(endedWords(seen, [{ ...add, state: "done" }, get])).toEqual(["Added Parish scans."]);
+    expect(endedWords(seen, [{ ...add, state: "done" }, get])).toEqual([]);
+    expect(
+      endedWords(seen, [
+        { ...add, state: "done" },
+        { ...get, state: "failed", message: "The disk is full." },
+      ]),
+    ).toEqual(['Could not finish: Saving "Letters". The disk is full.']);
+    // A job of an earlier run, already finished when first seen, is not announced.
+    expect(endedWords(seen, [job("c", "done")])).toEqual([]);
   });
 });

@@ -241,6 +241,23 @@ export function trayLine(jobs: readonly Job[]): string {
   return `\u2713 ${shownTitle(last)}${more ? ` (and ${more} more ${more === 1 ? "job" : "jobs"})` : ""}`;
 }
 
+/**
+ * What to announce (to a screen reader) of jobs that ended since `seen`
+ * (each job's state when last looked at, updated here): one sentence each.
+ */
+export function endedWords(seen: Map<string, JobState>, jobs: readonly Job[]): string[] {
+  const out: string[] = [];
+  for (const j of jobs) {
+    const before = seen.get(j.id);
+    seen.set(j.id, j.state);
+    if (before !== "running" || j.state === "running") continue;
+    if (j.state === "done") out.push(`${shownTitle(j)}.`);
+    else if (j.state === "cancelled") out.push(`Cancelled: ${j.title}.`);
+    else out.push(`Could not finish: ${j.title}. ${j.message}`.trim());
+  }
+  return out;
+}
+
 /** Where the tray's shown or hidden choice is kept across restarts. */
 export const TRAY_KEY = "ccs.jobsTray";
 

@@ -35,6 +35,7 @@ const nav = h("nav", { class: "places", "aria-label": "Places" });
 const badge = h("div", { class: "badge", id: "network-badge", "aria-live": "polite" });
 const main = h("main", { id: "main", tabindex: "-1" });
 const tray = h("section", { class: "tray", id: "jobs", "aria-label": "Jobs", hidden: true });
+const jobsAnnounce = h("div", { class: "sr-only", id: "jobs-announce", role: "status", "aria-live": "polite" });
 const dropOverlay = h("div", { class: "drop-overlay", hidden: true }, h("p", {}, "Drop to add to storage"));
 let current: Place = "library";
 
@@ -148,7 +149,7 @@ async function start() {
       h("div", { class: "grow" }),
       badge,
     ),
-    h("div", { class: "content" }, main, tray),
+    h("div", { class: "content" }, main, tray, jobsAnnounce),
     dropOverlay,
   );
   setNavigate(go);

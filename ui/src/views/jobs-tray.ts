@@ -11,6 +11,7 @@ import { clear, h } from "../dom";
 import { bagWords, damageNotices, jobLine, percent, size } from "../format";
 import {
   duration,
+  endedWords,
   fromJournal,
   isFinished,
   type Job,
@@ -221,8 +222,15 @@ function clearFinished() {
   for (const j of state.jobs.all().filter(isFinished)) dismiss(j);
 }
 
+/** Each job's state when the tray last drew, for announcing the ones that end. */
+const seen = new Map<string, Job["state"]>();
+
 export function renderTray(root: HTMLElement) {
   const jobs = state.jobs.all();
+  const ended = endedWords(seen, jobs);
+  // A screen reader hears a job end (the region is outside the tray, which redraws).
+  const live = document.getElementById("jobs-announce");
+  if (live && ended.length) live.textContent = ended.join(" ");
   root.hidden = jobs.length === 0;
   const open = fold.update(jobs);
   root.classList.toggle("folded", !open);

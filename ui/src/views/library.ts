@@ -418,7 +418,8 @@ export function renderLibrary(root: HTMLElement) {
   const count = h("span", { class: "count", id: "library-count", "aria-live": "polite" });
   const body = h("div", { class: "lib-body" });
   const detail = h("aside", { class: "detail", id: "detail", "aria-label": "Item detail" });
-  const table = h("div", { class: "lib-table", role: "table", "aria-label": "Library" }, header, rows.viewport);
+  // A grid: one row in the Tab order, the arrow keys, Home and End move between rows, Enter opens.
+  const table = h("div", { class: "lib-table", role: "grid", "aria-label": "Library" }, header, rows.viewport);
 
   const draw = () => {
     body.classList.toggle("with-detail", ui.selected !== null);
@@ -490,41 +491,56 @@ export function renderLibrary(root: HTMLElement) {
       {
         class: `lib-row${ui.selected === item.cid ? " selected" : ""}`,
         role: "row",
-        tabindex: "0",
+        tabindex: "-1",
         "data-cid": item.cid,
         "aria-selected": String(ui.selected === item.cid),
         onclick: open,
         onkeydown: (e: KeyboardEvent) => {
-          if (e.key === "Enter") open();
+          if (e.target !== e.currentTarget) return;
+          const moves: Record<string, number | "first" | "last"> = {
+            ArrowDown: 1,
+            ArrowUp: -1,
+            PageDown: 10,
+            PageUp: -10,
+            Home: "first",
+            End: "last",
+          };
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            open();
+          } else if (e.key in moves) {
+            e.preventDefault();
+            rows.moveFocus(item.cid, moves[e.key]);
+          }
         },
       },
       h(
         "div",
-        { class: "c-name", role: "cell" },
+        { class: "c-name", role: "gridcell" },
         h("div", { class: "name", title: item.name }, item.name || "(no name)"),
         h("div", { class: withdrawn ? "sub warn-text" : "sub", "data-withdrawn": withdrawn ? "yes" : null }, about),
       ),
-      h("div", { class: "c-size num", role: "cell" }, size(item.size)),
+      h("div", { class: "c-size num", role: "gridcell" }, size(item.size)),
       h(
         "div",
-        { class: "c-added", role: "cell" },
+        { class: "c-added", role: "gridcell" },
         h("div", { title: exact(item.added_at) }, relative(item.added_at)),
         h("div", { class: "sub", title: item.added_by ?? "" }, item.added_by ?? ""),
       ),
       h(
         "div",
-        { class: "c-copies", role: "cell" },
+        { class: "c-copies", role: "gridcell" },
         h("span", { class: `pill ${c.tone}`, "data-copies": `${item.copies}/${item.target}` }, c.label),
       ),
       h(
         "div",
-        { class: "c-verified", role: "cell", "data-fixity": item.fixity?.state ?? "", title: f.title },
+        { class: "c-verified", role: "gridcell", "data-fixity": item.fixity?.state ?? "", title: f.title },
         h("div", { class: f.tone ? `fixity ${f.tone}` : "fixity" }, f.label),
         f.sub ? h("div", { class: "sub" }, f.sub) : null,
       ),
       h(
         "div",
-        { class: "c-partners", role: "cell" },
+        { class: "c-partners", role: "gridcell" },
         item.partners.map((p) => {
           const s = partnerStatus(p.status);
           const detail = partnerDetail(p.peer_id, p.peername);

@@ -69,3 +69,57 @@ describe("the virtual table", () => {
     expect(rowWindow(52_000, 1040, 1010, 52)).toEqual({ first: 995, end: 1010 });
   });
 });
+
+describe("the virtual table's keyboard", () => {
+  /** A table whose viewport can be scrolled by the code (jsdom lays nothing out). */
+  function scrollable(n: number, height: number) {
+    const t = new VirtualTable<number>(ROW, (i) => h("div", { class: "row", "data-i": i }, `row ${i}`), "k");
+    Object.defineProperty(t.viewport, "clientHeight", { configurable: true, value: height });
+    let top = 0;
+    Object.defineProperty(t.viewport, "scrollTop", {
+      configurable: true,
+      get: () => top,
+      set: (y: number) => {
+        top = y;
+      },
+    });
+    document.body.append(t.viewport);
+    t.show(Array.from({ length: n }, (_, i) => i));
+    const focused = () => Number((document.activeElement as HTMLElement).getAttribute("data-i"));
+    const inTabOrder = () =>
+      [...t.viewport.querySelectorAll<HTMLElement>(".row")]
+        .filter((r) => r.tabIndex === 0)
+        .map((r) => Number(r.getAttribute("data-i")));
+    return { t, focused, inTabOrder, top: () => top };
+  }
+
+  it("keeps one row in the Tab order, the first until another is focused", () => {
+    const { t, inTabOrder } = scrollable(100, 600);
+    expect(inTabOrder()).toEqual([0]);
+    t.moveFocus("0", 3);
+    expect(inTabOrder()).toEqual([3]);
+    t.viewport.remove();
+  });
+
+  it("moves the focus by rows, pages, to the first and the last, scrolling it into view", () => {
+    const { t, focused, top } = scrollable(10_000, 600);
+    t.moveFocus("0", 1);
+    expect(focused()).toBe(1);
+    t.moveFocus("1", -5);
+    expect(focused()).toBe(0);
+    t.moveFocus("0", 10);
+    expect(focused()).toBe(10);
+    // Row 10 ends at 550 px: still in a 600 px viewport.
+    expect(top()).toBe(0);
+    t.moveFocus("10", 10);
+    expect(focused()).toBe(20);
+    expect(top()).toBe(21 * ROW - 600);
+    t.moveFocus("20", "last");
+    expect(focused()).toBe(9_999);
+    expect(top()).toBe(10_000 * ROW - 600);
+    t.moveFocus("9999", "first");
+    expect(focused()).toBe(0);
+    expect(top()).toBe(0);
+    t.viewport.remove();
+  });
+});

@@ -48,6 +48,8 @@ export class VirtualTable<T> {
   /** The drawn rows by item. */
   private drawn = new Map<T, HTMLElement>();
   private keys = new WeakMap<Element, string>();
+  /** The key of the row last focused (the one in the Tab order). */
+  private current: string | null = null;
 
   constructor(
     private readonly rowHeight: number,
@@ -59,6 +61,14 @@ export class VirtualTable<T> {
     this.spacer = h("div", { class: `${prefix}-spacer` }, this.rows);
     this.viewport = h("div", { class: `${prefix}-viewport`, role: "rowgroup", tabindex: "-1" }, this.spacer);
     this.viewport.addEventListener("scroll", () => this.drawWindow(), { passive: true });
+    this.rows.addEventListener("focusin", (e) => {
+      const row = [...this.rows.children].find((r) => r.contains(e.target as Node));
+      const key = row && this.keys.get(row);
+      if (key !== undefined && key !== this.current) {
+        this.current = key;
+        this.rove([...this.rows.children] as HTMLElement[]);
+      }
+    });
     new ResizeObserver(() => this.drawWindow()).observe(this.viewport);
   }
 
@@ -107,11 +117,41 @@ export class VirtualTable<T> {
       const at = this.rows.children[i];
       if (at !== el) this.rows.insertBefore(el, at ?? null);
     });
+    this.rove(wanted);
     if (focus && !this.rows.contains(document.activeElement)) {
       const row = wanted.find((el) => this.keys.get(el) === focus.key);
       const target = !row ? null : focus.at < 0 ? row : row.querySelectorAll<HTMLElement>(FOCUSABLE)[focus.at];
       target?.focus({ preventScroll: true });
     }
+  }
+
+  /**
+   * Arrow keys: moves the keyboard focus from the row of `key` to the row
+   * `to` away (clamped to the table), or to the first or last row, scrolling
+   * it into view.
+   */
+  moveFocus(key: string, to: number | "first" | "last") {
+    const at = this.items.findIndex((i) => this.key(i) === key);
+    if (at < 0 || this.items.length === 0) return;
+    const last = this.items.length - 1;
+    const target = to === "first" ? 0 : to === "last" ? last : Math.min(last, Math.max(0, at + to));
+    const top = target * this.rowHeight;
+    const bottom = top + this.rowHeight;
+    if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
+    else if (bottom > this.viewport.scrollTop + this.viewport.clientHeight)
+      this.viewport.scrollTop = bottom - this.viewport.clientHeight;
+    this.current = this.key(this.items[target]);
+    this.drawWindow();
+    this.drawn.get(this.items[target])?.focus({ preventScroll: true });
+  }
+
+  /**
+   * One row is in the Tab order (a roving tabindex): the one last focused,
+   * else the first drawn; the arrow keys move between the others.
+   */
+  private rove(rows: HTMLElement[]) {
+    const current = rows.find((el) => this.keys.get(el) === this.current) ?? rows[0];
+    for (const el of rows) el.tabIndex = el === current ? 0 : -1;
   }
 
   /** The row holding the focus (its key) and where in it (-1: the row itself). */
