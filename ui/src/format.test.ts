@@ -335,7 +335,7 @@ describe("the archival package", () => {
       "Saved an archival package (BagIt) of 200 files to /home/ann/Box 1 (BagIt), with its history (14 events); every file matched the checksums taken when it was added.",
     );
     expect(bagWords({ path: "/b", files: 1, fixity_checked: false, history_events: null })).toBe(
-      "Saved an archival package (BagIt) of 1 file to /b, without its history; every part matched its content ID (it has no checksums from when it was added).",
+      "Saved an archival package (BagIt) of 1 file to /b, without its history; every part matched its fingerprint (it has no checksums from when it was added).",
     );
   });
 });

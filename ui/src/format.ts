@@ -424,7 +424,7 @@ export function bagWords(out: Pick<BagSaved, "path" | "files" | "fixity_checked"
   const files = `${out.files} ${out.files === 1 ? "file" : "files"}`;
   const checked = out.fixity_checked
     ? "every file matched the checksums taken when it was added"
-    : "every part matched its content ID (it has no checksums from when it was added)";
+    : "every part matched its fingerprint (it has no checksums from when it was added)";
   const history =
     out.history_events === null
       ? "without its history"

@@ -15,9 +15,9 @@ pub fn warning_label() -> String {
     style("Warning:").yellow().bold().for_stderr().to_string()
 }
 
-/// `1.5 MiB`.
+/// `1.5 MB`: SI units, as Finder, Explorer and the app show sizes.
 pub fn size(bytes: u64) -> String {
-    indicatif::BinaryBytes(bytes).to_string()
+    indicatif::DecimalBytes(bytes).to_string()
 }
 
 pub fn status_word(s: &str) -> String {

@@ -388,7 +388,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
       h(
         "dl",
         { class: "facts" },
-        h("dt", {}, "Content ID"),
+        h("dt", {}, "Fingerprint (content ID)"),
         h(
           "dd",
           {},

@@ -68,7 +68,7 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
             let b = out::bar(
                 json,
                 Some(bytes_total),
-                "{spinner} [{wide_bar}] {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
+                "{spinner} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} · {msg} · {decimal_bytes_per_sec} · ETA {eta}",
             );
             b.set_message(format!("0/{files_total} files"));
             files_total_seen = files_total;

@@ -91,7 +91,7 @@ pub async fn bag(ctx: &Context, cid: &str, dir: &Path, force: bool) -> CliResult
                 shown.bar = out::bar(
                     ctx.json,
                     Some(total),
-                    "{spinner} [{wide_bar}] {bytes}/{total_bytes} · checksums for the bag · ETA {eta}",
+                    "{spinner} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} · checksums for the bag · ETA {eta}",
                 );
                 hashing = true;
             }
@@ -176,7 +176,11 @@ struct Shown {
 impl Shown {
     fn new(json: bool) -> Self {
         Self {
-            bar: out::bar(json, None, "{spinner} {bytes} · {msg} · {bytes_per_sec}"),
+            bar: out::bar(
+                json,
+                None,
+                "{spinner} {decimal_bytes} · {msg} · {decimal_bytes_per_sec}",
+            ),
             known_total: false,
             json,
         }
@@ -195,7 +199,7 @@ impl Shown {
                 self.bar = out::bar(
                     self.json,
                     Some(bytes),
-                    "{spinner} [{wide_bar}] {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
+                    "{spinner} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} · {msg} · {decimal_bytes_per_sec} · ETA {eta}",
                 );
                 self.known_total = true;
             }
