@@ -8,7 +8,7 @@ import { confirmDialog, errorBox, type Place, setNavigate, state } from "./app";
 import { findings, KeyedThrottle } from "./audits";
 import { clear, h } from "./dom";
 import { closeQuestion } from "./jobs";
-import { applyTheme, storedTheme } from "./theme";
+import { applyTheme, followSystemTheme, storedTheme } from "./theme";
 import { renderAdd } from "./views/add";
 import { renderAdmin } from "./views/admin";
 import { renderActivity } from "./views/history";
@@ -140,6 +140,7 @@ function openInvitation(path: string) {
 
 async function start() {
   applyTheme(storedTheme());
+  followSystemTheme();
   app.append(
     h(
       "aside",

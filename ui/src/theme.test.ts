@@ -14,14 +14,28 @@ describe("the appearance choice", () => {
     expect(document.documentElement.dataset.theme).toBe("dark");
     expect(storedTheme()).toBe("dark");
     chooseTheme("system");
-    expect(document.documentElement.dataset.theme).toBeUndefined();
+    // jsdom's system prefers nothing: light.
+    expect(document.documentElement.dataset.theme).toBe("light");
     expect(storedTheme()).toBe("system");
+  });
+
+  it("follows the system's dark preference when asked to", () => {
+    const dark = { matches: true, addEventListener: () => {} } as unknown as MediaQueryList;
+    globalThis.matchMedia = ((q: string) => (q.includes("dark") ? dark : null)) as typeof matchMedia;
+    try {
+      applyTheme("system");
+      expect(document.documentElement.dataset.theme).toBe("dark");
+      applyTheme("light");
+      expect(document.documentElement.dataset.theme).toBe("light");
+    } finally {
+      delete (globalThis as { matchMedia?: unknown }).matchMedia;
+    }
   });
 
   it("ignores a stored value it does not know", () => {
     localStorage.setItem("ccs.theme", "purple");
     expect(storedTheme()).toBe("system");
     applyTheme(storedTheme());
-    expect(document.documentElement.dataset.theme).toBeUndefined();
+    expect(document.documentElement.dataset.theme).toBe("light");
   });
 });

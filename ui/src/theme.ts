@@ -1,5 +1,7 @@
 // Light, dark, or as the system says: the person's choice in Settings, kept
-// on this computer and applied as `data-theme` on <html> (style.css).
+// on this computer and applied as `data-theme` on <html> (style.css has the
+// dark palette once, under that attribute; "As the system" follows the
+// system's preference here, also when it changes).
 
 export type Theme = "system" | "light" | "dark";
 
@@ -14,9 +16,20 @@ export function storedTheme(): Theme {
   }
 }
 
+function systemPrefersDark(): boolean {
+  return typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
+}
+
 export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement) {
-  if (theme === "system") delete root.dataset.theme;
-  else root.dataset.theme = theme;
+  root.dataset.theme = theme === "system" ? (systemPrefersDark() ? "dark" : "light") : theme;
+}
+
+/** Follows the system's light or dark while the choice is "As the system". */
+export function followSystemTheme() {
+  if (typeof matchMedia !== "function") return;
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    if (storedTheme() === "system") applyTheme("system");
+  });
 }
 
 /** Applies `theme` and keeps it for next time. */

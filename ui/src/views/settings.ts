@@ -93,7 +93,11 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
     root,
     h("header", { class: "page-head" }, h("h1", {}, "Settings")),
     s?.connection
-      ? h("p", {}, "Connected to your community's network through ", h("strong", {}, s.connection.node), ".")
+      ? h(
+          "p",
+          {},
+          "Connected to your community's network. Which computer this one connects through is under Network administration › Technical details.",
+        )
       : h("p", {}, "Not connected."),
     h(
       "details",
