@@ -16,7 +16,7 @@ import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { closeDetail, loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
-import { isInvitation, joinForm, renderWelcome } from "./views/welcome";
+import { isInvitation, renderWelcome } from "./views/welcome";
 
 const PLACES: [Place, string][] = [
   ["library", "Library"],
@@ -88,17 +88,14 @@ function go(p: Place) {
       renderActivity(main);
       break;
     case "settings":
-      renderSettings(main, connected);
+      renderSettings(main, connected, takeInvitation());
       break;
     case "admin":
       renderAdmin(main);
       break;
-    case "welcome": {
-      const preset = invitation;
-      invitation = undefined;
-      renderWelcome(main, connected, preset);
+    case "welcome":
+      renderWelcome(main, connected, takeInvitation());
       break;
-    }
   }
 }
 
@@ -121,21 +118,17 @@ function connected() {
   }
 }
 
+/** The invitation waiting for the join form, once. */
+function takeInvitation(): string | undefined {
+  const path = invitation;
+  invitation = undefined;
+  return path;
+}
+
 /** An invitation to open: on the welcome screen, or in Settings' join form. */
 function openInvitation(path: string) {
   invitation = path;
-  if (state.settings?.connection) {
-    go("settings");
-    const more = document.getElementById("settings-join") as HTMLDetailsElement | null;
-    if (more) {
-      more.replaceChildren(more.firstElementChild ?? "", joinForm(connected, path));
-      more.open = true;
-      (more.querySelector("#join-pass") as HTMLInputElement | null)?.focus();
-    }
-    invitation = undefined;
-  } else {
-    go("welcome");
-  }
+  go(state.settings?.connection ? "settings" : "welcome");
 }
 
 async function start() {

@@ -86,8 +86,10 @@ export function connectByHand(onConnected: () => void): HTMLElement {
   );
 }
 
-/** Settings, once connected: the connection, joining another network, this computer. */
-export function renderSettings(root: HTMLElement, onConnected: () => void) {
+/** Settings, once connected: the connection, joining another network, this
+ * computer. `invitation`: one dropped on the window or opened with the app,
+ * shown ready in the join form. */
+export function renderSettings(root: HTMLElement, onConnected: () => void, invitation?: string) {
   const s = state.settings;
   clear(
     root,
@@ -101,9 +103,9 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
       : h("p", {}, "Not connected."),
     h(
       "details",
-      { class: "more", id: "settings-join" },
+      { class: "more", id: "settings-join", open: invitation !== undefined },
       h("summary", {}, "Join another network with an invitation…"),
-      joinForm(onConnected),
+      joinForm(onConnected, invitation),
     ),
     h(
       "details",
@@ -131,6 +133,7 @@ export function renderSettings(root: HTMLElement, onConnected: () => void) {
         : null,
     ),
   );
+  if (invitation) (root.querySelector("#join-pass") as HTMLInputElement | null)?.focus();
 }
 
 /** Light, dark, or as the system says. */

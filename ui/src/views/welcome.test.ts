@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JoinOutcome } from "../bindings";
-import { isInvitation, joinedWords } from "./welcome";
+import { renderSettings } from "./settings";
+import { isInvitation, joinedWords, renderWelcome } from "./welcome";
 
 describe("joining by invitation", () => {
   it("knows an invitation by its extension, in any case, on any platform's path", () => {
@@ -21,5 +22,23 @@ describe("joining by invitation", () => {
     expect(words).toContain("3 members");
     for (const technical of ["peer1", "9094", "1.1.6", "cluster"]) expect(words).not.toContain(technical);
     expect(joinedWords({ ...out, for_person: null })).not.toContain("Welcome,");
+  });
+});
+
+describe("an invitation dropped on the window or opened with the app", () => {
+  it("is ready in the welcome screen's join form", () => {
+    const root = document.createElement("main");
+    renderWelcome(root, () => {}, "/home/ann/Downloads/Ann.ccsinvite");
+    expect(root.querySelector("#join-file")?.textContent).toBe("Ann.ccsinvite");
+  });
+
+  it("opens Settings' join form, ready, once connected", () => {
+    const root = document.createElement("main");
+    renderSettings(root, () => {}, "C:\\Users\\Ann\\Ann.ccsinvite");
+    expect((root.querySelector("#settings-join") as HTMLDetailsElement).open).toBe(true);
+    expect(root.querySelector("#join-file")?.textContent).toBe("Ann.ccsinvite");
+    const closed = document.createElement("main");
+    renderSettings(closed, () => {});
+    expect((closed.querySelector("#settings-join") as HTMLDetailsElement).open).toBe(false);
   });
 });

@@ -221,16 +221,17 @@ fn print_risk(r: &ccs_core::ops::risk::RiskSummary) {
         r.oldest_verification.as_deref().unwrap_or("none yet")
     );
     println!("{}", line("stored", r.stored));
-    for (what, c) in [
-        ("with a single copy", r.single_copy),
-        ("below the policy's minimum", r.below_min),
-        ("below the policy's target", r.below_target),
-        ("with every copy on one site", r.single_site),
-        ("withdrawn", r.withdrawn),
-        ("not verified within the interval", r.unverified),
+    // The last field: whether the line is one of those that turn it red.
+    for (what, c, reddens) in [
+        ("with a single copy", r.single_copy, true),
+        ("below the policy's minimum", r.below_min, true),
+        ("below the policy's target", r.below_target, false),
+        ("with every copy on one site", r.single_site, false),
+        ("withdrawn", r.withdrawn, false),
+        ("not verified within the interval", r.unverified, false),
     ] {
         let text = line(what, c);
-        if c.items > 0 && r.at_risk && (what.contains("single copy") || what.contains("minimum")) {
+        if reddens && c.items > 0 {
             println!("{}", console::style(text).red());
         } else {
             println!("{text}");

@@ -53,8 +53,8 @@ struct PersonInvitation {
     invited_at: String,
 }
 
-/// What an administrator asks for.
-#[derive(Debug, Clone, Default)]
+/// What an administrator asks for (no `Debug`: it holds the passphrase).
+#[derive(Clone, Default)]
 pub struct PersonInviteRequest {
     /// Whom it is for (shown to them when they join), if given.
     pub for_person: Option<String>,

@@ -149,44 +149,35 @@ pub async fn summary(session: &Session, cancel: &Cancel) -> Result<RiskSummary> 
     .await?;
     r.oldest_verification = oldest.map(|(_, at)| at);
     r.at_risk = r.single_copy.items > 0 || r.below_min.items > 0;
-    let n = |c: RiskCount| format!("{} item{}", c.items, if c.items == 1 { "" } else { "s" });
-    if r.single_copy.items > 0 || r.below_min.items > 0 {
+    // "1 item has" / "3 items have".
+    let items_have = |n: u64| {
+        if n == 1 {
+            "1 item has".to_string()
+        } else {
+            format!("{n} items have")
+        }
+    };
+    if r.at_risk {
         r.advice.push(format!(
-            "{} {} fewer copies than the network's minimum: repair them, and bring them within the policy (`ccs repair`, then `ccs ensure`).",
-            n(RiskCount { items: r.single_copy.items.max(r.below_min.items), bytes: 0 }),
-            if r.single_copy.items.max(r.below_min.items) == 1 { "has" } else { "have" }
+            "{} fewer copies than the network's minimum: repair them, and bring them within the policy (`ccs repair`, then `ccs ensure`).",
+            items_have(r.single_copy.items.max(r.below_min.items))
         ));
     }
     if r.single_site.items > 0 {
         r.advice.push(format!(
-            "{} {} every copy on one site: `ccs ensure` spreads them over the sites.",
-            n(r.single_site),
-            if r.single_site.items == 1 {
-                "has"
-            } else {
-                "have"
-            }
+            "{} every copy on one site: `ccs ensure` spreads them over the sites.",
+            items_have(r.single_site.items)
         ));
     } else if r.below_target.items > 0 {
         r.advice.push(format!(
-            "{} {} fewer copies than the policy's target: `ccs ensure` adds them.",
-            n(r.below_target),
-            if r.below_target.items == 1 {
-                "has"
-            } else {
-                "have"
-            }
+            "{} fewer copies than the policy's target: `ccs ensure` adds them.",
+            items_have(r.below_target.items)
         ));
     }
     if r.unverified.items > 0 {
         r.advice.push(format!(
-            "{} {} not been verified within {}: check them (`ccs audit --all`).",
-            n(r.unverified),
-            if r.unverified.items == 1 {
-                "has"
-            } else {
-                "have"
-            },
+            "{} not been verified within {}: check them (`ccs audit --all`).",
+            items_have(r.unverified.items),
             crate::content::policy::duration_words(policy.audit_interval_secs)
         ));
     }

@@ -424,17 +424,16 @@ pub(crate) async fn unrecorded_removals(session: &Session) -> Result<Vec<Event>>
     use std::collections::HashMap;
     // The newest such event per item: memory grows with the items withdrawn
     // or removed, not with the record.
-    let mut newest: HashMap<String, (String, u64, usize, Event)> = HashMap::new();
+    // Ordered by time, then by place in the writer's record.
+    type When = (String, u64, usize);
+    let mut newest: HashMap<String, (When, Event)> = HashMap::new();
     super::history::each_event(session, |e, place| {
         if !matches!(e.event_type, EventType::Deaccession | EventType::Deletion) {
             return;
         }
-        let key = (e.at.clone(), place.seq, place.index);
-        match newest.get(&e.item) {
-            Some((at, seq, index, _)) if (at.clone(), *seq, *index) >= key => {}
-            _ => {
-                newest.insert(e.item.clone(), (key.0, key.1, key.2, e));
-            }
+        let when = (e.at.clone(), place.seq, place.index);
+        if newest.get(&e.item).is_none_or(|(seen, _)| *seen < when) {
+            newest.insert(e.item.clone(), (when, e));
         }
     })
     .await?;
@@ -442,7 +441,7 @@ pub(crate) async fn unrecorded_removals(session: &Session) -> Result<Vec<Event>>
     let me = provenance::who();
     let now = provenance::now_rfc3339();
     let mut events = Vec::new();
-    for (cid, (_, _, _, last)) in newest {
+    for (cid, (_, last)) in newest {
         if last.event_type != EventType::Deaccession
             || last.outcome != EventOutcome::Success
             || cluster.allocation(&cid).await?.is_some()
