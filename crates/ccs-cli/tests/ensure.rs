@@ -301,6 +301,20 @@ async fn ensure_brings_items_within_the_policy_and_keeps_their_names() {
         assert_eq!(sites.len(), 2, "{p:#?}");
     }
 
+    // A re-pin gets the allocator's choice at that moment: a copy it could
+    // not place then (the new identity's metrics not in yet) is placed by a
+    // later run (seen once in CI: an item left on 2 of 3). Settle here, as
+    // the next step expects nothing else to change.
+    let mut settled = false;
+    for _ in 0..5 {
+        if ensure_json(&cfg, false).0 == 0 {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    assert!(settled, "ensure kept finding changes after the disk swap");
+
     // A partner goes offline: with a week's grace, nothing moves.
     // (Not peer 1: the test and the CLI talk to the network through it.)
     let gone = busiest(&cluster, &net, &[1, 2, 3]).await;
