@@ -28,9 +28,30 @@ pub use crate::state::CLIENT;
 /// listed (one a line) in this file and deletes it; no file means "cancelled".
 pub const TEST_PICK_ENV: &str = "CCS_TEST_PICK_FILE";
 
-/// Test-only seam for "Show in folder": when set, the path is appended (one a
-/// line) to this file instead of opening the file manager.
+/// Test-only seam for "Show in folder" and for a PDF's preview: when set, the
+/// path is appended (one a line) to this file instead of opening the file
+/// manager or the PDF reader.
 pub const TEST_REVEAL_ENV: &str = "CCS_TEST_REVEAL_LOG";
+
+/// Where previews are fetched to; emptied when the app starts.
+pub fn previews_dir() -> PathBuf {
+    std::env::temp_dir().join("community-cloud-storage-previews")
+}
+
+/// Appends `path` to the test seam's log; false when the seam is off.
+fn logged_for_test(path: &Path) -> AppResult<bool> {
+    let Some(log) = std::env::var_os(TEST_REVEAL_ENV) else {
+        return Ok(false);
+    };
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| AppError::new(ErrorCode::WriteFailed, e.to_string()))?;
+    let _ = writeln!(f, "{}", path.display());
+    Ok(true)
+}
 
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
@@ -193,6 +214,63 @@ async fn as_job<T>(
     out
 }
 
+/// What an add of `paths` would send (files, size, an estimated time from the
+/// rate earlier adds reached) and what it cannot store, before anything is
+/// sent.
+#[tauri::command]
+pub async fn preview_add(
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+    title: String,
+) -> AppResult<AddPreview> {
+    let paths = paths.into_iter().map(PathBuf::from).collect();
+    Ok(ops::add::preview(&state.session()?, paths, &title, &Cancel::new()).await?)
+}
+
+/// Every file of an item with its size, and what was left out when it was
+/// added.
+#[tauri::command]
+pub async fn item_contents(state: State<'_, AppState>, cid: String) -> AppResult<ItemContents> {
+    Ok(ops::contents::contents(&state.session()?, &cid).await?)
+}
+
+/// One file of an item (`path`; `None`: the item, which is one file named
+/// `name`) shown without saving it: an image or text comes back
+/// to be shown; a PDF opens in the computer's own reader. Fetched through the
+/// same verified retrieval as a save (and recorded as one).
+#[tauri::command]
+pub async fn preview_file(
+    state: State<'_, AppState>,
+    cid: String,
+    path: Option<String>,
+    name: String,
+) -> AppResult<FilePreview> {
+    let session = state.session()?;
+    let shown = ops::contents::preview(
+        &session,
+        &cid,
+        path.as_deref(),
+        &name,
+        &previews_dir(),
+        &Cancel::new(),
+    )
+    .await?;
+    if let Some(pdf) = &shown.saved_at {
+        let pdf = PathBuf::from(pdf);
+        if !logged_for_test(&pdf)? {
+            tauri_plugin_opener::open_path(&pdf, None::<&str>).map_err(|e| {
+                AppError::new(
+                    ErrorCode::OpenFailed,
+                    format!(
+                        "No program to read PDFs could be opened ({e}). Save the file and open it yourself."
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(shown)
+}
+
 /// Stores files and folders (paths, never bytes) as one item, with progress.
 #[tauri::command]
 pub async fn add_items(
@@ -210,6 +288,7 @@ pub async fn add_items(
         description: details.description,
         job_id: Some(job.clone()),
         store_invalid_bag: details.store_invalid_bag.unwrap_or(false),
+        skip_unreadable: details.skip_unreadable.unwrap_or(false),
         ..Default::default()
     };
     as_job(&state, &job, async |cancel| {
@@ -217,7 +296,7 @@ pub async fn add_items(
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let added = ops::add::add(&session, request, cancel, |e| {
             let always = match e {
-                AddEvent::Started { .. } | AddEvent::Problem(_) => return,
+                AddEvent::Started { .. } | AddEvent::Problem(_) | AddEvent::LeftOut(_) => return,
                 // The first word of the scan goes at once; its counts are throttled.
                 AddEvent::Scanning { files } => {
                     progress.files = files;
@@ -264,18 +343,22 @@ pub fn cancel_job(state: State<'_, AppState>, job: String) -> bool {
     state.cancel(&job)
 }
 
-/// Saves an item to disk from a partner holding it, every block verified.
+/// Saves an item (or, with `path`, one file or folder of it, as its
+/// Contents list names it) to disk from a partner holding it, every block
+/// verified.
 #[tauri::command]
 pub async fn retrieve_item(
     state: State<'_, AppState>,
     job: String,
     cid: String,
+    path: Option<String>,
     destination: String,
     on_progress: Channel<RetrieveProgress>,
 ) -> AppResult<RetrieveOutcome> {
     let session = state.session()?;
     let request = RetrieveRequest {
         cid,
+        path,
         destination: PathBuf::from(destination),
         replace: false,
         job_id: Some(job.clone()),
@@ -365,14 +448,7 @@ pub async fn show_in_folder(path: String) -> AppResult<()> {
             ),
         ));
     }
-    if let Some(log) = std::env::var_os(TEST_REVEAL_ENV) {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(|e| AppError::new(ErrorCode::WriteFailed, e.to_string()))?;
-        let _ = writeln!(f, "{}", p.display());
+    if logged_for_test(&p)? {
         return Ok(());
     }
     tauri_plugin_opener::reveal_item_in_dir(&p).map_err(|e| {

@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 pub use ccs_core::ErrorCode;
 pub use ccs_core::content::audit::{BadBlock, BlockFault};
+pub use ccs_core::content::fixity::SkippedFile;
 pub use ccs_core::content::history::{
     Event as HistoryEvent, EventOutcome, EventType, RecordProblem,
 };
@@ -22,8 +23,10 @@ pub use ccs_core::deploy::place::Place;
 pub use ccs_core::local::audits::{CopyRecord, FixityState, ItemFixity};
 pub use ccs_core::local::journal::{JobInputs, JobKind, JobState};
 pub use ccs_core::net::cluster::TrackerStatus;
+pub use ccs_core::ops::add::AddPreview;
 pub use ccs_core::ops::audit::{CopyAudit, CopyOutcome, ManifestUse};
 pub use ccs_core::ops::connect::{ConnectRequest as ConnectInput, ConnectionReport};
+pub use ccs_core::ops::contents::{ContentsEntry, FilePreview, ItemContents, PreviewKind};
 pub use ccs_core::ops::ensure::{EnsureReport, PartnerCopies, PlacementChange, PlacementProblem};
 pub use ccs_core::ops::history::HistoryReport;
 pub use ccs_core::ops::join::{JoinOutcome, PersonInviteOutcome};
@@ -179,6 +182,11 @@ pub struct AddDetails {
     #[serde(default)]
     #[ts(optional)]
     pub store_invalid_bag: Option<bool>,
+    /// Store the files that can be read and leave out (naming them with the
+    /// item) those that cannot: the person chose "Store the other N files".
+    #[serde(default)]
+    #[ts(optional)]
+    pub skip_unreadable: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -215,6 +223,9 @@ pub struct AddOutcome {
     pub files: u64,
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Files left out because they could not be read (named with the item).
+    #[ts(type = "number")]
+    pub skipped: u64,
     /// Why the shared history could not record the add, if it could not.
     pub record_problem: Option<String>,
 }
@@ -226,6 +237,7 @@ impl From<ccs_core::ops::add::AddOutcome> for AddOutcome {
             name: o.name,
             files: o.files,
             bytes: o.bytes,
+            skipped: o.skipped,
             record_problem: o.record_problem,
         }
     }

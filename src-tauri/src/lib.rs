@@ -39,6 +39,8 @@ pub fn run() {
     memory::before_webview();
     let app = builder(tauri::Builder::default())
         .setup(|app| {
+            // Previews of an earlier run are not kept.
+            let _ = std::fs::remove_dir_all(commands::previews_dir());
             let state = AppState::new(ccs_core::ops::session::default_settings_path());
             // Windows and Linux open a double-clicked invitation as an argument.
             if let Some(path) = invitation_in(std::env::args_os().skip(1)) {

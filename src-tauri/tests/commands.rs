@@ -127,6 +127,7 @@ async fn connect_add_list_retrieve_cancel_remove_against_a_real_testnet() {
         collection: "Parish".into(),
         description: String::new(),
         store_invalid_bag: None,
+        skip_unreadable: None,
     };
     let (added, updates) = add(&app, "job-1", vec![folder.display().to_string()], details).await;
     let added = added.unwrap();

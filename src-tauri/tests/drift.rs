@@ -83,6 +83,7 @@ async fn the_command_line_and_the_app_give_the_same_outcomes() {
         collection: "Parish council".into(),
         description: "Minutes, two years".into(),
         store_invalid_bag: None,
+        skip_unreadable: None,
     };
     let (by_app, _) = add(&the_app, "drift-add", app_paths, details).await;
     let by_app = by_app.unwrap();

@@ -191,6 +191,7 @@ async fn inside() {
             collection: listed["inputs"]["collection"].as_str().unwrap().into(),
             description: String::new(),
             store_invalid_bag: None,
+            skip_unreadable: None,
         },
     )
     .await

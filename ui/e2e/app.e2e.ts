@@ -78,6 +78,9 @@ function willPick(...paths: string[]) {
 
 const ccsBin = process.env.CCS_BIN ?? path.join(target, "debug", "ccs");
 const INVITE_PASSPHRASE = "correct horse battery staple";
+/** A 1 x 1 PNG, for the image preview. */
+const ONE_PIXEL_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 const cliEnv = () => ({
   ...process.env,
@@ -373,6 +376,15 @@ describe("the desktop app against a real testnet", () => {
     willPick(folder);
     await click("#add-pick-folder");
     await s.waitFor("return document.querySelector('#add-picked')?.textContent.includes(arguments[0])", [folder]);
+    // Before anything is sent: what will be sent. The first add from this computer has no measured speed yet.
+    const what = (await s.waitFor(
+      "return document.querySelector('#add-preview-what')?.textContent",
+      [],
+      30_000,
+      "the add's preview",
+    )) as string;
+    expect(what).toMatch(/^200 files in 9 folders, 5\.\d MB\.$/);
+    expect(await (await s.find("#add-preview-time")).text()).toContain("estimated once");
     await type("#add-title", "Parish scans 1890");
     await type("#add-collection", "Parish");
     await shot("04-add");
@@ -476,6 +488,27 @@ describe("the desktop app against a real testnet", () => {
     const deadline = Date.now() + 10_000;
     while (!fs.existsSync(revealLog) && Date.now() < deadline) await sleep(100);
     expect(fs.readFileSync(revealLog, "utf8").trim()).toBe(dest);
+    // Its Contents: every file, in a list the keyboard moves through; one file saved on its own, byte-identical.
+    await click("#detail-contents summary");
+    const counted = (await s.waitFor(
+      "return document.querySelector('#detail-contents-count')?.textContent",
+      [],
+      30_000,
+      "the item's contents",
+    )) as string;
+    expect(counted).toMatch(/^200 files, 5\.\d MB\.$/);
+    const rowsDrawn = (await s.execute("return document.querySelectorAll('.contents-row').length")) as number;
+    expect(rowsDrawn).toBeLessThan(40);
+    await (await s.find(".contents-row")).keys("\uE010"); // End
+    const last = "box 07/scan 199.tif";
+    expect(await s.execute("return document.activeElement?.dataset?.path ?? null")).toBe(last);
+    await shot("08b-contents");
+    const one = path.join(work, "scan 199 back.tif");
+    willPick(one);
+    await click(`.contents-row[data-path='${last}'] [data-action='save']`);
+    const until = Date.now() + 60_000;
+    while (!fs.existsSync(one) && Date.now() < until) await sleep(200);
+    expect(fs.readFileSync(one).equals(fs.readFileSync(path.join(folder, last)))).toBe(true);
     // Esc closes the detail and gives the focus back to the item's row.
     await (await s.find(`[data-cid='${cid}']`)).keys("\uE00C");
     await s.waitFor("return !document.querySelector('#detail-save')", [], 5000, "Esc to close the detail");
@@ -820,29 +853,100 @@ describe("the desktop app against a real testnet", () => {
     expect(overflow).toBe(false);
   });
 
-  it("lists every file an add cannot store, and stores nothing", async () => {
+  it("previews an add with files it cannot store: Cancel sends nothing, 'Store the other' stores the rest and lists what was left out", async () => {
     await s.setRect(1280, 800);
     const bad = path.join(work, "Box with pipes");
     fs.mkdirSync(bad);
-    fs.writeFileSync(path.join(bad, "letter.txt"), "fine");
+    fs.writeFileSync(path.join(bad, "letter.txt"), "Dear Sir, the parish registers are safe.\n");
+    fs.writeFileSync(path.join(bad, "cover.png"), Buffer.from(ONE_PIXEL_PNG, "base64"));
     for (const n of ["pipe one", "pipe two"]) execFileSync("mkfifo", [path.join(bad, n)]);
+    const jobsBefore = (await s.execute("return document.querySelectorAll('.job').length")) as number;
     await click("#nav-add");
     willPick(bad);
     await click("#add-pick-folder");
-    await s.waitFor("return document.querySelector('#add-picked')?.textContent.includes(arguments[0])", [bad]);
-    await click("#add-start");
-    await s.waitFor("return document.querySelector('.job[data-state=\"failed\"]')", [], 60_000, "the add to fail");
-    const failed = await s.find(".job[data-state='failed']");
-    expect(await failed.text()).toContain("2 of the chosen files");
-    await click(".job[data-state='failed'] .job-problems summary");
+    const heading = (await s.waitFor(
+      "return document.querySelector('#add-unstorable-heading')?.textContent",
+      [],
+      30_000,
+      "the preview to list what cannot be stored",
+    )) as string;
+    expect(heading).toContain("2 files cannot be stored");
     const listed = (await s.execute(
-      "return [...document.querySelectorAll('.job[data-state=\"failed\"] .job-problems li')].map(l => l.textContent)",
+      "return [...document.querySelectorAll('#add-unstorable li')].map(l => l.textContent)",
     )) as string[];
     expect(listed).toHaveLength(2);
     expect(listed.join()).toContain("pipe one");
     expect(listed.join()).toContain("pipe two");
+    expect(await (await s.find("#add-preview-what")).text()).toMatch(/^2 files, \d+ B\.$/);
+    // The first add measured this computer's speed: now there is an estimate.
+    expect(await (await s.find("#add-preview-time")).text()).toContain("Sending takes about");
+    expect(await (await s.find("#add-store-rest")).text()).toBe("Store the other 2 files");
+    expect(await s.execute("return document.querySelector('#add-start').hidden")).toBe(true);
     await shot("13-add-problems");
-    await click(".job[data-state='failed'] button.link");
+    // Cancel: nothing chosen, nothing sent.
+    await click("#add-cancel");
+    expect(await s.execute("return document.querySelectorAll('#add-picked li').length")).toBe(0);
+    expect(await s.execute("return document.querySelector('#add-preview').textContent")).toBe("");
+    expect(await s.execute("return document.querySelectorAll('.job').length")).toBe(jobsBefore);
+    // Again, and store the others.
+    willPick(bad);
+    await click("#add-pick-folder");
+    await s.waitFor("return document.querySelector('#add-store-rest')", [], 30_000, "the choice to store the rest");
+    await type("#add-title", "Box with pipes");
+    await click("#add-store-rest");
+    await click("#nav-library");
+    const boxCid = (await s.waitFor(
+      "document.querySelector('#library-refresh')?.click(); const r = [...document.querySelectorAll('[data-cid]')].find((r) => r.textContent.includes('Box with pipes')); return r && r.dataset.cid",
+      [],
+      60_000,
+      "the stored rest in the library",
+    )) as string;
+    await click(`[data-cid='${boxCid}']`);
+    await click("#detail-contents summary");
+    const counted = (await s.waitFor(
+      "return document.querySelector('#detail-contents-count')?.textContent",
+      [],
+      30_000,
+      "the item's contents",
+    )) as string;
+    expect(counted).toMatch(
+      /^2 files, \d+ B\. 2 files were left out when it was added, because they could not be read\.$/,
+    );
+    await click("#detail-left-out summary");
+    const leftOut = (await s.execute(
+      "return [...document.querySelectorAll('#detail-left-out li')].map(l => l.textContent)",
+    )) as string[];
+    expect(leftOut.join()).toContain("pipe one");
+    expect(leftOut.join()).toContain("pipe two");
+    // Text and images are previewed in the app.
+    await click(".contents-row[data-path='letter.txt'] [data-action='preview']");
+    const text = (await s.waitFor(
+      "return document.querySelector('#preview-text')?.textContent",
+      [],
+      30_000,
+      "the text preview",
+    )) as string;
+    expect(text).toBe("Dear Sir, the parish registers are safe.\n");
+    await shot("13b-preview");
+    await (await s.find("#preview-text")).keys("\uE00C"); // Esc
+    await s.waitFor("return !document.querySelector('#preview-dialog')", [], 5000, "Esc to close the preview");
+    await click(".contents-row[data-path='cover.png'] [data-action='preview']");
+    const width = await s.waitFor(
+      "const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth",
+      [],
+      30_000,
+      "the image preview",
+    );
+    expect(width).toBe(1);
+    await click("#preview-close");
+    // One file saved from the list, byte-identical.
+    const letter = path.join(work, "letter back.txt");
+    willPick(letter);
+    await click(".contents-row[data-path='letter.txt'] [data-action='save']");
+    const until = Date.now() + 60_000;
+    while (!fs.existsSync(letter) && Date.now() < until) await sleep(200);
+    expect(fs.readFileSync(letter, "utf8")).toBe("Dear Sir, the parish registers are safe.\n");
+    await click("#detail button[aria-label='Close the detail']");
   });
 
   it("shows an add interrupted in an earlier run and starts it again", async () => {

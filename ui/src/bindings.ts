@@ -310,12 +310,76 @@ at_risk: boolean,
  */
 advice: Array<string>, };
 
+export type AddPreview = { 
+/**
+ * The item's name (the title when given, else the file names).
+ */
+name: string, 
+/**
+ * What can be stored.
+ */
+files: number, folders: number, bytes: number, 
+/**
+ * What cannot (the first [`ingest::PROBLEMS_KEPT`]), and how many.
+ */
+problems: Array<FileProblem>, problem_count: number, 
+/**
+ * How long sending would take at the rate earlier adds from this
+ * computer reached the node; `None` until one was measured.
+ */
+estimated_seconds: number | null, bytes_per_second: number | null, };
+
+export type SkippedFile = { path: string, reason: string, };
+
+export type ContentsEntry = { 
+/**
+ * Its path inside the item, `/`-separated.
+ */
+path: string, size: number, 
+/**
+ * How it can be previewed, if it can.
+ */
+preview: PreviewKind | null, };
+
+export type ItemContents = { cid: string, files: Array<ContentsEntry>, bytes: number, 
+/**
+ * True when the item is one file (its one entry is the item itself).
+ */
+single_file: boolean, 
+/**
+ * Files left out when it was added (named up to
+ * [`fixity::SKIPPED_LISTED`]), and how many.
+ */
+skipped_files: Array<SkippedFile>, skipped: number, };
+
+export type PreviewKind = "image" | "text" | "pdf";
+
+export type FilePreview = { kind: PreviewKind, 
+/**
+ * An image as a `data:` URL.
+ */
+data_url: string | null, 
+/**
+ * Text (the start of it, when `cut`), as UTF-8 with unreadable bytes
+ * replaced.
+ */
+text: string | null, cut: boolean, 
+/**
+ * A PDF saved for the computer's own reader.
+ */
+saved_at: string | null, };
+
 export type AddDetails = { title: string, collection: string, description: string, 
 /**
  * Store a BagIt bag that does not check out as it is (the person chose
  * "Store it anyway" after being told what is wrong with it).
  */
-store_invalid_bag?: boolean, };
+store_invalid_bag?: boolean, 
+/**
+ * Store the files that can be read and leave out (naming them with the
+ * item) those that cannot: the person chose "Store the other N files".
+ */
+skip_unreadable?: boolean, };
 
 export type AddPhase = "scanning" | "uploading" | "done";
 
@@ -326,6 +390,10 @@ export type AddProgress = { phase: AddPhase,
 name: string, files: number, bytes: number, files_total: number, bytes_total: number, };
 
 export type AddOutcome = { cid: string, name: string, files: number, bytes: number, 
+/**
+ * Files left out because they could not be read (named with the item).
+ */
+skipped: number, 
 /**
  * Why the shared history could not record the add, if it could not.
  */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CopyRecord, LibraryItem } from "./bindings";
 import {
+  about,
   bagWords,
   checkSummary,
   copies,
@@ -14,10 +15,12 @@ import {
   partnerChecks,
   partnerStatus,
   percent,
+  previewWords,
   relative,
   riskWords,
   shortCid,
   size,
+  storeRestWords,
   until,
   view,
   withdrawalOf,
@@ -445,5 +448,40 @@ describe("risk at a glance", () => {
       "1 item is withdrawn and will be removed.",
     ]);
     expect(w.evidence).toBe("Copies counted just now; no copy checked yet.");
+  });
+});
+
+describe("an add's preview", () => {
+  it("says what will be sent and how long it may take, or that it cannot say yet", () => {
+    const w = previewWords({
+      files: 1200,
+      folders: 3,
+      bytes: 48_300_000,
+      estimated_seconds: 20,
+      bytes_per_second: 2_400_000,
+    });
+    expect(w.what).toBe("1,200 files in 3 folders, 48 MB.");
+    expect(w.time).toBe("Sending takes about 20 seconds at the speed this computer last reached (2.4 MB a second).");
+    const first = previewWords({ files: 1, folders: 0, bytes: 5, estimated_seconds: null, bytes_per_second: null });
+    expect(first.what).toBe("1 file, 5 B.");
+    expect(first.time).toContain("estimated once");
+  });
+
+  it("rounds the time as a person would say it", () => {
+    expect(about(2)).toBe("about 1 second");
+    expect(about(47)).toBe("about 45 seconds");
+    expect(about(250)).toBe("about 4 minutes");
+    expect(about(7800)).toBe("about 2 hours 10 minutes");
+    expect(about(3600)).toBe("about 1 hour");
+  });
+
+  it("offers to store the others, in the right number", () => {
+    expect(storeRestWords(1, 2)).toEqual({
+      heading:
+        "2 files cannot be stored. You can store the others and leave them out; they are then listed with the item.",
+      button: "Store the other file",
+    });
+    expect(storeRestWords(1500, 1).button).toBe("Store the other 1,500 files");
+    expect(storeRestWords(1500, 1).heading).toContain("leave it out; it is then listed");
   });
 });

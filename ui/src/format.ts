@@ -2,6 +2,7 @@
 // unit-tested in format.test.ts.
 
 import type {
+  AddPreview,
   BagSaved,
   CopyAudit,
   CopyRecord,
@@ -478,5 +479,42 @@ export function riskWords(
         : `All ${items(r.stored.items)} have at least the network's minimum of copies.`,
     lines,
     evidence,
+  };
+}
+
+/** "about 20 seconds", "about 4 minutes", "about 2 hours 10 minutes". */
+export function about(seconds: number): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (seconds < 60) return `about ${plural(Math.max(1, Math.round(seconds / 5) * 5 || 1), "second")}`;
+  if (seconds < 3600) return `about ${plural(Math.round(seconds / 60), "minute")}`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds % 3600) / 60);
+  return `about ${plural(h, "hour")}${m ? ` ${plural(m, "minute")}` : ""}`;
+}
+
+/** An add's preview in words: what will be sent, and how long it may take. */
+export function previewWords(
+  p: Pick<AddPreview, "files" | "folders" | "bytes" | "estimated_seconds" | "bytes_per_second">,
+): {
+  what: string;
+  time: string;
+} {
+  const files = `${p.files.toLocaleString("en")} ${p.files === 1 ? "file" : "files"}`;
+  const folders = p.folders > 1 ? ` in ${p.folders.toLocaleString("en")} folders` : "";
+  const what = `${files}${folders}, ${size(p.bytes)}.`;
+  const time =
+    p.estimated_seconds !== null && p.bytes_per_second
+      ? `Sending takes ${about(p.estimated_seconds)} at the speed this computer last reached (${size(p.bytes_per_second)} a second).`
+      : "The time is estimated once this computer has stored something larger than 1 MB.";
+  return { what, time };
+}
+
+/** The choice when some chosen files cannot be stored. */
+export function storeRestWords(storable: number, unstorable: number): { heading: string; button: string } {
+  const them =
+    unstorable === 1 ? "1 file cannot be stored" : `${unstorable.toLocaleString("en")} files cannot be stored`;
+  return {
+    heading: `${them}. You can store the others and leave ${unstorable === 1 ? "it" : "them"} out; ${unstorable === 1 ? "it is" : "they are"} then listed with the item.`,
+    button: storable === 1 ? "Store the other file" : `Store the other ${storable.toLocaleString("en")} files`,
   };
 }

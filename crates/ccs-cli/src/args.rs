@@ -117,6 +117,10 @@ pub enum Command {
         /// provenance, its history as PREMIS XML.
         #[arg(long, value_name = "DIR")]
         bag: Option<PathBuf>,
+        /// Save only this file or folder of the item, as `ccs contents`
+        /// names it (e.g. "letters/1891.pdf"), verified the same way.
+        #[arg(long, value_name = "PATH_IN_ITEM", conflicts_with = "bag")]
+        path: Option<String>,
         /// Replace PATH (or DIR) if it already exists.
         #[arg(long)]
         force: bool,
@@ -152,6 +156,12 @@ pub enum Command {
     /// each partner directly. Exit 0: every copy verified; 1: problems found
     /// (or a partner could not be asked).
     Audit(AuditArgs),
+    /// Every file of an item with its size, as listed when it was added, and
+    /// any file left out then; save one with `get CID --path PATH -o FILE`.
+    Contents {
+        #[arg(value_name = "CID")]
+        cid: String,
+    },
     /// What happened to the items (or to one): the preservation record that
     /// every member keeps, each writer's chain checked. Exit 1 when the record
     /// shows a removed or altered batch.
@@ -344,6 +354,11 @@ pub struct AddArgs {
     /// with the list of what is wrong).
     #[arg(long)]
     pub force: bool,
+    /// Store the files that can be read and leave out those that cannot
+    /// (named in the item's fixity manifest and its history); without it,
+    /// one unreadable file stops the add before anything is sent.
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

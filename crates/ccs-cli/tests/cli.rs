@@ -371,6 +371,83 @@ async fn every_command_end_to_end_against_a_real_cluster() {
     assert_same_tree(&flat, &got_flat);
     wait_all_pinned(&cfg, &flat_cid);
 
+    // --- an item's contents, and one file of it saved on its own, verified:
+    // from the sharded folder, from a box of the 10,000, and a one-file item.
+    let r = ccs(&cfg, &["contents", "--json", &flat_cid]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let listed = r.json();
+    assert_eq!(listed["files"].as_array().unwrap().len(), 4000);
+    assert_eq!(listed["single_file"], false);
+    let one = "a-long-file-name-that-makes-the-folder-big-01234.txt";
+    assert!(
+        listed["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == one && f["size"] == 10),
+        "{one} is not listed"
+    );
+    let one_back = w.join("one back.txt");
+    let r = ccs(
+        &cfg,
+        &[
+            "get",
+            &flat_cid,
+            "--path",
+            one,
+            "-o",
+            one_back.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        std::fs::read(&one_back).unwrap(),
+        std::fs::read(flat.join(one)).unwrap()
+    );
+    let r = ccs(&cfg, &["contents", "--json", &folder_cid]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let listed = r.json();
+    let files = listed["files"].as_array().unwrap();
+    assert_eq!(files.len(), 10_000);
+    let nested = files[4321]["path"].as_str().unwrap().to_string();
+    assert!(nested.contains('/'), "{nested}");
+    let nested_back = w.join("nested back");
+    let r = ccs(
+        &cfg,
+        &[
+            "get",
+            "--cluster-peername",
+            "peer2",
+            &folder_cid,
+            "--path",
+            &nested,
+            "-o",
+            nested_back.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        std::fs::read(&nested_back).unwrap(),
+        std::fs::read(folder.join(&nested)).unwrap()
+    );
+    let r = ccs(&cfg, &["contents", "--json", &file_cid]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["single_file"], true);
+    assert_eq!(r.json()["files"][0]["path"], "report 1923.pdf");
+    let r = ccs(
+        &cfg,
+        &[
+            "get",
+            &flat_cid,
+            "--path",
+            "not in it.txt",
+            "-o",
+            w.join("nothing").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&r, 5, "not in it.txt");
+    assert!(!w.join("nothing").exists());
+
     // --- get what ipfs-cluster-ctl stored, byte-identical (file and folder).
     let ctl_file = w.join("ctl.bin");
     std::fs::write(&ctl_file, pseudo_random(99, 1_500_000)).unwrap();

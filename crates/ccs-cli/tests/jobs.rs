@@ -150,4 +150,47 @@ async fn killed_add_is_interrupted_never_done_and_problems_are_listed() {
         .map(|a| a.len())
         .or_else(|| ls["items"].as_array().map(|a| a.len()));
     assert_eq!(n, Some(1), "{ls}");
+
+    // The same folder with --skip-unreadable: the readable file is stored,
+    // the two pipes are left out and named with the item.
+    assert!(err.contains("--skip-unreadable"), "{err}");
+    let o = run(
+        &config,
+        &journal,
+        &[
+            "add",
+            "--skip-unreadable",
+            "--json",
+            folder.to_str().unwrap(),
+        ],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("left out: ") && err.contains("pipe-1"),
+        "{err}"
+    );
+    let added: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(added["files"], 1, "{added}");
+    assert_eq!(added["skipped"], 2, "{added}");
+    assert_eq!(added["metadata"]["skipped-files"], "2", "{added}");
+    let cid = added["cid"].as_str().unwrap();
+    let o = run(&config, &journal, &["contents", "--json", cid]);
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(listed["files"][0]["path"], "ok.txt", "{listed}");
+    assert_eq!(listed["skipped"], 2, "{listed}");
+    let mut left: Vec<&str> = listed["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["pipe-1", "pipe-2"], "{listed}");
+    let o = run(&config, &journal, &["history", cid]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("2 files that could not be read were left out"),
+        "{out}"
+    );
 }

@@ -181,6 +181,7 @@ pub async fn retrieve(
         app.state::<AppState>(),
         job.into(),
         cid.into(),
+        None,
         dest.display().to_string(),
         ch,
     )

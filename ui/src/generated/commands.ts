@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -82,6 +82,33 @@ export function checkPlacement(): Promise<EnsureReport> {
   return call<EnsureReport>("check_placement");
 }
 
+/**
+ * What an add of `paths` would send (files, size, an estimated time from the
+ * rate earlier adds reached) and what it cannot store, before anything is
+ * sent.
+ */
+export function previewAdd(paths: Array<string>, title: string): Promise<AddPreview> {
+  return call<AddPreview>("preview_add", { paths, title });
+}
+
+/**
+ * Every file of an item with its size, and what was left out when it was
+ * added.
+ */
+export function itemContents(cid: string): Promise<ItemContents> {
+  return call<ItemContents>("item_contents", { cid });
+}
+
+/**
+ * One file of an item (`path`; `None`: the item, which is one file named
+ * `name`) shown without saving it: an image or text comes back
+ * to be shown; a PDF opens in the computer's own reader. Fetched through the
+ * same verified retrieval as a save (and recorded as one).
+ */
+export function previewFile(cid: string, path: string | null, name: string): Promise<FilePreview> {
+  return call<FilePreview>("preview_file", { cid, path, name });
+}
+
 /** Stores files and folders (paths, never bytes) as one item, with progress. */
 export function addItems(job: string, paths: Array<string>, details: AddDetails, onProgress: (m: AddProgress) => void): Promise<AddOutcome> {
   return call<AddOutcome>("add_items", { job, paths, details, onProgress: channel(onProgress) });
@@ -92,9 +119,13 @@ export function cancelJob(job: string): Promise<boolean> {
   return call<boolean>("cancel_job", { job });
 }
 
-/** Saves an item to disk from a partner holding it, every block verified. */
-export function retrieveItem(job: string, cid: string, destination: string, onProgress: (m: RetrieveProgress) => void): Promise<RetrieveOutcome> {
-  return call<RetrieveOutcome>("retrieve_item", { job, cid, destination, onProgress: channel(onProgress) });
+/**
+ * Saves an item (or, with `path`, one file or folder of it, as its
+ * Contents list names it) to disk from a partner holding it, every block
+ * verified.
+ */
+export function retrieveItem(job: string, cid: string, path: string | null, destination: string, onProgress: (m: RetrieveProgress) => void): Promise<RetrieveOutcome> {
+  return call<RetrieveOutcome>("retrieve_item", { job, cid, path, destination, onProgress: channel(onProgress) });
 }
 
 /**

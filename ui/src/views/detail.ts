@@ -28,6 +28,7 @@ import {
   withdrawalSaid,
 } from "../format";
 import { partnerDetail, partnerName } from "../places";
+import { contentsClosed, contentsSection } from "./contents";
 import { openDescribe } from "./describe";
 import { historyChanged, historyClosed, historySection } from "./history";
 import { startBag, startRetrieve } from "./jobs-tray";
@@ -113,6 +114,7 @@ async function fetchFull(cid: string) {
 /** The library closed the detail: opening an item again asks for its state again. */
 export function detailClosed() {
   historyClosed();
+  contentsClosed();
   said.clear();
   open.cid = null;
   open.full = null;
@@ -359,6 +361,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
       h("dd", { title: exact(item.added_at) }, relative(item.added_at), item.added_by ? ` by ${item.added_by}` : ""),
       meta.flatMap(([k, v]) => [h("dt", {}, PROVENANCE_LABELS[k]), h("dd", {}, v)]),
     ),
+    contentsSection(item),
     h("h3", {}, "Partners"),
     h(
       "ul",

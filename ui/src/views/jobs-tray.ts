@@ -59,7 +59,9 @@ export function startAdd(paths: string[], details: AddDetails) {
         state: "done",
         phase: "Stored",
         result: out.cid,
-        message: "Stored on the network; the library shows each partner's copy.",
+        message: out.skipped
+          ? `Stored on the network; ${out.skipped === 1 ? "1 file that could not be read was" : `${out.skipped} files that could not be read were`} left out and ${out.skipped === 1 ? "is" : "are"} listed in the item's Contents.`
+          : "Stored on the network; the library shows each partner's copy.",
         warnings: out.record_problem ? [out.record_problem] : [],
       }),
     )
@@ -80,11 +82,14 @@ function retrievalUpdate(p: RetrieveProgress, done: string) {
   };
 }
 
-export function startRetrieve(item: LibraryItem, destination: string) {
-  const job = state.jobs.start("retrieve", `Saving "${item.name || item.cid}"`);
-  state.jobs.update(job.id, { bytesTotal: item.size });
+/** Saves the item, or with `path` one file or folder of it (its Contents list's path). */
+export function startRetrieve(item: LibraryItem, destination: string, path: string | null = null) {
+  const what = path ? path.slice(path.lastIndexOf("/") + 1) : item.name || "an item";
+  const job = state.jobs.start("retrieve", `Saving "${what}"`);
+  // The item's size is the total only when all of it is saved.
+  state.jobs.update(job.id, { bytesTotal: path ? null : item.size });
   api
-    .retrieveItem(job.id, item.cid, destination, (p) =>
+    .retrieveItem(job.id, item.cid, path, destination, (p) =>
       state.jobs.update(job.id, retrievalUpdate(p, "Saved and verified")),
     )
     .then((out) => {

@@ -41,6 +41,7 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         local: a.local,
         job_id: None,
         store_invalid_bag: a.force,
+        skip_unreadable: a.skip_unreadable,
     };
     let cancel = cancel_on_ctrl_c();
     let spinner = out::bar(ctx.json, None, "{spinner} Scanning… {msg}");
@@ -51,6 +52,9 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         AddEvent::Started { .. } => {}
         AddEvent::Scanning { files } => spinner.set_message(format!("{files} files")),
         AddEvent::Problem(p) => spinner.suspend(|| eprintln!("  {}: {}", p.path, p.reason)),
+        AddEvent::LeftOut(p) => {
+            spinner.suspend(|| eprintln!("  left out: {}: {}", p.path, p.reason))
+        }
         AddEvent::Uploading {
             node,
             files_total,
@@ -94,6 +98,9 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
         if more > 0 {
             eprintln!("  … and {more} more");
         }
+        eprintln!(
+            "To store the other files and leave these out, add --skip-unreadable (they are then named in the item's history)."
+        );
     }
     let added = added.map_err(|e| match e {
         e @ ccs_core::Error::InvalidBag { .. } => CliError::Plain {
@@ -113,6 +120,15 @@ pub async fn run(ctx: &Context, a: AddArgs) -> CliResult {
             out::size(added.bytes)
         );
         println!("{}", added.cid);
+        if added.skipped > 0 {
+            eprintln!(
+                "{} file{} that could not be read {} left out; the item's fixity manifest and history name {}.",
+                added.skipped,
+                if added.skipped == 1 { "" } else { "s" },
+                if added.skipped == 1 { "was" } else { "were" },
+                if added.skipped == 1 { "it" } else { "them" },
+            );
+        }
         if let Some(state) = added.metadata.get(ccs_core::ops::bag::BAGIT_KEY) {
             eprintln!(
                 "It is a BagIt bag ({state}); the whole bag is stored and its bag-info.txt became the item's metadata."

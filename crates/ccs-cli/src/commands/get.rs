@@ -13,10 +13,17 @@ use crate::context::Context;
 use crate::out;
 use crate::{CliError, CliResult};
 
-pub async fn run(ctx: &Context, cid: &str, output: &Path, force: bool) -> CliResult {
+pub async fn run(
+    ctx: &Context,
+    cid: &str,
+    path: Option<String>,
+    output: &Path,
+    force: bool,
+) -> CliResult {
     super::check_cid(cid)?;
     let request = RetrieveRequest {
         cid: cid.to_string(),
+        path,
         destination: output.to_path_buf(),
         replace: force,
         job_id: None,
@@ -235,4 +242,42 @@ impl Shown {
             }
         }
     }
+}
+
+/// `contents CID`: every file of the item with its size, and what was left out.
+pub async fn contents(ctx: &Context, cid: &str) -> CliResult {
+    super::check_cid(cid)?;
+    let listed = ccs_core::ops::contents::contents(&ctx.session, cid).await?;
+    if ctx.json {
+        out::print_json(&listed);
+        return Ok(());
+    }
+    for f in &listed.files {
+        println!("{:>10}  {}", out::size(f.size), f.path);
+    }
+    eprintln!(
+        "{} file{}, {}{}.",
+        listed.files.len(),
+        if listed.files.len() == 1 { "" } else { "s" },
+        out::size(listed.bytes),
+        if listed.single_file {
+            " (the item is this one file)"
+        } else {
+            ""
+        }
+    );
+    if listed.skipped > 0 {
+        eprintln!(
+            "Left out when it was added, because {} could not be read:",
+            if listed.skipped == 1 { "it" } else { "they" }
+        );
+        for f in &listed.skipped_files {
+            eprintln!("  {}: {}", f.path, f.reason);
+        }
+        let more = listed.skipped - listed.skipped_files.len() as u64;
+        if more > 0 {
+            eprintln!("  … and {more} more");
+        }
+    }
+    Ok(())
 }

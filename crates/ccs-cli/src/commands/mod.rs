@@ -63,10 +63,11 @@ pub async fn run(cli: Cli) -> CliResult {
             cid,
             output,
             bag,
+            path,
             force,
         } => match (bag, output) {
             (Some(dir), _) => get::bag(&ctx, &cid, &dir, force).await,
-            (None, Some(output)) => get::run(&ctx, &cid, &output, force).await,
+            (None, Some(output)) => get::run(&ctx, &cid, path, &output, force).await,
             (None, None) => Err(CliError::Usage(
                 "Say where to save it: --output PATH, or --bag DIR for a BagIt bag.".into(),
             )),
@@ -83,6 +84,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Repair { timeout } => network::repair(&ctx, timeout).await,
         Command::Audit(a) => audit::run(&ctx, a).await,
         Command::History(a) => audit::history(&ctx, a).await,
+        Command::Contents { cid } => get::contents(&ctx, &cid).await,
         Command::Meta { action } => match action {
             MetaAction::Set { cid, changes } => meta::set(&ctx, &cid, &changes).await,
             MetaAction::Show { cid } => meta::show(&ctx, &cid).await,

@@ -38,7 +38,7 @@ use super::fixity::Manifest;
 use super::retrieve::file_stream::{self, FileRoot, Sink};
 use super::retrieve::{
     DAG_PB, IDENTITY, PbNode, RAW, UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_HAMT, UNIXFS_RAW,
-    UnixFsData, verify_block,
+    UnixFsData, shard_links, verify_block,
 };
 use crate::error::{Error, Result};
 use crate::net::kubo::KuboClient;
@@ -206,19 +206,6 @@ fn join(path: &str, name: &[u8]) -> String {
     } else {
         format!("{path}/{name}")
     }
-}
-
-/// The links of a HAMT shard: each is a sub-shard (its name is the bare
-/// hex prefix) or an entry (the prefix, then the entry's name).
-fn shard_links(node: &PbNode, fs: &UnixFsData) -> impl Iterator<Item = (Cid, Option<Vec<u8>>)> {
-    let prefix = format!("{:X}", fs.fanout.unwrap_or(256).max(2) - 1).len();
-    node.links.iter().map(move |l| {
-        if l.name.len() <= prefix {
-            (l.cid, None)
-        } else {
-            (l.cid, Some(l.name[prefix..].to_vec()))
-        }
-    })
 }
 
 impl Walk<'_> {

@@ -60,6 +60,29 @@ pub struct ManifestHeader {
     pub bytes: u64,
     /// When the files were read (RFC 3339).
     pub created: String,
+    /// How many files could not be read and were left out, when the person
+    /// chose to store the rest; they are listed (up to [`SKIPPED_LISTED`])
+    /// in `skipped_files`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<SkippedFile>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// How many skipped files the manifest's header names (the rest are counted).
+pub const SKIPPED_LISTED: usize = 1000;
+
+/// A file left out of the item because it could not be read: its path inside
+/// the item, as it would have been stored, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
 }
 
 /// One file: its path inside the item (`/`-separated; a one-file item's
@@ -82,6 +105,8 @@ pub struct ManifestSpool {
     size: u64,
     pub files: u64,
     pub bytes: u64,
+    pub skipped: u64,
+    pub skipped_files: Vec<SkippedFile>,
 }
 
 impl ManifestSpool {
@@ -96,7 +121,29 @@ impl ManifestSpool {
             size: 0,
             files: 0,
             bytes: 0,
+            skipped: 0,
+            skipped_files: Vec::new(),
         })
+    }
+
+    /// The path inside the item of an upload name.
+    fn item_path(&self, upload_name: &[u8]) -> String {
+        let name = match &self.strip {
+            Some(prefix) => upload_name
+                .strip_prefix(prefix.as_slice())
+                .unwrap_or(upload_name),
+            None => upload_name,
+        };
+        String::from_utf8_lossy(name).into_owned()
+    }
+
+    /// A file or folder left out (under its upload name), and why.
+    pub fn skip(&mut self, upload_name: &[u8], reason: String) {
+        self.skipped += 1;
+        if self.skipped_files.len() < SKIPPED_LISTED {
+            let path = self.item_path(upload_name);
+            self.skipped_files.push(SkippedFile { path, reason });
+        }
     }
 
     /// Bytes of the file being read.
@@ -107,14 +154,8 @@ impl ManifestSpool {
 
     /// The file just read, under its upload name.
     pub fn end_file(&mut self, upload_name: &[u8]) -> std::io::Result<()> {
-        let name = match &self.strip {
-            Some(prefix) => upload_name
-                .strip_prefix(prefix.as_slice())
-                .unwrap_or(upload_name),
-            None => upload_name,
-        };
         let entry = ManifestEntry {
-            path: String::from_utf8_lossy(name).into_owned(),
+            path: self.item_path(upload_name),
             size: self.size,
             sha256: hex::encode(std::mem::take(&mut self.hasher).finalize()),
         };
@@ -145,6 +186,8 @@ impl ManifestSpool {
             files: self.files,
             bytes: self.bytes,
             created: crate::content::provenance::now_rfc3339(),
+            skipped: self.skipped,
+            skipped_files: self.skipped_files,
         };
         serde_json::to_writer(&mut doc, &header).map_err(|e| write_err(e.into()))?;
         doc.write_all(b"\n").map_err(write_err)?;

@@ -1,5 +1,5 @@
 //! This computer's state: the settings file, the OS keychain, the job journal,
-//! the audits' findings,
+//! the audits' findings, the measured upload rates,
 //! and how operations read and write its files.
 
 pub mod audits;
@@ -7,3 +7,4 @@ pub mod files;
 pub mod journal;
 pub mod keychain;
 pub mod settings;
+pub mod upload_rates;

@@ -126,7 +126,7 @@ impl KuboClient {
         })
     }
 
-    fn gateway_url(&self) -> Result<&str> {
+    pub(crate) fn gateway_url(&self) -> Result<&str> {
         self.gateway.as_deref().ok_or_else(|| {
             Error::InvalidInput("No gateway address is configured for this node; add its gateway to the settings file.".into())
         })

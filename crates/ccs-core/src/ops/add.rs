@@ -17,10 +17,14 @@ use crate::content::library::{Health, Item};
 use crate::content::provenance;
 use crate::error::{Error, Result};
 use crate::local::journal::{JobInputs, JobKind};
+use crate::local::upload_rates::UploadRates;
 use crate::net::cluster::{AddOptions, AddTally, ClusterClient, TrackerStatus};
 
 /// An item's name made from its file names is cut to this many characters.
 pub const NAME_MAX_CHARS: usize = 120;
+/// The item's metadata key counting the files left out because they could
+/// not be read (named in its fixity manifest).
+pub const SKIPPED_KEY: &str = "skipped-files";
 /// How long a wait for copies tolerates a partner that cannot be reached.
 pub const PARTNER_GRACE: Duration = Duration::from_secs(30);
 
@@ -44,6 +48,10 @@ pub struct AddRequest {
     /// Store a BagIt bag that does not check out as it is (it is refused
     /// otherwise; see [`super::bag::check_before_add`]).
     pub store_invalid_bag: bool,
+    /// Store what can be read and leave out (naming them in the item's
+    /// fixity manifest) the files that cannot; otherwise one such file
+    /// stops the add before anything is sent.
+    pub skip_unreadable: bool,
 }
 
 /// What an add reports while it runs.
@@ -55,6 +63,9 @@ pub enum AddEvent {
     Scanning { files: u64 },
     /// A file or folder that cannot be stored (then nothing is stored).
     Problem(Problem),
+    /// A file or folder that cannot be read and is left out, as the request
+    /// asked ([`AddRequest::skip_unreadable`]).
+    LeftOut(Problem),
     /// The scan is complete and the upload starts.
     Uploading {
         name: String,
@@ -84,6 +95,8 @@ pub struct AddOutcome {
     pub metadata: BTreeMap<String, String>,
     /// The CID of the item's fixity manifest.
     pub manifest: String,
+    /// Files left out because they could not be read (named in the manifest).
+    pub skipped: u64,
     /// Why the preservation record could not take the ingestion (the item
     /// is stored all the same).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -180,6 +193,72 @@ async fn copies(
     }
 }
 
+/// What an add would send, found before anything is sent: what the add's
+/// preview shows.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AddPreview {
+    /// The item's name (the title when given, else the file names).
+    pub name: String,
+    /// What can be stored.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub files: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub folders: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: u64,
+    /// What cannot (the first [`ingest::PROBLEMS_KEPT`]), and how many.
+    pub problems: Vec<Problem>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub problem_count: u64,
+    /// How long sending would take at the rate earlier adds from this
+    /// computer reached the node; `None` until one was measured.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub estimated_seconds: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub bytes_per_second: Option<u64>,
+}
+
+/// Looks at `paths` as an add would (every file opened, nothing read or
+/// sent) and estimates the time from the measured upload rate.
+pub async fn preview(
+    session: &Session,
+    paths: Vec<PathBuf>,
+    title: &str,
+    cancel: &Cancel,
+) -> Result<AddPreview> {
+    check_request(&AddRequest {
+        paths: paths.clone(),
+        ..Default::default()
+    })?;
+    // Without a node there is nothing to estimate from, but still a preview.
+    let node = session.node_name().ok();
+    let chosen = paths.clone();
+    let survey = cancellable(cancel, async move {
+        tokio::task::spawn_blocking(move || ingest::survey(&chosen, |_| {}))
+            .await
+            .map_err(|e| {
+                Error::InvalidInput(format!(
+                    "The folder scan stopped unexpectedly ({e}). Try again."
+                ))
+            })
+    })
+    .await?;
+    let name = item_name(&paths, title).unwrap_or_default();
+    let rates = UploadRates::in_journal(&session.journal_dir);
+    let rate = node.as_deref().and_then(|n| rates.rate(n));
+    Ok(AddPreview {
+        name,
+        files: survey.scan.files,
+        folders: survey.scan.folders,
+        bytes: survey.scan.bytes,
+        problems: survey.problems,
+        problem_count: survey.problem_count,
+        estimated_seconds: rate.map(|r| (survey.scan.bytes as f64 / r).ceil() as u64),
+        bytes_per_second: rate.map(|r| r as u64),
+    })
+}
+
 /// Stores `request.paths` as one item on the session's node. Nothing is
 /// stored when any chosen file cannot be (each is reported as
 /// [`AddEvent::Problem`], then the error lists them).
@@ -247,12 +326,19 @@ async fn scan_and_upload(
 ) -> Result<AddOutcome> {
     on_event(AddEvent::Scanning { files: 0 });
     let paths = request.paths.clone();
+    let skip = request.skip_unreadable;
     // The scan reports from its own thread; the latest count is passed on.
     let (tx, mut rx) = tokio::sync::watch::channel(0u64);
     let scan = tokio::task::spawn_blocking(move || {
-        ingest::scan(&paths, |s| {
+        let progress = |s: &ingest::Scan| {
             let _ = tx.send(s.files);
-        })
+        };
+        if skip {
+            let survey = ingest::survey(&paths, progress);
+            Ok((survey.scan, survey.problems))
+        } else {
+            ingest::scan(&paths, progress).map(|scan| (scan, Vec::new()))
+        }
     });
     tokio::pin!(scan);
     let scan = loop {
@@ -267,7 +353,12 @@ async fn scan_and_upload(
         }
     };
     let scan = match scan {
-        Ok(Ok(scan)) => scan,
+        Ok(Ok((scan, left_out))) => {
+            for p in left_out {
+                on_event(AddEvent::LeftOut(p));
+            }
+            scan
+        }
         Ok(Err(e)) => {
             if let Error::ScanProblems { problems, .. } = &e {
                 for p in problems {
@@ -307,8 +398,9 @@ async fn scan_and_upload(
         bytes_total: scan.bytes,
     });
     let mut tally = AddTally::default();
-    let upload = MultipartUpload::new(&request.paths, true)?;
+    let upload = MultipartUpload::new(&request.paths, true, request.skip_unreadable)?;
     let spool = upload.manifest.clone();
+    let sending = Instant::now();
     let added = cluster
         .add_upload(upload, &options, |o| {
             tally.update(o);
@@ -318,14 +410,31 @@ async fn scan_and_upload(
             });
         })
         .await?;
+    UploadRates::in_journal(&session.journal_dir).record(node, scan.bytes, sending.elapsed());
     let spool = spool.lock().ok().and_then(|mut s| s.take());
+    let skipped = spool.as_ref().map_or(0, |s| s.skipped);
+    if skipped > 0 {
+        options
+            .pin
+            .metadata
+            .insert(SKIPPED_KEY.into(), skipped.to_string());
+    }
     let manifest = store_manifest(cluster, &added, spool, &mut options, bag.as_ref()).await?;
+    let left_out = match skipped {
+        0 => String::new(),
+        n => format!(
+            " {n} file{} that could not be read {} left out, as the person chose; the manifest names {}.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" },
+            if n == 1 { "it" } else { "them" },
+        ),
+    };
     let event = Event::new(
         EventType::Ingestion,
         &added.cid,
         EventOutcome::Success,
         format!(
-            "Stored \"{}\" ({} files, {} bytes) through {node}, with its fixity manifest {manifest}.",
+            "Stored \"{}\" ({} files, {} bytes) through {node}, with its fixity manifest {manifest}.{left_out}",
             options.pin.name.as_deref().unwrap_or_default(),
             scan.files,
             scan.bytes
@@ -350,6 +459,7 @@ async fn scan_and_upload(
         allocations: added.allocations,
         metadata: options.pin.metadata,
         manifest,
+        skipped,
         record_problem,
         job: None,
     })

@@ -189,6 +189,7 @@ async fn export_inner(
         session,
         RetrieveRequest {
             cid: cid.to_string(),
+            path: None,
             destination: fetched.clone(),
             replace: false,
             job_id: request.job_id.clone(),
@@ -200,7 +201,10 @@ async fn export_inner(
     let retrieved = got.retrieved;
 
     let manifest = match pin.metadata.get(fixity::ITEM_KEY) {
-        Some(m) => Some(ingest_manifest(session, &node, m, cid).await?),
+        Some(m) => Some(
+            super::contents::ingest_manifest(session, &node, m, cid, "so no bag was written")
+                .await?,
+        ),
         None => None,
     };
 
@@ -438,35 +442,6 @@ fn organization(metadata: &BTreeMap<String, String>) -> String {
         Some((_, host)) if !host.is_empty() => host.to_string(),
         _ => who,
     }
-}
-
-/// The item's ingest manifest, read verified from a partner holding it.
-async fn ingest_manifest(
-    session: &Session,
-    node: &super::Node,
-    manifest_cid: &str,
-    item: &str,
-) -> Result<Manifest> {
-    let status = node.cluster.status_as_written(manifest_cid).await?;
-    let sources = super::retrieve::retrieval_sources(&status, &session.config, &node.name);
-    if sources.is_empty() {
-        return Err(crate::content::retrieve::no_copy_error(
-            &status,
-            node.cluster.base_url(),
-        ));
-    }
-    let dir = tempfile::tempdir().map_err(|e| Error::Write {
-        path: std::env::temp_dir(),
-        source: e,
-    })?;
-    let path = dir.path().join(fixity::FILE_NAME);
-    crate::content::retrieve::retrieve(&sources, manifest_cid, &path, false, |_| {}).await?;
-    let file = std::fs::File::open(&path).map_err(|e| crate::local::files::read_error(&path, e))?;
-    Manifest::read(std::io::BufReader::new(file), item).map_err(|why| {
-        Error::InvalidInput(format!(
-            "The fixity manifest of {item} cannot be used ({why}), so no bag was written. Run `ccs audit {item}`, and tell the network's operators."
-        ))
-    })
 }
 
 // ---------------------------------------------------------------------------

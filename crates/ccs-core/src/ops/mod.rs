@@ -11,6 +11,7 @@ pub mod add;
 pub mod audit;
 pub mod bag;
 pub mod connect;
+pub mod contents;
 pub mod ensure;
 pub mod health;
 pub mod history;

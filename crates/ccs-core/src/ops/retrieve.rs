@@ -19,6 +19,9 @@ use crate::net::cluster::{GlobalPinInfo, TrackerStatus};
 #[derive(Debug, Clone, Default)]
 pub struct RetrieveRequest {
     pub cid: String,
+    /// One file or folder inside the item (`/`-separated, as its Contents
+    /// list names it) to save instead of the whole item.
+    pub path: Option<String>,
     pub destination: PathBuf,
     /// Replace an existing file or folder at `destination`.
     pub replace: bool,
@@ -107,7 +110,8 @@ pub fn retrieval_sources(status: &GlobalPinInfo, config: &Config, node: &str) ->
         .collect()
 }
 
-/// Saves `request.cid` at `request.destination` from a partner holding it.
+/// Saves `request.cid` (or `request.path` inside it) at
+/// `request.destination` from a partner holding it.
 pub async fn retrieve(
     session: &Session,
     request: RetrieveRequest,
@@ -126,10 +130,12 @@ pub async fn retrieve(
                 // can send it now: unavailable, with each partner's state.
                 return Err(retrieve::no_copy_error(&status, node.cluster.base_url()));
             }
+            // The item's size is the total only when the whole item is saved.
             if let Some(bytes) = status
                 .metadata
                 .get(provenance::BYTES)
                 .and_then(|v| v.parse().ok())
+                .filter(|_| request.path.is_none())
             {
                 on_event(RetrieveEvent::Size { bytes });
             }
@@ -168,11 +174,19 @@ pub async fn retrieve(
     if let Some(id) = &job.id {
         on_event(RetrieveEvent::Started { job: id.clone() });
     }
-    let result = cancellable(
-        cancel,
+    let inside = request
+        .path
+        .as_deref()
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty());
+    let result = cancellable(cancel, async {
+        let wanted = match inside {
+            Some(path) => resolve_in_any(&sources, &cid, path).await?,
+            None => cid.clone(),
+        };
         retrieve::retrieve(
             &sources,
-            &cid,
+            &wanted,
             &request.destination,
             request.replace,
             |ev| {
@@ -192,13 +206,19 @@ pub async fn retrieve(
                     },
                 })
             },
-        ),
-    )
+        )
+        .await
+    })
     .await;
     job.finish(&result, |got| got.path.display().to_string());
-    let retrieved = result?;
-    let record_problem =
-        super::history::record_or_say(session, retrieval_events(&retrieved, session.client)).await;
+    let mut retrieved = result?;
+    // The record is about the item, whichever part of it was saved.
+    retrieved.cid = cid;
+    let record_problem = super::history::record_or_say(
+        session,
+        retrieval_events(&retrieved, inside, session.client),
+    )
+    .await;
     Ok(RetrieveOutcome {
         retrieved,
         record_problem,
@@ -210,7 +230,7 @@ pub async fn retrieve(
 /// itself (a PREMIS dissemination), and a failed fixity check for each
 /// partner whose copy turned out damaged on the way, since that is a finding
 /// about the copy, not about this save.
-fn retrieval_events(got: &Retrieved, software: &str) -> Vec<HistoryEvent> {
+fn retrieval_events(got: &Retrieved, inside: Option<&str>, software: &str) -> Vec<HistoryEvent> {
     let what = match got.kind {
         ContentKind::Folder => format!(
             "{} file{}, {} bytes",
@@ -225,10 +245,16 @@ fn retrieval_events(got: &Retrieved, software: &str) -> Vec<HistoryEvent> {
         EventType::Dissemination,
         &got.cid,
         EventOutcome::Success,
-        format!(
-            "Saved to a computer ({what}); all {} blocks matched.",
-            got.blocks
-        ),
+        match inside {
+            Some(path) => format!(
+                "Saved \"{path}\" from it to a computer ({what}); all {} blocks matched.",
+                got.blocks
+            ),
+            None => format!(
+                "Saved to a computer ({what}); all {} blocks matched.",
+                got.blocks
+            ),
+        },
         software,
     );
     saved.partner = Some(got.source.clone());
@@ -245,6 +271,23 @@ fn retrieval_events(got: &Retrieved, software: &str) -> Vec<HistoryEvent> {
         events.push(e);
     }
     events
+}
+
+/// The CID of `path` inside the item `cid`, from the first partner that can
+/// say (each folder block on the way checked against its CID); the last
+/// partner's error when none can.
+async fn resolve_in_any(sources: &[Source], cid: &str, path: &str) -> Result<String> {
+    let root = retrieve::parse_cid(cid)?;
+    let mut last = None;
+    for source in sources {
+        match retrieve::resolve_path(&source.kubo, &root, path).await {
+            Ok(found) => return Ok(found.to_string()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Error::InvalidInput("No partner could be asked for the item. Try again later.".into())
+    }))
 }
 
 #[cfg(test)]

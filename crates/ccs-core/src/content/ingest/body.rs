@@ -94,23 +94,42 @@ impl MultipartUpload {
     /// Prepares the body for `paths`. Checks up front that each path exists and
     /// that top-level names do not collide; everything else is discovered while
     /// streaming. With `manifest`, every file's SHA-256 is taken as it is read
-    /// (see [`crate::content::fixity`]).
-    pub(crate) fn new(paths: &[PathBuf], manifest: bool) -> Result<Self> {
+    /// (see [`crate::content::fixity`]). With `skip_unreadable` (and a
+    /// manifest), a file or folder that cannot be read is left out and named
+    /// in the manifest instead of failing the upload; a file that fails
+    /// part-way through still fails it, since part of it was sent.
+    pub(crate) fn new(paths: &[PathBuf], manifest: bool, skip_unreadable: bool) -> Result<Self> {
         if paths.is_empty() {
             return Err(Error::InvalidInput(
                 "No files or folders were given to add.".into(),
             ));
         }
+        let skip_unreadable = skip_unreadable && manifest;
         let mut roots = Vec::with_capacity(paths.len());
         let mut seen = std::collections::HashSet::new();
+        let mut skipped_roots = Vec::new();
         for p in paths {
-            let name = upload_name(p)?;
+            let name = match upload_name(p) {
+                Ok(name) => name,
+                Err(e) if skip_unreadable => {
+                    let name = p.file_name().unwrap_or(p.as_os_str());
+                    let (problem, _) = super::Problem::from_error(e);
+                    skipped_roots.push((name.as_encoded_bytes().to_vec(), problem.reason));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if !seen.insert(name.clone()) {
                 return Err(Error::InvalidInput(format!(
                     "Two of the chosen items are both named \"{name}\"; rename one or add them separately."
                 )));
             }
             roots.push((p.clone(), name));
+        }
+        if roots.is_empty() {
+            return Err(Error::InvalidInput(
+                "None of the chosen files or folders can be read, so nothing was stored. Check that they are still there and that you may open them.".into(),
+            ));
         }
 
         let boundary = format!(
@@ -123,16 +142,21 @@ impl MultipartUpload {
         let wrap = roots.len() > 1;
         let spool = if manifest {
             let single = (!wrap).then(|| roots[0].1.as_str());
-            Some(ManifestSpool::new(single).map_err(|e| Error::Write {
+            let mut spool = ManifestSpool::new(single).map_err(|e| Error::Write {
                 path: std::env::temp_dir(),
                 source: e,
-            })?)
+            })?;
+            for (name, reason) in skipped_roots {
+                spool.skip(&name, reason);
+            }
+            Some(spool)
         } else {
             None
         };
         let slot = ManifestSlot::default();
         let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(PIECES_AHEAD);
-        let writer = BodyWriter::new(tx, boundary, spool);
+        let mut writer = BodyWriter::new(tx, boundary, spool);
+        writer.skip_unreadable = skip_unreadable;
         let failure = local_failure.clone();
         let done = slot.clone();
         std::thread::Builder::new()
@@ -221,6 +245,8 @@ struct BodyWriter {
     boundary: String,
     /// Each file's digest, taken from the bytes as they go into the pieces.
     manifest: Option<ManifestSpool>,
+    /// Leave out (and name in the manifest) what cannot be read.
+    skip_unreadable: bool,
 }
 
 impl BodyWriter {
@@ -237,6 +263,7 @@ impl BodyWriter {
             filled: 0,
             boundary,
             manifest,
+            skip_unreadable: false,
         }
     }
 
@@ -267,11 +294,26 @@ impl BodyWriter {
     fn write_parts(&mut self, roots: Vec<(PathBuf, String)>) -> std::result::Result<(), Stop> {
         for (root, name) in roots {
             for item in walkdir::WalkDir::new(&root).follow_links(false) {
-                let entry = item
+                let entry = match item
                     .map_err(|e| walk_error(&root, e))
                     .and_then(|de| entry_of(&root, &name, de))
-                    .map_err(Stop::Local)?;
-                self.write_part(entry)?;
+                {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        self.left_out(&root, &name, e)?;
+                        continue;
+                    }
+                };
+                // A file that cannot be opened is left out before any of its
+                // part is written.
+                if entry.kind == EntryKind::File {
+                    match std::fs::File::open(&entry.path) {
+                        Ok(file) => self.write_file_part(entry, file)?,
+                        Err(e) => self.left_out(&root, &name, read_error(&entry.path, e))?,
+                    }
+                } else {
+                    self.write_part(entry)?;
+                }
             }
         }
         let end = format!("--{}--\r\n", self.boundary);
@@ -279,31 +321,65 @@ impl BodyWriter {
         self.send_piece()
     }
 
-    fn write_part(&mut self, entry: Entry) -> std::result::Result<(), Stop> {
+    /// What could not be read: named in the manifest when the person chose
+    /// to store the rest, else the end of the upload.
+    fn left_out(&mut self, root: &Path, name: &str, e: Error) -> std::result::Result<(), Stop> {
+        match &mut self.manifest {
+            Some(spool) if self.skip_unreadable => {
+                let (problem, e) = super::Problem::from_error(e);
+                let path = match &e {
+                    Error::PathNotFound { path }
+                    | Error::Read { path, .. }
+                    | Error::UnsupportedFile { path } => path.as_path(),
+                    _ => root,
+                };
+                spool.skip(&upload_path(root, name, path), problem.reason);
+                Ok(())
+            }
+            _ => Err(Stop::Local(e)),
+        }
+    }
+
+    fn write_file_part(
+        &mut self,
+        entry: Entry,
+        mut file: std::fs::File,
+    ) -> std::result::Result<(), Stop> {
+        let head = self.part_head(&entry);
+        self.put(head.as_bytes())?;
+        self.put_file(&mut file, &entry.path)?;
+        if let Some(m) = &mut self.manifest {
+            m.end_file(&entry.name).map_err(|e| {
+                Stop::Local(Error::Write {
+                    path: std::env::temp_dir(),
+                    source: e,
+                })
+            })?;
+        }
+        self.put(b"\r\n")
+    }
+
+    fn part_head(&self, entry: &Entry) -> String {
         let ctype = match &entry.kind {
             EntryKind::Directory => "application/x-directory",
             EntryKind::Symlink(_) => "application/symlink",
             EntryKind::File => "application/octet-stream",
         };
         let escaped: String = url::form_urlencoded::byte_serialize(&entry.name).collect();
-        let head = format!(
+        format!(
             "--{}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{escaped}\"\r\nContent-Type: {ctype}\r\n\r\n",
             self.boundary
-        );
+        )
+    }
+
+    /// A folder's or a link's part; a file's is [`Self::write_file_part`].
+    fn write_part(&mut self, entry: Entry) -> std::result::Result<(), Stop> {
+        let head = self.part_head(&entry);
         match entry.kind {
             EntryKind::File => {
-                let mut file = std::fs::File::open(&entry.path)
+                let file = std::fs::File::open(&entry.path)
                     .map_err(|e| Stop::Local(read_error(&entry.path, e)))?;
-                self.put(head.as_bytes())?;
-                self.put_file(&mut file, &entry.path)?;
-                if let Some(m) = &mut self.manifest {
-                    m.end_file(&entry.name).map_err(|e| {
-                        Stop::Local(Error::Write {
-                            path: std::env::temp_dir(),
-                            source: e,
-                        })
-                    })?;
-                }
+                return self.write_file_part(entry, file);
             }
             EntryKind::Symlink(target) => {
                 self.put(head.as_bytes())?;
@@ -368,14 +444,20 @@ impl BodyWriter {
     }
 }
 
-/// What a walked item becomes in the upload, named relative to its root.
-fn entry_of(root: &Path, name: &str, de: walkdir::DirEntry) -> Result<Entry> {
-    let rel = de.path().strip_prefix(root).unwrap_or(Path::new(""));
+/// The upload name of `path` under the chosen `root` uploaded as `name`.
+fn upload_path(root: &Path, name: &str, path: &Path) -> Vec<u8> {
+    let rel = path.strip_prefix(root).unwrap_or(Path::new(""));
     let mut full = name.as_bytes().to_vec();
     for comp in rel.components() {
         full.push(b'/');
         full.extend_from_slice(comp.as_os_str().as_encoded_bytes());
     }
+    full
+}
+
+/// What a walked item becomes in the upload, named relative to its root.
+fn entry_of(root: &Path, name: &str, de: walkdir::DirEntry) -> Result<Entry> {
+    let full = upload_path(root, name, de.path());
     let ft = de.file_type();
     let kind = if ft.is_dir() {
         EntryKind::Directory
@@ -405,7 +487,7 @@ mod tests {
     use futures_util::TryStreamExt;
 
     async fn body_of(paths: &[PathBuf]) -> (String, Vec<u8>) {
-        let up = MultipartUpload::new(paths, false).unwrap();
+        let up = MultipartUpload::new(paths, false, false).unwrap();
         let bytes: Vec<u8> = http_body_util::BodyExt::collect(up.body)
             .await
             .unwrap()
@@ -426,7 +508,7 @@ mod tests {
             .collect();
         std::fs::write(root.join("sub/big.bin"), &big).unwrap();
         std::fs::write(root.join("empty"), b"").unwrap();
-        let up = MultipartUpload::new(std::slice::from_ref(&root), true).unwrap();
+        let up = MultipartUpload::new(std::slice::from_ref(&root), true, false).unwrap();
         assert!(up.manifest.lock().unwrap().is_none(), "nothing read yet");
         http_body_util::BodyExt::collect(up.body).await.unwrap();
         let spool = up.manifest.lock().unwrap().take().expect("a manifest");
@@ -440,6 +522,58 @@ mod tests {
         assert_eq!(m.files["sub/big.bin"], (big.len() as u64, want));
         assert_eq!(m.files["empty"].0, 0);
         assert_eq!(m.files.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn storing_the_rest_leaves_out_what_cannot_be_read_and_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("box");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/fine.txt"), b"fine").unwrap();
+        let pipe = root.join("sub/pipe");
+        let c = std::ffi::CString::new(pipe.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let gone = dir.path().join("gone.txt");
+
+        // Without the choice, the pipe ends the upload.
+        let up = MultipartUpload::new(std::slice::from_ref(&root), true, false).unwrap();
+        assert!(http_body_util::BodyExt::collect(up.body).await.is_err());
+        assert_eq!(up.local_failure.take().unwrap().code(), "unsupported_file");
+
+        // With it, the pipe and the missing path are left out and named.
+        let up = MultipartUpload::new(&[root.clone(), gone], true, true).unwrap();
+        let body = http_body_util::BodyExt::collect(up.body)
+            .await
+            .unwrap()
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("box%2Fsub%2Ffine.txt"), "{text}");
+        assert!(!text.contains("pipe"), "{text}");
+        let spool = up.manifest.lock().unwrap().take().expect("a manifest");
+        let out = tempfile::tempdir().unwrap();
+        let doc = spool.write_document("bafyx", out.path()).unwrap();
+        let m =
+            crate::content::fixity::Manifest::read(std::fs::read(doc).unwrap().as_slice(), "bafyx")
+                .unwrap();
+        assert_eq!(m.files.len(), 1);
+        // The missing path left one folder chosen: the item is that folder.
+        assert!(m.files.contains_key("sub/fine.txt"), "{:?}", m.files.keys());
+        assert_eq!(m.header.skipped, 2);
+        let mut named: Vec<&str> = m
+            .header
+            .skipped_files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        named.sort();
+        assert_eq!(named, ["gone.txt", "sub/pipe"]);
+
+        // Nothing readable at all: nothing is sent.
+        let e = MultipartUpload::new(&[dir.path().join("nope")], true, true)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("nothing was stored"), "{e}");
     }
 
     #[tokio::test]
@@ -464,7 +598,7 @@ mod tests {
 
     /// The pieces of a body as the HTTP client receives them.
     async fn pieces_of(paths: &[PathBuf]) -> Vec<Bytes> {
-        let up = MultipartUpload::new(paths, false).unwrap();
+        let up = MultipartUpload::new(paths, false, false).unwrap();
         http_body_util::BodyDataStream::new(up.body)
             .try_collect()
             .await
@@ -512,7 +646,7 @@ mod tests {
 
     #[tokio::test]
     async fn missing_path_is_reported_before_sending() {
-        let err = MultipartUpload::new(&[PathBuf::from("/definitely/not/here")], false)
+        let err = MultipartUpload::new(&[PathBuf::from("/definitely/not/here")], false, false)
             .err()
             .unwrap();
         assert_eq!(err.code(), "path_not_found");
@@ -528,7 +662,7 @@ mod tests {
         let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: mkfifo with a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let up = MultipartUpload::new(&[root], false).unwrap();
+        let up = MultipartUpload::new(&[root], false, false).unwrap();
         let failure = up.local_failure.clone();
         let res: std::result::Result<Vec<Bytes>, _> = http_body_util::BodyDataStream::new(up.body)
             .try_collect()

@@ -16,7 +16,7 @@ mod body;
 mod scan;
 
 pub(crate) use body::MultipartUpload;
-pub use scan::{PROBLEMS_KEPT, Problem, Scan, scan};
+pub use scan::{PROBLEMS_KEPT, Problem, Scan, Survey, scan, survey};
 
 /// The name a top-level path gets inside the upload: its final component.
 pub fn upload_name(path: &Path) -> Result<String> {

@@ -32,7 +32,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn from_error(e: Error) -> (Self, Error) {
+    pub(crate) fn from_error(e: Error) -> (Self, Error) {
         let (path, reason) = match &e {
             Error::PathNotFound { path } => {
                 (path.clone(), "vanished or does not exist".to_string())
@@ -54,6 +54,16 @@ impl Problem {
     }
 }
 
+/// What a survey found: the totals of what can be stored, and every file or
+/// folder that cannot (the first [`PROBLEMS_KEPT`] listed, all counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Survey {
+    /// Files, folders and bytes that can be stored (the problems left out).
+    pub scan: Scan,
+    pub problems: Vec<Problem>,
+    pub problem_count: u64,
+}
+
 /// Counts files, folders and bytes under `paths` without following links, and
 /// checks that every file can be opened. Walks one entry at a time, so memory
 /// stays flat. `on_progress` is called every 1,000 entries.
@@ -66,7 +76,31 @@ pub fn scan(paths: &[PathBuf], on_progress: impl FnMut(&Scan)) -> Result<Scan> {
     scan_capped(paths, on_progress, PROBLEMS_KEPT)
 }
 
-fn scan_capped(paths: &[PathBuf], mut on_progress: impl FnMut(&Scan), keep: usize) -> Result<Scan> {
+/// Like [`scan`], but the problems are returned beside the totals instead of
+/// failing: what an add's preview shows, and what "store the rest" leaves out.
+pub fn survey(paths: &[PathBuf], on_progress: impl FnMut(&Scan)) -> Survey {
+    survey_capped(paths, on_progress, PROBLEMS_KEPT).0
+}
+
+fn scan_capped(paths: &[PathBuf], on_progress: impl FnMut(&Scan), keep: usize) -> Result<Scan> {
+    let (survey, first) = survey_capped(paths, on_progress, keep);
+    match (first, survey.problem_count) {
+        (None, _) => Ok(survey.scan),
+        (Some(e), 1) => Err(e),
+        (Some(e), count) => Err(Error::ScanProblems {
+            count,
+            first: Box::new(e),
+            problems: survey.problems,
+        }),
+    }
+}
+
+/// The survey, and the first problem as the error it would be on its own.
+fn survey_capped(
+    paths: &[PathBuf],
+    mut on_progress: impl FnMut(&Scan),
+    keep: usize,
+) -> (Survey, Option<Error>) {
     let mut s = Scan::default();
     let mut problems: Vec<Problem> = Vec::new();
     let mut first: Option<Error> = None;
@@ -96,14 +130,15 @@ fn scan_capped(paths: &[PathBuf], mut on_progress: impl FnMut(&Scan), keep: usiz
             if ft.is_dir() {
                 s.folders += 1;
             } else if ft.is_file() {
-                s.files += 1;
-                match de.metadata() {
-                    Ok(m) => s.bytes += m.len(),
-                    Err(e) => note(walk_error(root, e)),
-                }
                 // Readable now; the upload opens it again when its turn comes.
-                if let Err(e) = std::fs::File::open(de.path()) {
-                    note(read_error(de.path(), e));
+                let size = de.metadata().map(|m| m.len());
+                match (size, std::fs::File::open(de.path())) {
+                    (Ok(size), Ok(_)) => {
+                        s.files += 1;
+                        s.bytes += size;
+                    }
+                    (Err(e), _) => note(walk_error(root, e)),
+                    (_, Err(e)) => note(read_error(de.path(), e)),
                 }
             } else if ft.is_symlink() {
                 s.symlinks += 1;
@@ -117,15 +152,12 @@ fn scan_capped(paths: &[PathBuf], mut on_progress: impl FnMut(&Scan), keep: usiz
             }
         }
     }
-    match (first, count) {
-        (None, _) => Ok(s),
-        (Some(e), 1) => Err(e),
-        (Some(e), count) => Err(Error::ScanProblems {
-            count,
-            first: Box::new(e),
-            problems,
-        }),
-    }
+    let survey = Survey {
+        scan: s,
+        problems,
+        problem_count: count,
+    };
+    (survey, first)
 }
 
 #[cfg(test)]

@@ -26,12 +26,14 @@ use crate::error::{Error, Result};
 
 mod car;
 pub mod file_stream;
+mod resolve;
 mod sources;
 #[cfg(test)]
 mod test_blocks;
 mod unixfs;
 
 pub use car::{Unpacked, unpack_car};
+pub use resolve::{is_folder, resolve_path};
 // The audit walks the same DAGs with the same decoders and checks.
 pub(crate) use car::verify_block;
 pub use sources::{FailedSource, Source, no_copy_error, retrieve};
@@ -39,7 +41,7 @@ pub use sources::{FailedSource, Source, no_copy_error, retrieve};
 pub(crate) use unixfs::PbLink;
 pub(crate) use unixfs::{
     DAG_PB, IDENTITY, PbNode, RAW, UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_HAMT, UNIXFS_RAW,
-    UnixFsData,
+    UnixFsData, shard_links,
 };
 
 /// What was retrieved.

@@ -322,6 +322,22 @@ fn make_symlink(target: &[u8], path: &Path) -> std::io::Result<()> {
     std::fs::write(path, target)
 }
 
+/// The links of a HAMT shard: each is a sub-shard (its name is the bare
+/// hex prefix) or an entry (the prefix, then the entry's name).
+pub(crate) fn shard_links(
+    node: &PbNode,
+    fs: &UnixFsData,
+) -> impl Iterator<Item = (Cid, Option<Vec<u8>>)> {
+    let prefix = format!("{:X}", fs.fanout.unwrap_or(256).max(2) - 1).len();
+    node.links.iter().map(move |l| {
+        if l.name.len() <= prefix {
+            (l.cid, None)
+        } else {
+            (l.cid, Some(l.name[prefix..].to_vec()))
+        }
+    })
+}
+
 /// The fields of a UnixFS `Data` message this reader needs.
 #[derive(Debug, Default)]
 pub(crate) struct UnixFsData {

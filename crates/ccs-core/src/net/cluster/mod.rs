@@ -460,8 +460,12 @@ impl ClusterClient {
         options: &AddOptions,
         on_output: impl FnMut(&AddedOutput),
     ) -> Result<AddResult> {
-        self.add_upload(MultipartUpload::new(paths, false)?, options, on_output)
-            .await
+        self.add_upload(
+            MultipartUpload::new(paths, false, false)?,
+            options,
+            on_output,
+        )
+        .await
     }
 
     /// [`Self::add`] of a body already prepared (the add operation's, which
