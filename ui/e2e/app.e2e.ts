@@ -325,6 +325,11 @@ describe("the desktop app against a real testnet", () => {
       "nav-welcome",
     ]);
     await shot("01-first-run");
+    // The first-run screen in the dark theme too, checked the same way as every screen.
+    await s.execute("document.documentElement.dataset.theme = 'dark'");
+    expect(await accessibilityProblems()).toEqual([]);
+    await shot("dark-first-run");
+    await s.execute("delete document.documentElement.dataset.theme");
     // Connecting by hand stays, with a clear verdict for a wrong password.
     const p = peers[0];
     await click("#connect-by-hand summary");
@@ -502,6 +507,7 @@ describe("the desktop app against a real testnet", () => {
     await (await s.find(".contents-row")).keys("\uE010"); // End
     const last = "box 07/scan 199.tif";
     expect(await s.execute("return document.activeElement?.dataset?.path ?? null")).toBe(last);
+    expect(await accessibilityProblems()).toEqual([]);
     await shot("08b-contents");
     const one = path.join(work, "scan 199 back.tif");
     willPick(one);
@@ -786,7 +792,15 @@ describe("the desktop app against a real testnet", () => {
       ["add", () => click("#nav-add")],
       ["partners", () => click("#nav-partners")],
       ["activity", () => click("#nav-activity")],
-      ["settings", () => click("#nav-settings")],
+      [
+        "settings",
+        async () => {
+          await click("#nav-settings");
+          // The glossary open, so its words are checked (and shown) too.
+          await click("#settings-words summary");
+          expect(await (await s.find("#settings-words")).text()).toContain("Fewer copies than planned");
+        },
+      ],
       ["admin", () => click("#nav-admin")],
     ];
     // The check can fail: grey on white is found.
@@ -882,6 +896,7 @@ describe("the desktop app against a real testnet", () => {
     expect(await (await s.find("#add-preview-time")).text()).toContain("Sending takes about");
     expect(await (await s.find("#add-store-rest")).text()).toBe("Store the other 2 files");
     expect(await s.execute("return document.querySelector('#add-start').hidden")).toBe(true);
+    expect(await accessibilityProblems()).toEqual([]);
     await shot("13-add-problems");
     // Cancel: nothing chosen, nothing sent.
     await click("#add-cancel");
@@ -927,6 +942,7 @@ describe("the desktop app against a real testnet", () => {
       "the text preview",
     )) as string;
     expect(text).toBe("Dear Sir, the parish registers are safe.\n");
+    expect(await accessibilityProblems()).toEqual([]);
     await shot("13b-preview");
     await (await s.find("#preview-text")).keys("\uE00C"); // Esc
     await s.waitFor("return !document.querySelector('#preview-dialog')", [], 5000, "Esc to close the preview");
@@ -947,6 +963,71 @@ describe("the desktop app against a real testnet", () => {
     while (!fs.existsSync(letter) && Date.now() < until) await sleep(200);
     expect(fs.readFileSync(letter, "utf8")).toBe("Dear Sir, the parish registers are safe.\n");
     await click("#detail button[aria-label='Close the detail']");
+  });
+
+  it("adds a folder and saves it back with the keyboard alone", async () => {
+    const [TAB, SHIFT_TAB, ENTER, DOWN, HOME] = ["\uE004", "\uE008\uE004\uE000", "\uE007", "\uE015", "\uE011"];
+    const box = path.join(work, "Keyboard box");
+    fs.mkdirSync(box);
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(box, `page ${i}.txt`), `page ${i}\n`.repeat(100 + i));
+    const focused = () =>
+      s.execute("const a = document.activeElement; return a?.id || a?.dataset?.cid || a?.tagName || null") as Promise<
+        string | null
+      >;
+    /** Presses Tab (or Shift+Tab) until the focus is on `css`; no mouse anywhere in this test. */
+    const tabTo = async (css: string, back = false) => {
+      for (let i = 0; i < 80; i++) {
+        if (await s.execute("return document.activeElement?.matches(arguments[0]) ?? false", [css])) return;
+        await s.press(back ? SHIFT_TAB : TAB);
+      }
+      throw new Error(`the keyboard never reached ${css}; the focus is on ${await focused()}`);
+    };
+    await tabTo("#nav-add", true);
+    await s.press(ENTER);
+    // The places stay where they are: the focus is still on the one chosen.
+    expect(await focused()).toBe("nav-add");
+    willPick(box);
+    await tabTo("#add-pick-folder");
+    await s.press(ENTER);
+    await s.waitFor(
+      "return document.querySelector('#add-preview-what')?.textContent.startsWith('3 files')",
+      [],
+      30_000,
+      "the preview",
+    );
+    await tabTo("#add-title");
+    await s.press("Keyboard box");
+    await tabTo("#add-start");
+    await s.press(ENTER);
+    await s.waitFor(
+      "return document.querySelector('#jobs-announce')?.textContent.includes('Added Keyboard box')",
+      [],
+      60_000,
+      "the add to finish",
+    );
+    // The library: Tab reaches its grid's one row, the arrow keys the item, Enter opens it.
+    await tabTo("#nav-library", true);
+    await s.press(ENTER);
+    const boxCid = (await s.waitFor(
+      "const r = [...document.querySelectorAll('[data-cid]')].find((r) => r.textContent.includes('Keyboard box')); return r && r.dataset.cid",
+      [],
+      60_000,
+      "the item in the library",
+    )) as string;
+    await tabTo(".lib-rows [data-cid]");
+    await s.press(HOME);
+    for (let i = 0; i < 10 && (await focused()) !== boxCid; i++) await s.press(DOWN);
+    expect(await focused()).toBe(boxCid);
+    await s.press(ENTER);
+    await s.waitFor("return document.querySelector('#detail-save')", [], 10_000, "the detail");
+    const back = path.join(work, "Keyboard box back");
+    willPick(back);
+    await tabTo("#detail-save");
+    await s.press(ENTER);
+    const until = Date.now() + 60_000;
+    while (!fs.existsSync(back) && Date.now() < until) await sleep(200);
+    expect(treeDigest(back)).toBe(treeDigest(box));
+    await s.press("\uE00C"); // Esc closes the detail
   });
 
   it("shows an add interrupted in an earlier run and starts it again", async () => {

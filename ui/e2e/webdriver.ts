@@ -40,6 +40,17 @@ export class Session {
     }
   }
 
+  /** The element holding the keyboard focus (the body when none does). */
+  async active(): Promise<Element> {
+    const r = (await this.cmd("GET", "/element/active")) as Record<string, string>;
+    return new Element(this, r[ELEMENT]);
+  }
+
+  /** Presses `keys` ("\uE004" Tab, "\uE007" Enter, …) where the keyboard focus is, as a person would. */
+  async press(keys: string) {
+    await (await this.active()).keys(keys);
+  }
+
   async findAll(css: string): Promise<Element[]> {
     const r = (await this.cmd("POST", "/elements", { using: "css selector", value: css })) as Record<string, string>[];
     return r.map((e) => new Element(this, e[ELEMENT]));

@@ -14,6 +14,7 @@ import type {
   RetrieveOutcome,
   RiskSummary,
 } from "./bindings";
+import { WORDS } from "./words";
 
 /** Bytes in decimal units: "0 B", "999 B", "1.5 MB". */
 export function size(bytes: number | null | undefined): string {
@@ -76,27 +77,27 @@ export type Tone = "ok" | "busy" | "neutral" | "bad" | "warn" | "muted";
 export function partnerStatus(status: string): { label: string; tone: Tone } {
   switch (status) {
     case "pinned":
-      return { label: "Stored", tone: "ok" };
+      return { label: WORDS.stored.term, tone: "ok" };
     case "pinning":
     case "pin_queued":
     case "queued":
-      return { label: "Copying…", tone: "busy" };
+      return { label: WORDS.copying.term, tone: "busy" };
     case "remote":
-      return { label: "Not assigned here", tone: "neutral" };
+      return { label: WORDS.notAssigned.term, tone: "neutral" };
     case "pin_error":
     case "unpin_error":
     case "error":
-      return { label: "Problem", tone: "bad" };
+      return { label: WORDS.problem.term, tone: "bad" };
     case "cluster_error":
-      return { label: "Partner unreachable", tone: "warn" };
+      return { label: WORDS.unreachable.term, tone: "warn" };
     case "unpinning":
     case "unpin_queued":
-      return { label: "Removing…", tone: "muted" };
+      return { label: WORDS.removing.term, tone: "muted" };
     case "unpinned":
     case "unexpectedly_unpinned":
-      return { label: "Missing", tone: "bad" };
+      return { label: WORDS.missing.term, tone: "bad" };
     default:
-      return { label: "Unknown", tone: "muted" };
+      return { label: WORDS.unknown.term, tone: "muted" };
   }
 }
 
@@ -150,7 +151,7 @@ export function fixityWords(
       };
     case "problems":
       return {
-        label: "Problems found",
+        label: WORDS.problemsFound.term,
         tone: "bad",
         sub: last,
         title: "A partner's copy is damaged or incomplete: open the item to see what to do.",
@@ -171,7 +172,7 @@ export function fixityWords(
       };
     case "unchecked":
       return {
-        label: "Not checked yet",
+        label: WORDS.notChecked.term,
         tone: "muted",
         sub: "",
         title: "The copies are checked in the background; open the item to check them now.",
@@ -218,7 +219,7 @@ export function copyCheckWords(
   finding: Pick<CopyAudit, "bad_blocks" | "manifest_mismatches"> | null = null,
   now: Date = new Date(),
 ): { label: string; tone: Tone; say: string[] } {
-  if (!record) return { label: "Not checked yet", tone: "muted", say: [] };
+  if (!record) return { label: WORDS.notChecked.term, tone: "muted", say: [] };
   const at = relative(record.checked_at, now);
   switch (record.outcome) {
     case "verified":
@@ -283,7 +284,7 @@ export function partnerChecks(
   p: Pick<Partner, "last_audited" | "copies_audited" | "copies_verified">,
   now: Date = new Date(),
 ): { label: string; sub: string; tone: Tone | null } {
-  if (!p.last_audited || p.copies_audited === 0) return { label: "Not checked yet", sub: "", tone: "muted" };
+  if (!p.last_audited || p.copies_audited === 0) return { label: WORDS.notChecked.term, sub: "", tone: "muted" };
   const passed = `${p.copies_verified} of ${p.copies_audited} ${p.copies_audited === 1 ? "copy" : "copies"} passed`;
   return {
     label: passed,

@@ -51,9 +51,22 @@ function drawBadge() {
 }
 
 function drawNav() {
+  const places = state.settings?.connection ? PLACES : FIRST_RUN;
+  const ids = places.map(([p]) => `nav-${p}`);
+  const drawn = [...nav.children].map((b) => b.id);
+  if (drawn.join() === ids.join()) {
+    // The same places: marked in place, so the keyboard's focus stays on the one chosen.
+    for (const [i, [p]] of places.entries()) {
+      const b = nav.children[i] as HTMLElement;
+      b.classList.toggle("on", p === current);
+      if (p === current) b.setAttribute("aria-current", "page");
+      else b.removeAttribute("aria-current");
+    }
+    return;
+  }
   clear(
     nav,
-    (state.settings?.connection ? PLACES : FIRST_RUN).map(([p, label]) =>
+    places.map(([p, label]) =>
       h(
         "button",
         {

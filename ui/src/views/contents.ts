@@ -9,6 +9,7 @@ import { errorBox } from "../app";
 import type { ContentsEntry, FilePreview, ItemContents, LibraryItem } from "../bindings";
 import { clear, h } from "../dom";
 import { size } from "../format";
+import { WORDS } from "../words";
 import { startRetrieve } from "./jobs-tray";
 import { VirtualTable } from "./virtual-table";
 
@@ -124,7 +125,7 @@ function draw(item: LibraryItem, c: ItemContents, body: HTMLElement) {
       ? h(
           "details",
           { class: "left-out", id: "detail-left-out" },
-          h("summary", {}, "Files left out"),
+          h("summary", {}, WORDS.leftOut.term),
           h(
             "ul",
             { class: "problems" },

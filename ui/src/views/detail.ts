@@ -28,6 +28,7 @@ import {
   withdrawalSaid,
 } from "../format";
 import { partnerDetail, partnerName } from "../places";
+import { WORDS } from "../words";
 import { contentsClosed, contentsSection } from "./contents";
 import { openDescribe } from "./describe";
 import { historyChanged, historyClosed, historySection } from "./history";
@@ -253,7 +254,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
                 if (picked?.[0]) startBag(item, picked[0]);
               },
             },
-            "Save as archival package (BagIt)…",
+            `Save as ${WORDS.archivalPackage.term.toLowerCase().replace("bagit", "BagIt")}…`,
           ),
           h(
             "button",
@@ -391,7 +392,7 @@ function draw(root: HTMLElement, item: LibraryItem) {
       h(
         "dl",
         { class: "facts" },
-        h("dt", {}, "Fingerprint (content ID)"),
+        h("dt", {}, WORDS.fingerprint.term),
         h(
           "dd",
           {},

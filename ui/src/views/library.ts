@@ -20,6 +20,7 @@ import {
   withdrawalWords,
 } from "../format";
 import { loadPlaces, partnerDetail, partnerName } from "../places";
+import { WORDS } from "../words";
 import { detailClosed, itemFetched, renderDetail } from "./detail";
 import { riskPanel } from "./risk";
 import { VirtualTable } from "./virtual-table";
@@ -341,10 +342,10 @@ export function renderLibrary(root: HTMLElement) {
   const chips = h("div", { class: "chips", role: "group", "aria-label": "Filter" });
   const filters: [Filter, string][] = [
     ["all", "All"],
-    ["attention", "Needs attention"],
-    ["under", "Fewer copies than planned"],
+    ["attention", WORDS.needsAttention.term],
+    ["under", WORDS.fewerCopies.term],
     ["mine", "Added by me"],
-    ["withdrawn", "Withdrawn"],
+    ["withdrawn", WORDS.withdrawn.term],
   ];
   const drawChips = () =>
     clear(

@@ -6,6 +6,7 @@ import { errorBox, state } from "../app";
 import type { PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
 import { chooseTheme, storedTheme, type Theme } from "../theme";
+import { GLOSSARY } from "../words";
 import { joinForm } from "./welcome";
 
 /** The form for connecting by hand: a node's name, a user name and a password. */
@@ -115,6 +116,16 @@ export function renderSettings(root: HTMLElement, onConnected: () => void, invit
     ),
     h("h2", {}, "Appearance"),
     appearance(),
+    h(
+      "details",
+      { class: "more", id: "settings-words" },
+      h("summary", {}, "What the words mean"),
+      h(
+        "dl",
+        { class: "facts glossary" },
+        GLOSSARY.flatMap((w) => [h("dt", {}, w.term), h("dd", {}, w.means)]),
+      ),
+    ),
     h("h2", {}, "This computer"),
     h(
       "dl",
