@@ -126,7 +126,7 @@ ensure_daemons() {
 # Tauri v2 on WebKitGTK, and for its E2E: Xvfb, WebKitWebDriver, docker-compose
 # (checks the exported invitation) and ImageMagick (screenshots by hand).
 APT_PACKAGES+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev xvfb xauth webkit2gtk-driver imagemagick file)
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libssl-dev xvfb xauth webkit2gtk-driver imagemagick file shared-mime-info)
 
 # The built app (a debug build with the frontend embedded).
 export CCS_APP_BIN="$CARGO_TARGET_DIR/debug/community-cloud-storage-app"
@@ -155,6 +155,27 @@ build_ui() {
 # Builds the app with the frontend embedded, and its .deb package.
 build_app() {
   (cd "$REPO_ROOT" && npx tauri build --debug --ci) >/dev/null
+}
+
+# The .deb opens a double-clicked .ccsinvite with the app: the file type is
+# declared (shared-mime-info, its glob) and the launcher passes the file (%f).
+check_deb_association() {
+  local deb x
+  deb="$(ls "$CARGO_TARGET_DIR"/debug/bundle/deb/*.deb | head -n1)"
+  [ -n "$deb" ] || die "the .deb was not built"
+  x="$(mktemp -d)"
+  dpkg-deb -x "$deb" "$x"
+  grep -q '^Exec=.* %f$' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not pass the opened file (%f)"
+  grep -q '^MimeType=application/x-ccsinvite;' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not claim .ccsinvite files"
+  grep -q '<glob pattern="\*.ccsinvite"/>' "$x"/usr/share/mime/packages/community-cloud-storage.xml || die "the .deb does not declare the .ccsinvite file type"
+  dpkg-deb -I "$deb" postinst | grep -q update-mime-database || die "the .deb does not register its file type on install"
+  # shared-mime-info itself reads the declaration as the install would.
+  mkdir -p "$x/db/mime/packages"
+  cp "$x"/usr/share/mime/packages/community-cloud-storage.xml "$x/db/mime/packages/"
+  update-mime-database "$x/db/mime" 2>/dev/null
+  grep -q ':application/x-ccsinvite:\*\.ccsinvite$' "$x/db/mime/globs2" ||
+    die "shared-mime-info does not read the .deb's .ccsinvite declaration"
+  rm -rf "$x"
 }
 
 ensure_tauri_driver() {

@@ -40,7 +40,7 @@ fi
 grep -E '^test result:' "$TEST_LOG" | sort | uniq -c
 say "building the desktop app and its .deb, then its E2E (tauri-driver, Xvfb, a real testnet)"
 build_app
-ls "$CARGO_TARGET_DIR"/debug/bundle/deb/*.deb >/dev/null
+check_deb_association
 ensure_tauri_driver
 npx vitest run --config ui/e2e/vitest.config.ts 2>&1 | tee -a "$TEST_LOG"
 say "secrets audit: the test output and every testnet's daemon logs, for each secret the suite made"
