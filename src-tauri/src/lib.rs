@@ -37,7 +37,11 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 
 pub fn run() {
     memory::before_webview();
-    let app = builder(tauri::Builder::default())
+    // One instance: a second launch (a double-clicked invitation while the
+    // app runs, on Windows and Linux) hands its arguments to this one and
+    // ends. First, as the plugin asks.
+    let one = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(second_launch));
+    let app = builder(one)
         .setup(|app| {
             // Previews of an earlier run are not kept.
             let _ = std::fs::remove_dir_all(commands::previews_dir());
@@ -66,14 +70,34 @@ pub fn run() {
         // the app runs: kept for the page, and told to it.
         #[cfg(any(target_os = "macos", target_os = "ios"))]
         if let tauri::RunEvent::Opened { urls } = &_event {
-            use tauri::Emitter;
             let paths = urls.iter().filter_map(|u| u.to_file_path().ok());
             if let Some(path) = invitation_in(paths) {
-                let _ = _handle.emit(INVITATION_OPENED_EVENT, path.display().to_string());
-                _handle.state::<AppState>().set_opened_invitation(path);
+                invitation_opened(_handle, path);
             }
         }
     });
+}
+
+/// A second launch of the app: the window comes forward, and an invitation
+/// it was opened with goes to the page (its arguments are relative to its
+/// own working folder).
+fn second_launch<R: Runtime>(app: &tauri::AppHandle<R>, args: Vec<String>, cwd: String) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+    let cwd = std::path::PathBuf::from(cwd);
+    if let Some(path) = invitation_in(args.into_iter().skip(1).map(|a| cwd.join(a))) {
+        invitation_opened(app, path);
+    }
+}
+
+/// An invitation opened while the app runs: kept for the page, and told to it.
+fn invitation_opened<R: Runtime>(app: &tauri::AppHandle<R>, path: std::path::PathBuf) {
+    use tauri::Emitter;
+    let _ = app.emit(INVITATION_OPENED_EVENT, path.display().to_string());
+    app.state::<AppState>().set_opened_invitation(path);
 }
 
 /// The event an invitation opened while the app runs is sent as (its path).

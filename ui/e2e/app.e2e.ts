@@ -6,7 +6,7 @@
 // system's temporary folder, printed at the end); set it to docs/screenshots
 // to refresh the README's pictures.
 
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -856,6 +856,35 @@ describe("the desktop app against a real testnet", () => {
     expect(await (await s.find("#invite-done")).text()).toContain(dest);
     await shot("10-invite");
     execFileSync("docker-compose", ["-f", dest, "config", "-q"], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+  });
+
+  it("a second launch with an invitation hands it to the running app and ends", async () => {
+    const invitation = path.join(work, "Bea.ccsinvite");
+    ccs(path.join(netDir, "config.toml"), ["invite", "person", "-o", invitation, "--for", "Bea"]);
+    await click("#nav-library");
+    // The running app's environment (its display and D-Bus session), as a double-click in its desktop would have.
+    const pid = execFileSync("pgrep", ["-n", "-f", `^${appBin}`])
+      .toString()
+      .trim();
+    const env = Object.fromEntries(
+      fs
+        .readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .filter((kv) => kv.includes("="))
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    // The file named relative to where it was opened from.
+    const second = spawnSync(appBin, ["Bea.ccsinvite"], { cwd: work, env, timeout: 30_000 });
+    expect(second.status, String(second.stderr)).toBe(0);
+    const shown = await s.waitFor(
+      "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
+      [],
+      10_000,
+      "the running app to show the invitation",
+    );
+    expect(shown).toBe("Bea.ccsinvite");
+    await shot("10b-second-launch-invitation");
+    await click("#settings-join summary");
   });
 
   it("stays readable at 1024 x 700", async () => {
