@@ -33,11 +33,6 @@ pub const TEST_PICK_ENV: &str = "CCS_TEST_PICK_FILE";
 /// manager or the PDF reader.
 pub const TEST_REVEAL_ENV: &str = "CCS_TEST_REVEAL_LOG";
 
-/// Where previews are fetched to; emptied when the app starts.
-pub fn previews_dir() -> PathBuf {
-    std::env::temp_dir().join("community-cloud-storage-previews")
-}
-
 /// Appends `path` to the test seam's log; false when the seam is off.
 fn logged_for_test(path: &Path) -> AppResult<bool> {
     let Some(log) = std::env::var_os(TEST_REVEAL_ENV) else {
@@ -251,7 +246,7 @@ pub async fn preview_file(
         &cid,
         path.as_deref(),
         &name,
-        &previews_dir(),
+        &ops::contents::previews_dir(),
         &Cancel::new(),
     )
     .await?;

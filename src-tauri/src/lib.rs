@@ -44,7 +44,7 @@ pub fn run() {
     let app = builder(one)
         .setup(|app| {
             // Previews of an earlier run are not kept.
-            let _ = std::fs::remove_dir_all(commands::previews_dir());
+            let _ = std::fs::remove_dir_all(ccs_core::ops::contents::previews_dir());
             let state = AppState::new(ccs_core::ops::session::default_settings_path());
             // Windows and Linux open a double-clicked invitation as an argument.
             if let Some(path) = invitation_in(std::env::args_os().skip(1)) {

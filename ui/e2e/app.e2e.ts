@@ -122,6 +122,34 @@ async function openMore() {
   if (!(await s.execute("return document.querySelector('#detail-more').open"))) await click("#detail-more summary");
 }
 
+/** Waits until `file` exists (a save is renamed into place only when whole). */
+async function waitForFile(file: string, timeout = 60_000) {
+  const until = Date.now() + timeout;
+  while (!fs.existsSync(file) && Date.now() < until) await sleep(200);
+}
+
+/** Opens the open item's Contents and returns its count line once the list is read. */
+async function openContents(): Promise<string> {
+  await click("#detail-contents summary");
+  return (await s.waitFor(
+    "return document.querySelector('#detail-contents-count')?.textContent",
+    [],
+    30_000,
+    "the item's contents",
+  )) as string;
+}
+
+/** The screen as it is, in the dark theme too: checked by axe-core, and shot as `dark-NAME`. */
+async function darkToo(name: string) {
+  await s.execute("document.documentElement.dataset.theme = 'dark'");
+  try {
+    expect(await accessibilityProblems()).toEqual([]);
+    await shot(`dark-${name}`);
+  } finally {
+    await s.execute("delete document.documentElement.dataset.theme");
+  }
+}
+
 /** Opens the jobs tray when it has folded to its one line. */
 async function openTray() {
   if ((await s.execute("return document.querySelector('#jobs-toggle').getAttribute('aria-expanded')")) === "false") {
@@ -326,10 +354,7 @@ describe("the desktop app against a real testnet", () => {
     ]);
     await shot("01-first-run");
     // The first-run screen in the dark theme too, checked the same way as every screen.
-    await s.execute("document.documentElement.dataset.theme = 'dark'");
-    expect(await accessibilityProblems()).toEqual([]);
-    await shot("dark-first-run");
-    await s.execute("delete document.documentElement.dataset.theme");
+    await darkToo("first-run");
     // Connecting by hand stays, with a clear verdict for a wrong password.
     const p = peers[0];
     await click("#connect-by-hand summary");
@@ -490,17 +515,10 @@ describe("the desktop app against a real testnet", () => {
     await shot("08-saved");
     // "Show in folder" opens the file manager at the saved folder (the test seam records the path).
     await click(".job[data-job^='retrieve'] .show-in-folder");
-    const deadline = Date.now() + 10_000;
-    while (!fs.existsSync(revealLog) && Date.now() < deadline) await sleep(100);
+    await waitForFile(revealLog, 10_000);
     expect(fs.readFileSync(revealLog, "utf8").trim()).toBe(dest);
     // Its Contents: every file, in a list the keyboard moves through; one file saved on its own, byte-identical.
-    await click("#detail-contents summary");
-    const counted = (await s.waitFor(
-      "return document.querySelector('#detail-contents-count')?.textContent",
-      [],
-      30_000,
-      "the item's contents",
-    )) as string;
+    const counted = await openContents();
     expect(counted).toMatch(/^200 files, 5\.\d MB\.$/);
     const rowsDrawn = (await s.execute("return document.querySelectorAll('.contents-row').length")) as number;
     expect(rowsDrawn).toBeLessThan(40);
@@ -509,11 +527,11 @@ describe("the desktop app against a real testnet", () => {
     expect(await s.execute("return document.activeElement?.dataset?.path ?? null")).toBe(last);
     expect(await accessibilityProblems()).toEqual([]);
     await shot("08b-contents");
+    await darkToo("contents");
     const one = path.join(work, "scan 199 back.tif");
     willPick(one);
     await click(`.contents-row[data-path='${last}'] [data-action='save']`);
-    const until = Date.now() + 60_000;
-    while (!fs.existsSync(one) && Date.now() < until) await sleep(200);
+    await waitForFile(one);
     expect(fs.readFileSync(one).equals(fs.readFileSync(path.join(folder, last)))).toBe(true);
     // Esc closes the detail and gives the focus back to the item's row.
     await (await s.find(`[data-cid='${cid}']`)).keys("\uE00C");
@@ -927,6 +945,7 @@ describe("the desktop app against a real testnet", () => {
     expect(await s.execute("return document.querySelector('#add-start').hidden")).toBe(true);
     expect(await accessibilityProblems()).toEqual([]);
     await shot("13-add-problems");
+    await darkToo("add-problems");
     // Cancel: nothing chosen, nothing sent.
     await click("#add-cancel");
     expect(await s.execute("return document.querySelectorAll('#add-picked li').length")).toBe(0);
@@ -946,13 +965,7 @@ describe("the desktop app against a real testnet", () => {
       "the stored rest in the library",
     )) as string;
     await click(`[data-cid='${boxCid}']`);
-    await click("#detail-contents summary");
-    const counted = (await s.waitFor(
-      "return document.querySelector('#detail-contents-count')?.textContent",
-      [],
-      30_000,
-      "the item's contents",
-    )) as string;
+    const counted = await openContents();
     expect(counted).toMatch(
       /^2 files, \d+ B\. 2 files were left out when it was added, because they could not be read\.$/,
     );
@@ -973,6 +986,7 @@ describe("the desktop app against a real testnet", () => {
     expect(text).toBe("Dear Sir, the parish registers are safe.\n");
     expect(await accessibilityProblems()).toEqual([]);
     await shot("13b-preview");
+    await darkToo("preview");
     await (await s.find("#preview-text")).keys("\uE00C"); // Esc
     await s.waitFor("return !document.querySelector('#preview-dialog')", [], 5000, "Esc to close the preview");
     await click(".contents-row[data-path='cover.png'] [data-action='preview']");
@@ -988,8 +1002,7 @@ describe("the desktop app against a real testnet", () => {
     const letter = path.join(work, "letter back.txt");
     willPick(letter);
     await click(".contents-row[data-path='letter.txt'] [data-action='save']");
-    const until = Date.now() + 60_000;
-    while (!fs.existsSync(letter) && Date.now() < until) await sleep(200);
+    await waitForFile(letter);
     expect(fs.readFileSync(letter, "utf8")).toBe("Dear Sir, the parish registers are safe.\n");
     await click("#detail button[aria-label='Close the detail']");
   });
@@ -1053,8 +1066,7 @@ describe("the desktop app against a real testnet", () => {
     willPick(back);
     await tabTo("#detail-save");
     await s.press(ENTER);
-    const until = Date.now() + 60_000;
-    while (!fs.existsSync(back) && Date.now() < until) await sleep(200);
+    await waitForFile(back);
     expect(treeDigest(back)).toBe(treeDigest(box));
     await s.press("\uE00C"); // Esc closes the detail
   });

@@ -38,6 +38,15 @@ pub enum PreviewKind {
     Pdf,
 }
 
+/// Where previews are fetched to: this user's cache folder (the app empties
+/// it when it starts).
+pub fn previews_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("community-cloud-storage")
+        .join("previews")
+}
+
 /// Files larger than this are saved, not previewed.
 pub const PREVIEW_MAX_BYTES: u64 = 25_000_000;
 /// Text previews show this much of the file.
@@ -94,11 +103,18 @@ pub async fn preview(
                 .into(),
         ));
     }
-    let folder = dir.join(hex::encode(crate::deploy::node_config::random_bytes::<8>()));
-    std::fs::create_dir_all(&folder).map_err(|e| Error::Write {
-        path: folder.clone(),
+    // A folder of its own, only this user may read (0700 on Unix: tempfile's
+    // default), kept for a PDF's reader and removed otherwise.
+    let write_err = |e| Error::Write {
+        path: dir.to_path_buf(),
         source: e,
-    })?;
+    };
+    std::fs::create_dir_all(dir).map_err(write_err)?;
+    let folder = tempfile::Builder::new()
+        .prefix("preview-")
+        .tempdir_in(dir)
+        .map_err(write_err)?
+        .keep();
     let destination: PathBuf = folder.join(name);
     let request = RetrieveRequest {
         cid: cid.to_string(),
@@ -193,7 +209,8 @@ pub async fn contents(session: &Session, cid: &str) -> Result<ItemContents> {
         .files
         .into_iter()
         .map(|(path, (size, _))| ContentsEntry {
-            preview: preview_kind(&path),
+            // Larger files are saved, not previewed.
+            preview: preview_kind(&path).filter(|_| size <= PREVIEW_MAX_BYTES),
             path,
             size,
         })

@@ -496,6 +496,15 @@ mod tests {
         (up.content_type, bytes)
     }
 
+    /// The fixity manifest the body took, written and read back.
+    fn manifest_taken(slot: &ManifestSlot) -> crate::content::fixity::Manifest {
+        let spool = slot.lock().unwrap().take().expect("a manifest");
+        let out = tempfile::tempdir().unwrap();
+        let doc = spool.write_document("bafyx", out.path()).unwrap();
+        crate::content::fixity::Manifest::read(std::fs::read(doc).unwrap().as_slice(), "bafyx")
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn the_manifest_is_taken_from_the_bytes_sent_and_only_when_all_were_read() {
         let dir = tempfile::tempdir().unwrap();
@@ -511,12 +520,7 @@ mod tests {
         let up = MultipartUpload::new(std::slice::from_ref(&root), true, false).unwrap();
         assert!(up.manifest.lock().unwrap().is_none(), "nothing read yet");
         http_body_util::BodyExt::collect(up.body).await.unwrap();
-        let spool = up.manifest.lock().unwrap().take().expect("a manifest");
-        let out = tempfile::tempdir().unwrap();
-        let doc = spool.write_document("bafyx", out.path()).unwrap();
-        let m =
-            crate::content::fixity::Manifest::read(std::fs::read(doc).unwrap().as_slice(), "bafyx")
-                .unwrap();
+        let m = manifest_taken(&up.manifest);
         use sha2::Digest;
         let want: [u8; 32] = sha2::Sha256::digest(&big).into();
         assert_eq!(m.files["sub/big.bin"], (big.len() as u64, want));
@@ -550,12 +554,7 @@ mod tests {
         let text = String::from_utf8_lossy(&body);
         assert!(text.contains("box%2Fsub%2Ffine.txt"), "{text}");
         assert!(!text.contains("pipe"), "{text}");
-        let spool = up.manifest.lock().unwrap().take().expect("a manifest");
-        let out = tempfile::tempdir().unwrap();
-        let doc = spool.write_document("bafyx", out.path()).unwrap();
-        let m =
-            crate::content::fixity::Manifest::read(std::fs::read(doc).unwrap().as_slice(), "bafyx")
-                .unwrap();
+        let m = manifest_taken(&up.manifest);
         assert_eq!(m.files.len(), 1);
         // The missing path left one folder chosen: the item is that folder.
         assert!(m.files.contains_key("sub/fine.txt"), "{:?}", m.files.keys());
