@@ -18,8 +18,8 @@ use crate::net::kubo::KuboClient;
 pub const DEFAULT_CLUSTER_API_PORT: u16 = 9094;
 pub const DEFAULT_GATEWAY_PORT: u16 = 8080;
 
-/// How to reach one node.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How to reach one node. Its `Debug` hides the password.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeProfile {
     /// Cluster REST API root, e.g. `http://bootstrap:9094`.
     pub cluster_api: String,
@@ -33,6 +33,18 @@ pub struct NodeProfile {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NodeProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeProfile")
+            .field("cluster_api", &self.cluster_api)
+            .field("gateway", &self.gateway)
+            .field("ipfs_api", &self.ipfs_api)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl NodeProfile {
@@ -178,6 +190,25 @@ fn write_private_with(path: &Path, contents: &[u8], sync: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_printed_node_or_settings_never_show_the_password() {
+        let mut c = Config::default();
+        c.nodes.insert(
+            "acme".into(),
+            NodeProfile {
+                username: Some("ccs-admin".into()),
+                password: Some("hunter2-secret".into()),
+                ..NodeProfile::from_host("acme")
+            },
+        );
+        let shown = format!("{c:?} {:#?}", c.nodes["acme"]);
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("ccs-admin"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn unknown_name_means_tailnet_host_with_default_ports() {

@@ -6,8 +6,8 @@ use super::Session;
 use crate::error::{Error, Result};
 use crate::local::settings::{DEFAULT_CLUSTER_API_PORT, DEFAULT_GATEWAY_PORT, NodeProfile};
 
-/// What a person types to connect.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What a person types to connect (no `Debug`: it holds the password).
+#[derive(Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ConnectInput"))]
 pub struct ConnectRequest {
     /// A tailnet host name (`acme-nas`) or the cluster API URL.

@@ -92,7 +92,8 @@ pub fn create(peername: &str, place: &Place, to: &Destination) -> Result<Written
 }
 
 /// A partner's node file.
-#[derive(Debug, Clone, Default)]
+// No Debug: it holds a passphrase, which is never to be printed or logged.
+#[derive(Clone, Default)]
 pub struct InviteRequest {
     /// Any member's node file of this network.
     pub network_file: PathBuf,
