@@ -97,14 +97,8 @@ pub async fn preview(
             "\"{name}\" is not an image, a PDF or text, so it cannot be previewed. Save it instead."
         ))
     })?;
-    if name.is_empty() || name == "." || name == ".." {
-        return Err(Error::InvalidInput(
-            "A file name is needed to preview a file. Choose a file from the item's contents."
-                .into(),
-        ));
-    }
     // A folder of its own, only this user may read (0700 on Unix: tempfile's
-    // default), kept for a PDF's reader and removed otherwise.
+    // default), removed when this ends unless a PDF's reader needs it.
     let write_err = |e| Error::Write {
         path: dir.to_path_buf(),
         source: e,
@@ -113,9 +107,8 @@ pub async fn preview(
     let folder = tempfile::Builder::new()
         .prefix("preview-")
         .tempdir_in(dir)
-        .map_err(write_err)?
-        .keep();
-    let destination: PathBuf = folder.join(name);
+        .map_err(write_err)?;
+    let destination: PathBuf = folder.path().join(name);
     let request = RetrieveRequest {
         cid: cid.to_string(),
         path: path.map(str::to_string),
@@ -124,7 +117,6 @@ pub async fn preview(
     };
     let got = super::retrieve::retrieve(session, request, cancel, |_| {}).await?;
     if got.retrieved.bytes > PREVIEW_MAX_BYTES {
-        let _ = std::fs::remove_dir_all(&folder);
         return Err(Error::InvalidInput(format!(
             "\"{name}\" is too large to preview. Save it instead."
         )));
@@ -138,7 +130,10 @@ pub async fn preview(
         saved_at: None,
     };
     match kind {
-        PreviewKind::Pdf => out.saved_at = Some(destination.display().to_string()),
+        PreviewKind::Pdf => {
+            out.saved_at = Some(destination.display().to_string());
+            let _kept = folder.keep();
+        }
         PreviewKind::Image => {
             let bytes = std::fs::read(&destination).map_err(read_err)?;
             let mime = mime_guess::from_path(name).first_or_octet_stream();
@@ -146,7 +141,6 @@ pub async fn preview(
                 "data:{mime};base64,{}",
                 base64::engine::general_purpose::STANDARD.encode(bytes)
             ));
-            let _ = std::fs::remove_dir_all(&folder);
         }
         PreviewKind::Text => {
             let mut start = Vec::with_capacity(PREVIEW_TEXT_BYTES);
@@ -155,7 +149,6 @@ pub async fn preview(
                 .map_err(read_err)?;
             out.cut = got.retrieved.bytes > PREVIEW_TEXT_BYTES as u64;
             out.text = Some(String::from_utf8_lossy(&start).into_owned());
-            let _ = std::fs::remove_dir_all(&folder);
         }
     }
     Ok(out)
