@@ -48,7 +48,17 @@ export class Session {
 
   /** Presses `keys` ("\uE004" Tab, "\uE007" Enter, …) where the keyboard focus is, as a person would. */
   async press(keys: string) {
-    await (await this.active()).keys(keys);
+    // A redraw may replace the focused element (keeping the focus on its successor) between asking
+    // which element is focused and sending it the keys; a person's key press would simply land on
+    // the successor, so ask again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await this.active()).keys(keys);
+        return;
+      } catch (e) {
+        if (attempt >= 4 || !String(e).includes("stale element reference")) throw e;
+      }
+    }
   }
 
   async findAll(css: string): Promise<Element[]> {
