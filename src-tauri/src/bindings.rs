@@ -106,6 +106,12 @@ fn declarations() -> Vec<(String, String)> {
         InventoryFormat,
         InventorySummary,
         BagSaved,
+        ItemRule,
+        WatchedFolder,
+        WatchedFolderView,
+        WatchFolderRequest,
+        WaitReason,
+        WatchEvent,
     ]
 }
 

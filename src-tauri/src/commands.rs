@@ -714,3 +714,44 @@ pub async fn set_item_metadata(
 pub async fn collections(state: State<'_, AppState>) -> AppResult<Vec<String>> {
     Ok(ops::meta::collections(&state.session()?).await?)
 }
+
+/// The watched folders, with what each has stored and whether it is polled
+/// (a network drive).
+#[tauri::command]
+pub async fn watched_folders(state: State<'_, AppState>) -> AppResult<Vec<WatchedFolderView>> {
+    Ok(ops::watch::list(&state.session()?)?)
+}
+
+/// Starts watching a folder; the watcher that runs with the app takes it up
+/// within seconds and stores what is in it.
+#[tauri::command]
+pub async fn watch_folder(
+    state: State<'_, AppState>,
+    request: WatchFolderRequest,
+) -> AppResult<WatchedFolderView> {
+    Ok(ops::watch::add_folder(&state.session()?, request)?)
+}
+
+/// Stops watching a folder; what it stored stays stored.
+#[tauri::command]
+pub async fn unwatch_folder(state: State<'_, AppState>, path: String) -> AppResult<WatchedFolder> {
+    Ok(ops::watch::remove_folder(
+        &state.session()?,
+        Path::new(&path),
+    )?)
+}
+
+/// Pauses or resumes one watched folder, or every one (`path` null).
+#[tauri::command]
+pub async fn pause_watching(
+    state: State<'_, AppState>,
+    path: Option<String>,
+    paused: bool,
+) -> AppResult<Vec<WatchedFolderView>> {
+    let path = path.map(PathBuf::from);
+    Ok(ops::watch::set_paused(
+        &state.session()?,
+        path.as_deref(),
+        paused,
+    )?)
+}

@@ -37,6 +37,9 @@ pub use ccs_core::ops::policy::{PolicySetting, PolicyView};
 pub use ccs_core::ops::report::{InventoryFormat, InventorySummary};
 pub use ccs_core::ops::risk::{RiskCount, RiskSummary};
 pub use ccs_core::ops::session::PasswordSource;
+pub use ccs_core::ops::watch::{
+    ItemRule, WaitReason, WatchEvent, WatchFolderRequest, WatchedFolder, WatchedFolderView,
+};
 pub use ccs_core::ops::withdraw::{Withdrawal, WithdrawalOutcome, WithdrawalState};
 
 /// Every failure the frontend sees: a stable code and one plain sentence;

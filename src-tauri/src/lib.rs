@@ -55,6 +55,7 @@ pub fn run() {
                 memory::tune_webview(&w);
             }
             start_scheduled_audits(app.handle().clone());
+            start_watched_folders(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -137,6 +138,52 @@ fn start_scheduled_audits<R: Runtime>(app: tauri::AppHandle<R>) {
             },
         )
         .await;
+    });
+}
+
+/// The event each watched-folder event is sent as (a [`dto::WatchEvent`]).
+pub const WATCH_EVENT: &str = "watch-event";
+/// How long the watcher waits before starting again after it stopped (not
+/// connected yet, a folder the system would not watch).
+const WATCH_AGAIN_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The core's watcher (`ops::watch::run`, the same as `ccs watch run`) for as
+/// long as the app runs: it follows the list of folders as the page changes
+/// it; when it stops, the page is told why and it starts again later with
+/// the settings as they are then.
+fn start_watched_folders<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        use ccs_core::ops::watch::{RunOptions, WatchEvent};
+        use tauri::Emitter;
+        let state = app.state::<AppState>();
+        let cancel = ccs_core::ops::Cancel::new();
+        let mut last_halt = None;
+        loop {
+            let ran = match state.core_session() {
+                Ok(session) => {
+                    ccs_core::ops::watch::run(&session, RunOptions::default(), &cancel, |event| {
+                        let _ = app.emit(WATCH_EVENT, &event);
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ran {
+                // Said once, not every ten seconds.
+                let said = e.to_string();
+                if last_halt.as_ref() != Some(&said) {
+                    let _ = app.emit(
+                        WATCH_EVENT,
+                        &WatchEvent::Halted {
+                            code: e.code(),
+                            message: said.clone(),
+                        },
+                    );
+                    last_halt = Some(said);
+                }
+            }
+            tokio::time::sleep(WATCH_AGAIN_AFTER).await;
+        }
     });
 }
 

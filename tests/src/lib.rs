@@ -242,7 +242,8 @@ pub fn isolate_ccs(mut cmd: Command, config: &Path, journal: &Path) -> Command {
         .env_remove("CCS_USERNAME")
         .env_remove("CCS_PASSWORD")
         .env_remove("CCS_CONFIG")
-        .env_remove("CCS_AUDIT_DIR");
+        .env_remove("CCS_AUDIT_DIR")
+        .env_remove("CCS_WATCH_DIR");
     cmd
 }
 

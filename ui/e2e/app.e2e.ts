@@ -1237,4 +1237,70 @@ describe("the desktop app against a real testnet", () => {
     expect(red).toMatch(/Copies counted just now/);
     await shot("risk-red");
   });
+
+  it("watches a folder: each box that arrives is stored by itself, and the command line sees the same folder", async () => {
+    const scans = path.join(work, "Scanning station");
+    makeFolder(path.join(scans, "Box 7"), 3);
+    await click("#nav-watched");
+    await s.find("#watch-add");
+    willPick(scans);
+    await click("#watch-add");
+    await s.find("#watch-start");
+    await type("#watch-collection", "Parish");
+    await s.execute(
+      "const c = document.querySelector('#watch-settle'); c.value = '10'; c.dispatchEvent(new Event('change'))",
+    );
+    await shot("watch-a-folder");
+    await click("#watch-start");
+    const stored = (box: string) =>
+      s.waitFor(
+        "return [...document.querySelectorAll('.watched-activity li')].some((l) => l.textContent === arguments[0] + ': stored ✓')",
+        [box],
+        120_000,
+        `${box} stored`,
+      );
+    await stored("Box 7");
+    // A box that arrives while the folder is watched.
+    makeFolder(path.join(scans, "Box 8"), 2);
+    await stored("Box 8");
+    await s.waitFor(
+      "return document.querySelector('#watched-list')?.textContent.includes('2 stored so far')",
+      [],
+      30_000,
+      "the count of what was stored",
+    );
+    expect(await (await s.find("#jobs-announce")).text()).toContain(
+      "Stored Box 8 from the watched folder Scanning station",
+    );
+    const page = await (await s.find("#main")).text();
+    expect(page).not.toMatch(/bafy|Qm[1-9A-Za-z]{20}/);
+    await shot("watched-folders");
+    await darkToo("watched-folders");
+    // The command line's watcher is the same: it lists this folder, with what the app stored.
+    const listed = JSON.parse(
+      execFileSync(ccsBin, ["--config", path.join(work, "config.toml"), "--json", "watch", "list"], {
+        env: { ...cliEnv(), CCS_JOURNAL_DIR: journalDir },
+        encoding: "utf8",
+      }),
+    );
+    expect(listed).toHaveLength(1);
+    expect(listed[0].folder.path).toBe(fs.realpathSync(scans));
+    expect(listed[0].folder.collection).toBe("Parish");
+    expect(listed[0].stored).toBe(2);
+    // Paused from the page: the command line sees it paused.
+    await click(".watched-folder [data-keep^='pause:']");
+    await s.waitFor(
+      "return document.querySelector('#watched-list')?.textContent.includes('Paused')",
+      [],
+      10_000,
+      "paused",
+    );
+    const again = JSON.parse(
+      execFileSync(ccsBin, ["--config", path.join(work, "config.toml"), "--json", "watch", "list"], {
+        env: { ...cliEnv(), CCS_JOURNAL_DIR: journalDir },
+        encoding: "utf8",
+      }),
+    );
+    expect(again[0].folder.paused).toBe(true);
+  });
 });

@@ -7,13 +7,15 @@
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
-import type { CopyAudit } from "./bindings";
+import type { CopyAudit, WatchEvent } from "./bindings";
 import * as commands from "./generated/commands";
 
 /** The event each copy checked by the background audits is sent as (src-tauri/src/lib.rs). */
 export const AUDIT_FINDING_EVENT = "audit-finding";
 /** The event an invitation opened while the app runs (macOS) is sent as (src-tauri/src/lib.rs). */
 export const INVITATION_OPENED_EVENT = "invitation-opened";
+/** The event each watched-folder event is sent as (src-tauri/src/lib.rs). */
+export const WATCH_EVENT = "watch-event";
 
 export { ApiError, toApiError } from "./errors";
 
@@ -41,4 +43,7 @@ export const api = {
   /** An invitation file opened with the app while it runs (its path); resolves to stop listening. */
   onInvitationOpened: (onPath: (path: string) => void): Promise<() => void> =>
     listen<string>(INVITATION_OPENED_EVENT, (e) => onPath(e.payload)),
+  /** What the watched folders' watcher does, as it happens; resolves to stop listening. */
+  onWatchEvent: (onEvent: (event: WatchEvent) => void): Promise<() => void> =>
+    listen<WatchEvent>(WATCH_EVENT, (e) => onEvent(e.payload)),
 };

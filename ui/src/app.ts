@@ -6,7 +6,7 @@ import { h } from "./dom";
 import { Jobs } from "./jobs";
 import type { LibraryLoad } from "./views/library";
 
-export type Place = "welcome" | "library" | "add" | "partners" | "activity" | "settings" | "admin";
+export type Place = "welcome" | "library" | "add" | "watched" | "partners" | "activity" | "settings" | "admin";
 
 export const state = {
   settings: null as Settings | null,

@@ -757,3 +757,52 @@ history_events: number | null,
  * could not take the save.
  */
 warnings: Array<string>, };
+
+export type ItemRule = "each_folder" | "each_file";
+
+export type WatchedFolder = { path: string, each: ItemRule, collection: string, description: string, 
+/**
+ * The person said it is a network drive: look every few seconds rather
+ * than wait for the system's change events (which a share never sends).
+ */
+poll: boolean, 
+/**
+ * How long an entry must stay unchanged before it is sent.
+ */
+settle_seconds: number, paused: boolean, added_at: string, };
+
+export type WatchedFolderView = { folder: WatchedFolder, 
+/**
+ * The network file system it is on (`nfs`, `smb`, …), when the system says so.
+ */
+network_share: string | null, 
+/**
+ * Looked at every few seconds rather than told of changes.
+ */
+polled: boolean, 
+/**
+ * How often it is looked at when polled.
+ */
+poll_seconds: number, 
+/**
+ * Entries stored from it so far (their items).
+ */
+stored: number, 
+/**
+ * The folder is not there (a disconnected drive, a renamed folder).
+ */
+missing: boolean, };
+
+export type WatchFolderRequest = { path: string, each: ItemRule, collection: string, description: string, 
+/**
+ * The folder is on a network drive the system does not recognise as one.
+ */
+poll: boolean, 
+/**
+ * `None`: [`DEFAULT_SETTLE_SECONDS`].
+ */
+settle_seconds: number | null, };
+
+export type WaitReason = "settling" | "being_written" | "will_retry";
+
+export type WatchEvent = { "kind": "watching", folder: string, polled: boolean, poll_seconds: number, network_share: string | null, } | { "kind": "folder_missing", folder: string, } | { "kind": "waiting", folder: string, entry: string, reason: WaitReason, } | { "kind": "ignored", folder: string, entry: string, } | { "kind": "storing", folder: string, entry: string, job: string, } | { "kind": "progress", folder: string, entry: string, bytes: number, bytes_total: number, } | { "kind": "stored", folder: string, entry: string, cid: string, name: string, } | { "kind": "moved", folder: string, from: string, to: string, } | { "kind": "failed", folder: string, entry: string, code: ErrorCode, message: string, } | { "kind": "halted", code: ErrorCode, message: string, };

@@ -16,11 +16,13 @@ import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { closeDetail, loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
+import { folderName, noteWatchEvent, renderWatched } from "./views/watched";
 import { isInvitation, renderWelcome } from "./views/welcome";
 
 const PLACES: [Place, string][] = [
   ["library", "Library"],
   ["add", "Add"],
+  ["watched", "Watched folders"],
   ["partners", "Partners"],
   ["activity", "Activity"],
   ["settings", "Settings"],
@@ -93,6 +95,9 @@ function go(p: Place) {
       break;
     case "add":
       renderAdd(main);
+      break;
+    case "watched":
+      renderWatched(main);
       break;
     case "partners":
       renderPartners(main);
@@ -228,6 +233,18 @@ async function start() {
     );
   } catch {
     // Without drag and drop the pickers still work.
+  }
+  try {
+    // The watched folders' watcher: its page shows what it does; a stored
+    // entry is announced wherever the person is.
+    await api.onWatchEvent((event) => {
+      noteWatchEvent(event);
+      if (event.kind === "stored") {
+        jobsAnnounce.textContent = `Stored ${event.entry} from the watched folder ${folderName(event.folder)}`;
+      }
+    });
+  } catch {
+    // Without the events the page still lists the folders and what they stored.
   }
   try {
     // macOS: an invitation double-clicked while the app runs.

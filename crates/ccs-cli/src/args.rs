@@ -251,11 +251,78 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Watched folders: each new sub-folder (or file) that appears in a
+    /// folder is stored once it is complete (unchanged for the settling time
+    /// and no longer being written), once only, renames included. `watch
+    /// add DIR` starts watching; `watch run` stores while it runs (headless,
+    /// for a digitisation station); the app watches while it is open.
+    Watch {
+        #[command(subcommand)]
+        action: WatchAction,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchAction {
+    /// Start watching a folder.
+    Add {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// What becomes one item: each top-level sub-folder, or each file.
+        #[arg(long, value_enum, default_value = "folder")]
+        each: WatchEach,
+        #[arg(long, default_value = "")]
+        collection: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// How long an entry must stay unchanged before it is stored
+        /// (30s, 5m, …).
+        #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
+        settle: std::time::Duration,
+        /// The folder is on a network drive: look at it every few seconds
+        /// (a share sends no change events; one the system recognises is
+        /// polled anyway).
+        #[arg(long)]
+        poll: bool,
+    },
+    /// The watched folders and what each has stored.
+    List,
+    /// Stop watching a folder (what it stored stays stored).
+    Remove {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Pause one folder, or every folder.
+    Pause {
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Resume one folder, or every folder.
+    Resume {
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Watch and store until Ctrl-C. With --once: store every entry as soon
+    /// as it is complete, then stop (exit 1 when one could not be stored).
+    Run {
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum WatchEach {
+    Folder,
+    File,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write it as 30s, 5m or 1h)"))
 }
 
 #[derive(Debug, Subcommand)]

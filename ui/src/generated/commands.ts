@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, WatchFolderRequest, WatchedFolder, WatchedFolderView, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -293,4 +293,30 @@ export function setItemMetadata(request: MetaRequest): Promise<MetaOutcome> {
 /** The collections in use (one spelling each), for the add form to suggest. */
 export function collections(): Promise<Array<string>> {
   return call<Array<string>>("collections");
+}
+
+/**
+ * The watched folders, with what each has stored and whether it is polled
+ * (a network drive).
+ */
+export function watchedFolders(): Promise<Array<WatchedFolderView>> {
+  return call<Array<WatchedFolderView>>("watched_folders");
+}
+
+/**
+ * Starts watching a folder; the watcher that runs with the app takes it up
+ * within seconds and stores what is in it.
+ */
+export function watchFolder(request: WatchFolderRequest): Promise<WatchedFolderView> {
+  return call<WatchedFolderView>("watch_folder", { request });
+}
+
+/** Stops watching a folder; what it stored stays stored. */
+export function unwatchFolder(path: string): Promise<WatchedFolder> {
+  return call<WatchedFolder>("unwatch_folder", { path });
+}
+
+/** Pauses or resumes one watched folder, or every one (`path` null). */
+export function pauseWatching(path: string | null, paused: boolean): Promise<Array<WatchedFolderView>> {
+  return call<Array<WatchedFolderView>>("pause_watching", { path, paused });
 }

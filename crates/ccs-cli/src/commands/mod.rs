@@ -11,6 +11,7 @@ mod network;
 mod policy;
 mod report;
 mod setup;
+mod watch;
 mod withdraw;
 
 use ccs_core::ErrorCode;
@@ -100,6 +101,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Report { csv, output, force } => {
             report::run(&ctx, csv, output.as_deref(), force).await
         }
+        Command::Watch { action } => watch::run(&ctx, action).await,
         Command::Config { action } => setup::config(ctx, action),
         Command::Invite(a) => match a.open {
             Some(InviteCommand::Person {

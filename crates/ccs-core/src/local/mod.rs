@@ -4,7 +4,9 @@
 
 pub mod audits;
 pub mod files;
+pub mod filesystem;
 pub mod journal;
 pub mod keychain;
 pub mod settings;
 pub mod upload_rates;
+pub mod watched;

@@ -27,6 +27,7 @@ pub mod report;
 pub mod retrieve;
 pub mod risk;
 pub mod session;
+pub mod watch;
 pub mod withdraw;
 
 use std::future::Future;
