@@ -319,6 +319,16 @@ async fn watched_folders_store_each_complete_entry_once() {
         });
     }
 
+    // A folder added while the watcher runs is watched too; the others are
+    // not announced again (their state goes on).
+    let later = work.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let r = ccs(&config, &["watch", "add", later.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    watcher.wait_for("the folder added while running", minute, |v| {
+        v["kind"] == "watching" && v["folder"] == later.to_str().unwrap()
+    });
+
     // A rename within the folder: nothing stored again.
     std::fs::rename(scans.join("Box 01"), scans.join("Box 01 (parish register)")).unwrap();
     watcher.wait_for("the rename", minute, |v| {
@@ -327,6 +337,13 @@ async fn watched_folders_store_each_complete_entry_once() {
     let seen = watcher.all_after(Duration::from_secs(5)).to_vec();
     watcher.stop();
     let stored_events: Vec<&Value> = seen.iter().filter(|v| v["kind"] == "stored").collect();
+    for folder in [&scans, &loose] {
+        let announced = seen
+            .iter()
+            .filter(|v| v["kind"] == "watching" && v["folder"] == folder.to_str().unwrap())
+            .count();
+        assert_eq!(announced, 1, "{folder:?} announced again: {seen:#?}");
+    }
     assert_eq!(stored_events.len(), 2 + 5 + 3, "each entry once: {seen:#?}");
     assert!(!seen.iter().any(|v| v["kind"] == "failed"), "{seen:#?}");
     let names = items_named(&config);

@@ -425,6 +425,8 @@ struct Watched {
     reappeared: bool,
     /// Entries that failed in a run with `once` (not tried again in it).
     given_up: HashSet<String>,
+    /// How its watching was announced (`Some(polled)`), if it was.
+    announced_polled: Option<bool>,
 }
 
 enum Signal {
@@ -434,17 +436,8 @@ enum Signal {
     LookAtAll(usize),
 }
 
-/// Keeps a folder's watcher alive (dropping it stops the watcher).
-#[allow(dead_code)] // held, never read
-enum WatcherHandle {
-    Native(
-        notify_debouncer_full::Debouncer<
-            notify::RecommendedWatcher,
-            notify_debouncer_full::NoCache,
-        >,
-    ),
-    Polled(notify_debouncer_full::Debouncer<notify::PollWatcher, notify_debouncer_full::NoCache>),
-}
+/// Keeps a folder's watcher alive: dropping it stops the watcher.
+type WatcherHandle = Box<dyn std::any::Any + Send>;
 
 fn start_watcher(
     index: usize,
@@ -478,14 +471,14 @@ fn start_watcher(
         )
         .map_err(refused)?;
         d.watch(&folder.path, mode).map_err(refused)?;
-        WatcherHandle::Polled(d)
+        Box::new(d) as WatcherHandle
     } else {
         let mut d = new_debouncer_opt::<_, notify::RecommendedWatcher, NoCache>(
             debounce, None, handler, NoCache, config,
         )
         .map_err(refused)?;
         d.watch(&folder.path, mode).map_err(refused)?;
-        WatcherHandle::Native(d)
+        Box::new(d)
     })
 }
 
@@ -507,6 +500,10 @@ pub async fn run(
 ) -> Result<RunSummary> {
     let store = store_of(session);
     let mut summary = RunSummary::default();
+    // Carried over when the watchers are started again (the list changed, a
+    // drive came back), so that nothing is announced twice and an entry's
+    // settling goes on where it was.
+    let mut carried: HashMap<PathBuf, Watched> = HashMap::new();
     loop {
         let seen_list = list_changed_at(&store);
         let folders: Vec<WatchedFolder> =
@@ -523,30 +520,49 @@ pub async fn run(
         let mut handles = Vec::new();
         let mut watched = Vec::new();
         for (index, folder) in folders.into_iter().enumerate() {
-            let ledger = store.ledger(&folder.path);
             let view = view(&store, folder.clone());
+            let before = carried.remove(&folder.path);
+            let announced = before
+                .as_ref()
+                .is_some_and(|b| !b.reappeared && b.announced_polled == Some(view.polled));
             if !view.missing {
-                on_event(WatchEvent::Watching {
-                    folder: folder.path.clone(),
-                    polled: view.polled,
-                    poll_seconds: view.poll_seconds,
-                    network_share: view.network_share.clone(),
-                });
+                if !announced {
+                    on_event(WatchEvent::Watching {
+                        folder: folder.path.clone(),
+                        polled: view.polled,
+                        poll_seconds: view.poll_seconds,
+                        network_share: view.network_share.clone(),
+                    });
+                }
                 if !options.once {
                     handles.push(start_watcher(index, &folder, view.polled, tx.clone())?);
                 }
             }
-            watched.push(Watched {
-                stored: ledger.load(),
-                ledger,
-                folder,
-                pending: BTreeMap::new(),
-                dirty: HashSet::new(),
-                look_at_all: true,
-                ignored_reported: HashSet::new(),
-                missing_reported: false,
-                reappeared: false,
-                given_up: HashSet::new(),
+            let announced_polled = (!view.missing).then_some(view.polled);
+            watched.push(match before {
+                Some(mut w) => {
+                    w.folder = folder;
+                    w.look_at_all = true;
+                    w.reappeared = false;
+                    w.announced_polled = announced_polled;
+                    w
+                }
+                None => {
+                    let ledger = store.ledger(&folder.path);
+                    Watched {
+                        stored: ledger.load(),
+                        ledger,
+                        folder,
+                        pending: BTreeMap::new(),
+                        dirty: HashSet::new(),
+                        look_at_all: true,
+                        ignored_reported: HashSet::new(),
+                        missing_reported: false,
+                        reappeared: false,
+                        given_up: HashSet::new(),
+                        announced_polled,
+                    }
+                }
             });
         }
         let mut last_full_look = Instant::now();
@@ -595,6 +611,10 @@ pub async fn run(
             }
         }
         drop(handles);
+        carried = watched
+            .into_iter()
+            .map(|w| (w.folder.path.clone(), w))
+            .collect();
     }
 }
 
@@ -832,19 +852,23 @@ async fn store_ready(
             ..Default::default()
         };
         let mut last_progress = Instant::now() - PROGRESS_EVERY;
+        let mut bytes_total = 0;
         let outcome = super::add::add(session, request, cancel, |event| match event {
             AddEvent::Started { job } => on_event(WatchEvent::Storing {
                 folder: folder.clone(),
                 entry: name.clone(),
                 job,
             }),
+            AddEvent::Uploading {
+                bytes_total: total, ..
+            } => bytes_total = total,
             AddEvent::Progress { bytes, .. } if last_progress.elapsed() >= PROGRESS_EVERY => {
                 last_progress = Instant::now();
                 on_event(WatchEvent::Progress {
                     folder: folder.clone(),
                     entry: name.clone(),
                     bytes,
-                    bytes_total: 0,
+                    bytes_total,
                 });
             }
             _ => {}
