@@ -8,6 +8,7 @@ import { api } from "../api";
 import { errorBox } from "../app";
 import type { ItemRule, WatchEvent, WatchedFolderView } from "../bindings";
 import { clear, field, h } from "../dom";
+import { size } from "../format";
 import { suggestCollections } from "./describe";
 
 /** What one folder's watcher said lately, newest first. */
@@ -46,6 +47,12 @@ export function watchWords(e: WatchEvent): string | null {
       return null;
     case "storing":
       return `${e.entry}: storing…`;
+    case "progress": {
+      // In steps of ten: the list is read out as it changes.
+      if (e.bytes_total <= 0) return `${e.entry}: storing…`;
+      const tens = Math.min(100, Math.floor((e.bytes / e.bytes_total) * 10) * 10);
+      return `${e.entry}: storing… ${tens}% of ${size(e.bytes_total)}`;
+    }
     case "stored":
       return `${e.entry}: stored ✓`;
     case "moved":
@@ -67,10 +74,11 @@ export function noteWatchEvent(e: WatchEvent) {
     halted = e.message;
   } else {
     halted = null;
-    if (e.kind === "progress" || e.kind === "watching") return;
+    if (e.kind === "watching") return;
     const line = watchWords(e);
     if (line) {
       const lines = activity.get(e.folder) ?? [];
+      if (lines[0] === line) return;
       // A new state of an entry replaces its older line.
       const entry = line.slice(0, line.indexOf(":") + 1);
       const kept = lines.filter((l) => !l.startsWith(entry));
