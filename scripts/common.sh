@@ -157,16 +157,18 @@ build_app() {
   (cd "$REPO_ROOT" && npx tauri build --debug --ci) >/dev/null
 }
 
-# The .deb opens a double-clicked .ccsinvite with the app: the file type is
-# declared (shared-mime-info, its glob) and the launcher passes the file (%f).
+# The .deb opens a double-clicked .ccsinvite, and a ccs:// join link, with
+# the app: the file type is declared (shared-mime-info, its glob), the
+# launcher claims both and passes what was opened (%u: a path or a URL).
 check_deb_association() {
   local deb x
   deb="$(ls "$CARGO_TARGET_DIR"/debug/bundle/deb/*.deb | head -n1)"
   [ -n "$deb" ] || die "the .deb was not built"
   x="$(mktemp -d)"
   dpkg-deb -x "$deb" "$x"
-  grep -q '^Exec=.* %f$' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not pass the opened file (%f)"
+  grep -q '^Exec=.* %u$' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not pass the opened file or link (%u)"
   grep -q '^MimeType=application/x-ccsinvite;' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not claim .ccsinvite files"
+  grep -q '^MimeType=.*;x-scheme-handler/ccs;' "$x"/usr/share/applications/*.desktop || die "the .deb's launcher does not claim ccs:// links"
   grep -q '<glob pattern="\*.ccsinvite"/>' "$x"/usr/share/mime/packages/community-cloud-storage.xml || die "the .deb does not declare the .ccsinvite file type"
   dpkg-deb -I "$deb" postinst | grep -q update-mime-database || die "the .deb does not register its file type on install"
   # shared-mime-info itself reads the declaration as the install would.

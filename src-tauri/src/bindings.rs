@@ -30,6 +30,7 @@ macro_rules! declarations {
 fn declarations() -> Vec<(String, String)> {
     declarations![
         AppError,
+        DesktopPreferences,
         FileProblem,
         Settings,
         ConnectionInfo,

@@ -18,6 +18,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
+use crate::desktop::{self, AddEnd, DesktopPreferences, Notice};
 use crate::dto::*;
 use crate::state::AppState;
 use crate::throttle::{PROGRESS_INTERVAL, Throttle};
@@ -276,6 +277,8 @@ pub async fn add_items(
     on_progress: Channel<AddProgress>,
 ) -> AppResult<AddOutcome> {
     let session = state.session()?;
+    let title = details.title.clone();
+    let started = std::time::Instant::now();
     let request = AddRequest {
         paths: paths.into_iter().map(PathBuf::from).collect(),
         title: details.title,
@@ -286,7 +289,7 @@ pub async fn add_items(
         skip_unreadable: details.skip_unreadable.unwrap_or(false),
         ..Default::default()
     };
-    as_job(&state, &job, async |cancel| {
+    let added: AppResult<AddOutcome> = as_job(&state, &job, async |cancel| {
         let mut progress = AddProgress::default();
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let added = ops::add::add(&session, request, cancel, |e| {
@@ -329,7 +332,79 @@ pub async fn add_items(
         let _ = on_progress.send(progress);
         Ok(added.into())
     })
-    .await
+    .await;
+    let outcome = match &added {
+        Ok(a) => AddEnd::Stored { files: a.files },
+        Err(e) if e.code == ErrorCode::Cancelled => AddEnd::Cancelled,
+        Err(e) => AddEnd::Failed {
+            message: e.message.clone(),
+        },
+    };
+    state.tell(Notice::AddEnded {
+        title,
+        took: started.elapsed(),
+        outcome,
+    });
+    added
+}
+
+/// The window's close button was pressed: `true` when the app goes on in
+/// the tray (its window hidden: jobs run or folders are watched), `false`
+/// when the window may close as usual.
+#[tauri::command]
+pub fn keep_running_in_tray<R: Runtime>(app: AppHandle<R>) -> bool {
+    desktop::keep_in_tray(&app)
+}
+
+/// The choices about notifications and starting at login, on this computer.
+#[tauri::command]
+pub fn desktop_preferences(state: State<'_, AppState>) -> DesktopPreferences {
+    desktop::load_preferences(&state.preferences_path())
+}
+
+/// Keeps new choices about notifications and starting at login, and turns
+/// starting at login on or off as chosen.
+#[tauri::command]
+pub fn set_desktop_preferences(
+    state: State<'_, AppState>,
+    preferences: DesktopPreferences,
+) -> AppResult<DesktopPreferences> {
+    let path = state.preferences_path();
+    let before = desktop::load_preferences(&path);
+    let mut chosen = DesktopPreferences {
+        unreachable_minutes: preferences
+            .unreachable_minutes
+            .max(desktop::UNREACHABLE_MINUTES_MIN),
+        // Kept from before: only the app sets it.
+        told_about_tray: before.told_about_tray,
+        ..preferences
+    };
+    if chosen.start_at_login != before.start_at_login {
+        if let Err(e) = state.apply_start_at_login(chosen.start_at_login) {
+            chosen.start_at_login = before.start_at_login;
+            desktop::save_preferences(&path, &chosen).map_err(|e| {
+                AppError::new(
+                    ErrorCode::WriteFailed,
+                    format!("Your choices could not be kept ({e})."),
+                )
+            })?;
+            return Err(AppError::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "This computer would not start the app at login ({e}). Your other choices are kept."
+                ),
+            ));
+        }
+    }
+    desktop::save_preferences(&path, &chosen).map_err(|e| {
+        AppError::new(
+            ErrorCode::WriteFailed,
+            format!(
+                "Your choices could not be kept ({e}). Check that your user folder has free space."
+            ),
+        )
+    })?;
+    Ok(chosen)
 }
 
 /// Stops a running add or retrieval; false when it had already finished.

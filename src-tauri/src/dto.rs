@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::desktop::DesktopPreferences;
+
 pub use ccs_core::content::library::Health as ItemHealth;
 use ccs_core::content::library::{Item, PartnerState};
 use serde::{Deserialize, Serialize};

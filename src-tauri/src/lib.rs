@@ -11,6 +11,7 @@ pub mod registry;
 
 pub mod bindings;
 pub mod commands;
+pub mod desktop;
 pub mod dto;
 pub mod memory;
 pub mod state;
@@ -42,17 +43,53 @@ pub fn run() {
     // ends. First, as the plugin asks.
     let one = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(second_launch));
     let app = builder(one)
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![STARTED_AT_LOGIN]),
+        ))
+        // The window's size and place, kept from the last run; never its
+        // visibility (a window hidden in the tray must open shown).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(true) = event {
+                window.state::<AppState>().tell(desktop::Notice::Seen)
+            }
+        })
         .setup(|app| {
             // Previews of an earlier run are not kept.
             let _ = std::fs::remove_dir_all(ccs_core::ops::contents::previews_dir());
-            let state = AppState::new(ccs_core::ops::session::default_settings_path());
-            // Windows and Linux open a double-clicked invitation as an argument.
-            if let Some(path) = invitation_in(std::env::args_os().skip(1)) {
-                state.set_opened_invitation(path);
-            }
-            app.manage(state);
+            app.manage(AppState::new(
+                ccs_core::ops::session::default_settings_path(),
+            ));
             if let Some(w) = app.get_webview_window("main") {
                 memory::tune_webview(&w);
+            }
+            desktop::start(app.handle());
+            // Windows and Linux open a double-clicked invitation, or a join
+            // link, as an argument.
+            match opened_with(std::env::args_os().skip(1)) {
+                Some(Opened::Invitation(path)) => {
+                    app.state::<AppState>().set_opened_invitation(path)
+                }
+                Some(Opened::RefusedLink(why)) => app
+                    .state::<AppState>()
+                    .tell(desktop::Notice::LinkRefused(why)),
+                None => {}
+            }
+            // Started at login: in the tray, with no window, when there is a tray.
+            if std::env::args().any(|a| a == STARTED_AT_LOGIN) && app.state::<AppState>().has_tray()
+            {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
             }
             start_scheduled_audits(app.handle().clone());
             start_watched_folders(app.handle().clone());
@@ -67,52 +104,97 @@ pub fn run() {
         }
     };
     app.run(|_handle, _event| {
-        // macOS opens a double-clicked invitation as an event, also while
-        // the app runs: kept for the page, and told to it.
+        // macOS opens a double-clicked invitation, or a join link, as an
+        // event, also while the app runs: kept for the page, and told to it.
         #[cfg(any(target_os = "macos", target_os = "ios"))]
         if let tauri::RunEvent::Opened { urls } = &_event {
-            let paths = urls.iter().filter_map(|u| u.to_file_path().ok());
-            if let Some(path) = invitation_in(paths) {
-                invitation_opened(_handle, path);
+            if let Some(opened) = opened_with(urls.iter().map(|u| u.as_str())) {
+                open(_handle, opened);
             }
         }
     });
 }
 
+/// The argument the app is started with at login.
+pub const STARTED_AT_LOGIN: &str = "--started-at-login";
+
 /// A second launch of the app: the window comes forward, and an invitation
-/// it was opened with goes to the page (its arguments are relative to its
-/// own working folder).
+/// or join link it was opened with goes to the page (a file is named
+/// relative to the second launch's own working folder).
 fn second_launch<R: Runtime>(app: &tauri::AppHandle<R>, args: Vec<String>, cwd: String) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
+    desktop::show_window(app);
     let cwd = std::path::PathBuf::from(cwd);
-    if let Some(path) = invitation_in(args.into_iter().skip(1).map(|a| cwd.join(a))) {
-        invitation_opened(app, path);
+    let args = args.into_iter().skip(1).map(|a| {
+        if ccs_core::ops::join::is_link(&a) || a.starts_with("file:") {
+            std::path::PathBuf::from(a)
+        } else {
+            cwd.join(a)
+        }
+    });
+    if let Some(opened) = opened_with(args) {
+        open(app, opened);
     }
 }
 
-/// An invitation opened while the app runs: kept for the page, and told to it.
-fn invitation_opened<R: Runtime>(app: &tauri::AppHandle<R>, path: std::path::PathBuf) {
-    use tauri::Emitter;
-    let _ = app.emit(INVITATION_OPENED_EVENT, path.display().to_string());
-    app.state::<AppState>().set_opened_invitation(path);
+/// What the app was opened with, from outside.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// An invitation file, or a join link that passed the strict check
+    /// (kept as it came, for the page's join form; nothing is opened,
+    /// written or connected until the person types the passphrase and joins).
+    Invitation(std::path::PathBuf),
+    /// A `ccs:` link that is not a join link: why, in one sentence.
+    RefusedLink(String),
 }
 
-/// The event an invitation opened while the app runs is sent as (its path).
-pub const INVITATION_OPENED_EVENT: &str = "invitation-opened";
+/// An invitation or link opened while the app runs: kept for the page, and
+/// told to it; a refused link is said.
+fn open<R: Runtime>(app: &tauri::AppHandle<R>, opened: Opened) {
+    use tauri::Emitter;
+    match opened {
+        Opened::Invitation(path) => {
+            let _ = app.emit(INVITATION_OPENED_EVENT, path.display().to_string());
+            app.state::<AppState>().set_opened_invitation(path);
+        }
+        Opened::RefusedLink(why) => {
+            let _ = app.emit(INVITATION_REFUSED_EVENT, &why);
+            app.state::<AppState>()
+                .tell(desktop::Notice::LinkRefused(why));
+        }
+    }
+}
 
-/// The first of `args` that is an invitation file (`.ccsinvite`, any case)
-/// that exists.
-pub fn invitation_in(
-    args: impl IntoIterator<Item = impl Into<std::path::PathBuf>>,
-) -> Option<std::path::PathBuf> {
-    args.into_iter().map(Into::into).find(|p| {
-        p.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case(ccs_core::ops::join::EXTENSION))
-            && p.is_file()
+/// The event an invitation opened while the app runs is sent as (its path,
+/// or the join link).
+pub const INVITATION_OPENED_EVENT: &str = "invitation-opened";
+/// The event a refused link is sent as (why, one sentence).
+pub const INVITATION_REFUSED_EVENT: &str = "invitation-refused";
+
+/// The first of `args` that is a join link (checked strictly) or an
+/// invitation file (`.ccsinvite`, any case, that exists; also as a `file:`
+/// URL, as a desktop passes it).
+pub fn opened_with(
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString>>,
+) -> Option<Opened> {
+    use ccs_core::ops::join;
+    args.into_iter().map(Into::into).find_map(|arg| {
+        let text = arg.to_str();
+        if let Some(link) = text.filter(|t| join::is_link(t)) {
+            return Some(match join::sealed_from_link(link) {
+                Ok(_) => Opened::Invitation(link.into()),
+                Err(e) => Opened::RefusedLink(e.to_string()),
+            });
+        }
+        let path = text
+            .filter(|t| t.starts_with("file:"))
+            .and_then(|t| tauri::Url::parse(t).ok())
+            .and_then(|u| u.to_file_path().ok())
+            .unwrap_or_else(|| std::path::PathBuf::from(&arg));
+        let invitation = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(join::EXTENSION))
+            && path.is_file();
+        invitation.then_some(Opened::Invitation(path))
     })
 }
 
@@ -133,6 +215,12 @@ fn start_scheduled_audits<R: Runtime>(app: tauri::AppHandle<R>) {
             &ccs_core::ops::Cancel::new(),
             |event| {
                 if let ccs_core::ops::audit::ScheduledEvent::Copy(copy) = event {
+                    if copy.outcome == ccs_core::ops::audit::CopyOutcome::Problems {
+                        state.tell(desktop::Notice::CopyDamaged {
+                            item: copy.name.clone(),
+                            partner: copy.partner.clone(),
+                        });
+                    }
                     let _ = app.emit(AUDIT_FINDING_EVENT, &copy);
                 }
             },
@@ -162,6 +250,31 @@ fn start_watched_folders<R: Runtime>(app: tauri::AppHandle<R>) {
             let ran = match state.core_session() {
                 Ok(session) => {
                     ccs_core::ops::watch::run(&session, RunOptions::default(), &cancel, |event| {
+                        match &event {
+                            WatchEvent::Storing { .. } => {
+                                state.tell(desktop::Notice::WatcherStoring(true))
+                            }
+                            WatchEvent::Stored { .. } => {
+                                state.tell(desktop::Notice::WatcherStoring(false))
+                            }
+                            WatchEvent::Failed {
+                                folder,
+                                entry,
+                                message,
+                                ..
+                            } => {
+                                state.tell(desktop::Notice::WatcherStoring(false));
+                                state.tell(desktop::Notice::WatchFailed {
+                                    entry: entry.clone(),
+                                    folder: folder.file_name().map_or_else(
+                                        || folder.display().to_string(),
+                                        |n| n.to_string_lossy().into_owned(),
+                                    ),
+                                    message: message.clone(),
+                                });
+                            }
+                            _ => {}
+                        }
                         let _ = app.emit(WATCH_EVENT, &event);
                     })
                     .await
@@ -195,9 +308,12 @@ mod tests {
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
     use tauri::webview::InvokeRequest;
 
-    /// Only an existing `.ccsinvite` file among the arguments is an invitation.
+    /// Only an existing `.ccsinvite` file (a path or a `file:` URL) or a
+    /// well-formed join link among the arguments is taken; a bad link is
+    /// refused in words.
     #[test]
-    fn an_invitation_is_found_among_the_arguments() {
+    fn an_invitation_or_a_join_link_is_found_among_the_arguments() {
+        use crate::Opened;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("Ann.CCSINVITE");
         std::fs::write(&file, "x").unwrap();
@@ -205,11 +321,25 @@ mod tests {
         let other = dir.path().join("notes.txt");
         std::fs::write(&other, "x").unwrap();
         assert_eq!(
-            crate::invitation_in([other.clone(), missing.clone(), file.clone()]),
-            Some(file)
+            crate::opened_with([other.clone(), missing.clone(), file.clone()]),
+            Some(Opened::Invitation(file.clone()))
         );
-        assert_eq!(crate::invitation_in([other, missing]), None);
-        assert_eq!(crate::invitation_in(Vec::<std::path::PathBuf>::new()), None);
+        let url = tauri::Url::from_file_path(&file).unwrap().to_string();
+        assert_eq!(crate::opened_with([url]), Some(Opened::Invitation(file)));
+        assert_eq!(crate::opened_with([other, missing]), None);
+        assert_eq!(crate::opened_with(Vec::<std::path::PathBuf>::new()), None);
+        let sealed = ccs_core::deploy::invite::seal("{}", "four words for you").unwrap();
+        let link = ccs_core::ops::join::link_for(sealed.as_bytes());
+        assert_eq!(
+            crate::opened_with([link.clone()]),
+            Some(Opened::Invitation(link.clone().into()))
+        );
+        match crate::opened_with([format!("{link}&node=http://elsewhere:9094")]) {
+            Some(Opened::RefusedLink(why)) => {
+                assert!(why.starts_with("This link is not an invitation"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Every command of the registry reaches its function through the real

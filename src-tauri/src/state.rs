@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ccs_core::local::journal::Journal;
 use ccs_core::ops::session::KeychainCache;
 use ccs_core::ops::{Cancel, Session};
 
+use crate::desktop::Notice;
 use crate::dto::AppResult;
 
 /// Recorded as `client` in each item's provenance and in the job journal.
@@ -24,7 +26,18 @@ pub struct AppState {
     busy: tokio::sync::watch::Sender<bool>,
     /// An invitation the app was opened with, until the page asks for it.
     opened_invitation: Mutex<Option<PathBuf>>,
+    /// Where notices go: the desktop's loop ([`crate::desktop::start`]);
+    /// none in tests.
+    notices: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Notice>>>,
+    /// Whether the tray icon is there (closing the window then may keep the
+    /// app running).
+    has_tray: AtomicBool,
+    /// Turns starting at login on or off (the autostart plugin); none in tests.
+    start_at_login: Mutex<Option<StartAtLogin>>,
 }
+
+/// Turns starting at login on (`true`) or off.
+pub type StartAtLogin = Box<dyn Fn(bool) -> Result<(), String> + Send + Sync>;
 
 impl AppState {
     /// The journal is the command line's (`$CCS_JOURNAL_DIR` or the platform
@@ -41,7 +54,60 @@ impl AppState {
             jobs: Mutex::new(HashMap::new()),
             busy: tokio::sync::watch::Sender::new(false),
             opened_invitation: Mutex::new(None),
+            notices: Mutex::new(None),
+            has_tray: AtomicBool::new(false),
+            start_at_login: Mutex::new(None),
         }
+    }
+
+    /// Sends notices to `tx` from now on.
+    pub fn listen(&self, tx: tokio::sync::mpsc::UnboundedSender<Notice>) {
+        *self.notices.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    }
+
+    /// Tells the tray and the notifications what happened.
+    pub fn tell(&self, notice: Notice) {
+        if let Some(tx) = &*self.notices.lock().unwrap_or_else(|p| p.into_inner()) {
+            let _ = tx.send(notice);
+        }
+    }
+
+    pub fn set_has_tray(&self, yes: bool) {
+        self.has_tray.store(yes, Ordering::Relaxed);
+    }
+
+    pub fn has_tray(&self) -> bool {
+        self.has_tray.load(Ordering::Relaxed)
+    }
+
+    pub fn set_start_at_login(&self, apply: StartAtLogin) {
+        *self
+            .start_at_login
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(apply);
+    }
+
+    /// Turns starting at login on or off; `Ok(false)` when this app cannot
+    /// (no desktop, as in the tests).
+    pub fn apply_start_at_login(&self, on: bool) -> Result<bool, String> {
+        match &*self
+            .start_at_login
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+        {
+            Some(apply) => apply(on).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// The desktop preferences' file (beside the settings).
+    pub fn preferences_path(&self) -> PathBuf {
+        crate::desktop::preferences_path(&self.config_path)
+    }
+
+    /// How many adds and retrievals run.
+    pub fn jobs_running(&self) -> usize {
+        self.lock().len()
     }
 
     /// Keeps `path`, an invitation the app was opened with, for the page.

@@ -28,6 +28,10 @@ const netDir = path.join(work, "net");
 const pickFile = path.join(work, "pick.txt");
 const journalDir = path.join(work, "jobs");
 const revealLog = path.join(work, "revealed.txt");
+// Every desktop notification the app sends, as D-Bus carries it (a monitor
+// in the app's D-Bus session: the call is seen whether or not a desktop
+// shows it).
+const notifyLog = path.join(work, "notifications.txt");
 const port = 4444 + (process.pid % 500);
 
 interface Peer {
@@ -296,6 +300,7 @@ beforeAll(async () => {
       "printf 'e2e keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; " +
         // Wait until it owns the Secret Service name: otherwise D-Bus may start a second, locked keyring.
         "for _ in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; " +
+        `dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" > "$NOTIFY_LOG" 2>&1 & ` +
         'exec "$@"',
       "sh",
       "tauri-driver",
@@ -311,6 +316,9 @@ beforeAll(async () => {
         CCS_TEST_PICK_FILE: pickFile,
         CCS_JOURNAL_DIR: journalDir,
         CCS_TEST_REVEAL_LOG: revealLog,
+        // Every add counts as long: the test's take a second or two.
+        CCS_TEST_LONG_ADD_SECONDS: "0",
+        NOTIFY_LOG: notifyLog,
         CCS_NO_KEYCHAIN: "",
       },
       stdio: ["ignore", "ignore", "inherit"],
@@ -341,6 +349,41 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
   console.log(`screenshots: ${shots}`);
 });
+
+/** The running app's process id. */
+function appPid(): string {
+  return execFileSync("pgrep", ["-n", "-f", `^${appBin}`])
+    .toString()
+    .trim();
+}
+
+/** The running app's environment (its display and D-Bus session), as a launch from its desktop would have. */
+function appEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    fs
+      .readFileSync(`/proc/${appPid()}/environ`, "utf8")
+      .split("\0")
+      .filter((kv) => kv.includes("="))
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+}
+
+/** The titles of the desktop notifications sent so far (one Notify call each). */
+function notified(): string[] {
+  const log = fs.existsSync(notifyLog) ? fs.readFileSync(notifyLog, "utf8") : "";
+  // Each call's arguments: app name, replaces id, icon, then the title.
+  return [
+    ...log.matchAll(/member=Notify\n\s+string "[^"]*"\n\s+uint32 \d+\n\s+string "[^"]*"\n\s+string "([^"]*)"/g),
+  ].map((m) => m[1]);
+}
+
+async function waitNotified(title: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!notified().includes(title)) {
+    if (Date.now() > end) throw new Error(`no notification "${title}"; sent: ${JSON.stringify(notified())}`);
+    await sleep(250);
+  }
+}
 
 describe("the desktop app against a real testnet", () => {
   let cid = "";
@@ -880,19 +923,8 @@ describe("the desktop app against a real testnet", () => {
     const invitation = path.join(work, "Bea.ccsinvite");
     ccs(path.join(netDir, "config.toml"), ["invite", "person", "-o", invitation, "--for", "Bea"]);
     await click("#nav-library");
-    // The running app's environment (its display and D-Bus session), as a double-click in its desktop would have.
-    const pid = execFileSync("pgrep", ["-n", "-f", `^${appBin}`])
-      .toString()
-      .trim();
-    const env = Object.fromEntries(
-      fs
-        .readFileSync(`/proc/${pid}/environ`, "utf8")
-        .split("\0")
-        .filter((kv) => kv.includes("="))
-        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-    );
     // The file named relative to where it was opened from.
-    const second = spawnSync(appBin, ["Bea.ccsinvite"], { cwd: work, env, timeout: 30_000 });
+    const second = spawnSync(appBin, ["Bea.ccsinvite"], { cwd: work, env: appEnv(), timeout: 30_000 });
     expect(second.status, String(second.stderr)).toBe(0);
     const shown = await s.waitFor(
       "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
@@ -1308,5 +1340,109 @@ describe("the desktop app against a real testnet", () => {
       }),
     );
     expect(again[0].folder.paused).toBe(true);
+  });
+
+  it("tells of finished adds and problems in notifications, starts at login when asked, and stays in the tray when closed while a folder is watched", async () => {
+    // Each add from the window was told (every add counts as long here).
+    expect(notified()).toContain("Stored “Parish scans 1890”");
+    // A problem: a box holding something that is not a file cannot be stored.
+    await click("#nav-watched");
+    await click(".watched-folder [data-keep^='pause:']");
+    await s.waitFor(
+      "return !document.querySelector('#watched-list')?.textContent.includes('Paused')",
+      [],
+      10_000,
+      "resumed",
+    );
+    const scans = path.join(work, "Scanning station");
+    makeFolder(path.join(scans, "Box 9"), 1);
+    execFileSync("mkfifo", [path.join(scans, "Box 9", "scanner-link")]);
+    await waitNotified("“Box 9” from Scanning station was not stored", 90_000);
+    // Nothing else was said about it.
+    expect(notified().filter((t) => t.includes("Box 9"))).toHaveLength(1);
+
+    // Start at login: off until asked; on writes the desktop's autostart entry, off removes it.
+    await click("#nav-settings");
+    const login = await s.find("#start-at-login");
+    expect(await s.execute("return document.querySelector('#start-at-login').checked")).toBe(false);
+    const autostart = path.join(appEnv().XDG_CONFIG_HOME || path.join(work, "home", ".config"), "autostart");
+    const entries = () => (fs.existsSync(autostart) ? fs.readdirSync(autostart) : []);
+    expect(entries()).toEqual([]);
+    await login.click();
+    await s.waitFor(
+      "return document.querySelector('#settings-desktop-status')?.textContent === 'Saved.'",
+      [],
+      10_000,
+      "the choice kept",
+    );
+    expect(entries()).toHaveLength(1);
+    const entry = fs.readFileSync(path.join(autostart, entries()[0]), "utf8");
+    expect(entry).toContain(appBin);
+    expect(entry).toContain("--started-at-login");
+    await shot("settings-notifications");
+    await click("#start-at-login");
+    await s.waitFor("return document.querySelector('#start-at-login')?.checked === false", [], 10_000, "turned off");
+    await sleep(500);
+    expect(entries()).toEqual([]);
+
+    // Closed while a folder is watched: the window goes, the app stays (said once).
+    const pid = appPid();
+    execFileSync("python3", [path.join(__dirname, "close-window.py"), "Community Cloud Storage"], { env: appEnv() });
+    await waitNotified("Community Cloud Storage is still running");
+    expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
+    // Launched again: the same app shows its window again.
+    const again = spawnSync(appBin, [], { cwd: work, env: appEnv(), timeout: 30_000 });
+    expect(again.status, String(again.stderr)).toBe(0);
+    expect(appPid()).toBe(pid);
+    await click("#nav-library");
+    // Closed again: still in the tray, and not said twice.
+    execFileSync("python3", [path.join(__dirname, "close-window.py"), "Community Cloud Storage"], { env: appEnv() });
+    await sleep(2000);
+    expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
+    expect(notified().filter((t) => t === "Community Cloud Storage is still running")).toHaveLength(1);
+    spawnSync(appBin, [], { cwd: work, env: appEnv(), timeout: 30_000 });
+    await click("#nav-library");
+  });
+
+  it("opens a join link from outside: a changed one is refused in words, a good one waits in the join form for the passphrase", async () => {
+    const out = ccs(path.join(netDir, "config.toml"), [
+      "invite",
+      "person",
+      "-o",
+      path.join(work, "Eve.ccsinvite"),
+      "--for",
+      "Eve",
+      "--link",
+    ]);
+    const link = out.split("\n").find((l) => l.startsWith("ccs://join?invitation=")) ?? "";
+    expect(link, out).not.toBe("");
+    const settings = path.join(work, "config.toml");
+    const before = fs.readFileSync(settings, "utf8");
+    // As a browser hands a clicked link to the desktop's handler for ccs:.
+    const changed = spawnSync(appBin, [`${link}&node=http://elsewhere:9094`], {
+      cwd: work,
+      env: appEnv(),
+      timeout: 30_000,
+    });
+    expect(changed.status, String(changed.stderr)).toBe(0);
+    const dialog = await s.find("dialog.confirm");
+    expect(await dialog.text()).toContain("This link is not an invitation");
+    await waitNotified("This link could not be opened");
+    await shot("link-refused");
+    await click("#confirm-ok");
+    const good = spawnSync(appBin, [link], { cwd: work, env: appEnv(), timeout: 30_000 });
+    expect(good.status, String(good.stderr)).toBe(0);
+    const shown = await s.waitFor(
+      "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
+      [],
+      10_000,
+      "the join form with the link",
+    );
+    expect(shown).toBe("The invitation link you opened");
+    expect(await (await s.find("#main")).text()).not.toContain("invitation=");
+    await shot("link-join");
+    // Nothing was written or connected: that waits for the passphrase and Join.
+    expect(fs.readFileSync(settings, "utf8")).toBe(before);
+    await click("#settings-join summary");
   });
 });

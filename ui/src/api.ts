@@ -14,8 +14,12 @@ import * as commands from "./generated/commands";
 export const AUDIT_FINDING_EVENT = "audit-finding";
 /** The event an invitation opened while the app runs (macOS) is sent as (src-tauri/src/lib.rs). */
 export const INVITATION_OPENED_EVENT = "invitation-opened";
+/** The event a refused ccs: link is sent as, why in one sentence (src-tauri/src/lib.rs). */
+export const INVITATION_REFUSED_EVENT = "invitation-refused";
 /** The event each watched-folder event is sent as (src-tauri/src/lib.rs). */
 export const WATCH_EVENT = "watch-event";
+/** The event sent when the watched folders were paused or resumed from the tray (src-tauri/src/desktop.rs). */
+export const WATCHED_CHANGED_EVENT = "watched-changed";
 
 export { ApiError, toApiError } from "./errors";
 
@@ -43,7 +47,12 @@ export const api = {
   /** An invitation file opened with the app while it runs (its path); resolves to stop listening. */
   onInvitationOpened: (onPath: (path: string) => void): Promise<() => void> =>
     listen<string>(INVITATION_OPENED_EVENT, (e) => onPath(e.payload)),
+  /** A ccs: link opened with the app that is not a join link (why); resolves to stop listening. */
+  onInvitationRefused: (onWhy: (why: string) => void): Promise<() => void> =>
+    listen<string>(INVITATION_REFUSED_EVENT, (e) => onWhy(e.payload)),
   /** What the watched folders' watcher does, as it happens; resolves to stop listening. */
   onWatchEvent: (onEvent: (event: WatchEvent) => void): Promise<() => void> =>
     listen<WatchEvent>(WATCH_EVENT, (e) => onEvent(e.payload)),
+  /** The watched folders were paused or resumed outside the page (the tray); resolves to stop listening. */
+  onWatchedChanged: (onChange: () => void): Promise<() => void> => listen(WATCHED_CHANGED_EVENT, () => onChange()),
 };

@@ -72,6 +72,8 @@ export function confirmDialog(opts: {
   body: (HTMLElement | string)[];
   confirm: string;
   danger?: boolean;
+  /** Only the one button: something to read, not a choice. */
+  tellOnly?: boolean;
 }): Promise<boolean> {
   return new Promise((resolve) => {
     const dlg = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
@@ -86,7 +88,9 @@ export function confirmDialog(opts: {
       h(
         "div",
         { class: "actions" },
-        h("button", { class: "secondary", id: "confirm-cancel", onclick: () => done(false) }, "Cancel"),
+        opts.tellOnly
+          ? null
+          : h("button", { class: "secondary", id: "confirm-cancel", onclick: () => done(false) }, "Cancel"),
         h(
           "button",
           { class: opts.danger ? "danger" : "primary", id: "confirm-ok", onclick: () => done(true) },
@@ -97,7 +101,7 @@ export function confirmDialog(opts: {
     dlg.addEventListener("cancel", () => done(false));
     document.body.append(dlg);
     dlg.showModal();
-    (dlg.querySelector("#confirm-cancel") as HTMLButtonElement).focus();
+    (dlg.querySelector("#confirm-cancel, #confirm-ok") as HTMLButtonElement).focus();
   });
 }
 

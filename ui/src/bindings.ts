@@ -2,6 +2,32 @@
 
 export type AppError = { code: ErrorCode, message: string, problems?: Array<FileProblem>, };
 
+export type DesktopPreferences = { 
+/**
+ * A notification when a long add finishes (or any add, while the
+ * window is not in front).
+ */
+notify_added: boolean, 
+/**
+ * A notification when an add, a watched folder or a scheduled check of
+ * the copies finds a problem.
+ */
+notify_problems: boolean, 
+/**
+ * A notification when a partner has been unreachable for
+ * `unreachable_minutes`.
+ */
+notify_unreachable: boolean, unreachable_minutes: number, 
+/**
+ * Start the app (in the tray) when the person logs in.
+ */
+start_at_login: boolean, 
+/**
+ * The person was told, once, that closing the window keeps the app
+ * running in the tray.
+ */
+told_about_tray: boolean, };
+
 export type FileProblem = { path: string, 
 /**
  * The code the same failure has on its own (`path_not_found`,
@@ -508,6 +534,11 @@ path: string,
  * The nodes' addresses, in the order the person's app tries them.
  */
 nodes: Array<string>, 
+/**
+ * The same invitation as a join link (`ccs://join?invitation=…`), to
+ * send instead of the file: opened with the same passphrase.
+ */
+link: string, 
 /**
  * What to tell the administrator, one sentence.
  */

@@ -16,7 +16,7 @@ import { renderTray, restoreJobs } from "./views/jobs-tray";
 import { closeDetail, loadLibrary, refreshItem, renderLibrary, shownItem } from "./views/library";
 import { renderPartners } from "./views/partners";
 import { renderSettings } from "./views/settings";
-import { folderName, noteWatchEvent, renderWatched } from "./views/watched";
+import { folderName, noteWatchEvent, noteWatchedChanged, renderWatched } from "./views/watched";
 import { isInvitation, renderWelcome } from "./views/welcome";
 
 const PLACES: [Place, string][] = [
@@ -192,6 +192,9 @@ async function start() {
   try {
     // Closing stops running jobs: ask first (the journal lets them start again).
     await api.onCloseRequested(async () => {
+      // With a tray, while jobs run or folders are watched, the app goes on
+      // there (the window hidden, not closed).
+      if (await api.keepRunningInTray().catch(() => false)) return false;
       const uploads = state.jobs.running("add");
       const retrievals = state.jobs.running("retrieve");
       if (uploads + retrievals === 0) return true;
@@ -243,11 +246,16 @@ async function start() {
         jobsAnnounce.textContent = `Stored ${event.entry} from the watched folder ${folderName(event.folder)}`;
       }
     });
+    await api.onWatchedChanged(noteWatchedChanged);
   } catch {
     // Without the events the page still lists the folders and what they stored.
   }
   try {
     // macOS: an invitation double-clicked while the app runs.
+    // A link that is not a join link: said, and nothing else happens.
+    await api.onInvitationRefused((why) => {
+      void confirmDialog({ title: "This link could not be opened", body: [why], confirm: "OK", tellOnly: true });
+    });
     await api.onInvitationOpened((path) => {
       void api.openedInvitation();
       openInvitation(path);

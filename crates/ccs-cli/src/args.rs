@@ -244,11 +244,11 @@ pub enum Command {
     /// checklist for them. `invite open FILE` opens a sealed invitation.
     Invite(InviteArgs),
     /// Join a network with an invitation for a person (a .ccsinvite file
-    /// from `invite person` or the app): its node becomes this computer's,
+    /// from `invite person` or the app, or its `ccs://join?…` link): its node becomes this computer's,
     /// the password kept in the keychain. The passphrase is asked for, or
     /// read from CCS_INVITE_PASSPHRASE.
     Join {
-        #[arg(value_name = "FILE")]
+        #[arg(value_name = "FILE_OR_LINK")]
         file: PathBuf,
     },
     /// Watched folders: each new sub-folder (or file) that appears in a
@@ -539,6 +539,11 @@ pub enum InviteCommand {
         /// Replace FILE if it already exists.
         #[arg(long)]
         force: bool,
+        /// Also print the invitation as a join link (`ccs://join?…`), to send
+        /// instead of the file: one click opens it in the person's app, with
+        /// the same passphrase.
+        #[arg(long)]
+        link: bool,
     },
 }
 

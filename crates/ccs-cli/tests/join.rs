@@ -5,7 +5,8 @@
 //! wrong passphrase, then connects, with the gateway that lets them save;
 //! with the first node down it joins through the next; with none answering
 //! it says that this computer is not on a tailnet; a node file is not an
-//! invitation.
+//! invitation. The same invitation as a `ccs://join` link joins too; a
+//! changed link is refused.
 
 // Needs the real daemons (or root, or system services): `./scripts/test.sh` turns it on.
 #![cfg(feature = "real-daemons")]
@@ -100,6 +101,39 @@ async fn a_colleague_joins_with_an_invitation() {
     let r = ccs(&ann, "", &["get", &cid, "-o", back.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(std::fs::read(&back).unwrap(), pseudo_random(4, 300_000));
+
+    // The same invitation as a join link (`--link`): Dee joins with it and
+    // the same passphrase; a link changed on the way is refused, nothing written.
+    let r = ccs(
+        &admin,
+        PASSPHRASE,
+        &[
+            "invite", "person", "-o", inv, "--for", "Dee", "--force", "--link",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let link = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("ccs://join?invitation="))
+        .unwrap_or_else(|| panic!("no link: {r:?}"))
+        .to_string();
+    assert!(
+        !link.contains(&net.peer(0).password),
+        "the password is readable"
+    );
+    let dee = new_computer(work.path(), "dee");
+    let r = ccs(
+        &dee,
+        PASSPHRASE,
+        &["join", &format!("{link}&node=http://evil:9094")],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("This link is not an invitation"), "{r:?}");
+    assert!(!dee.exists(), "a refused link wrote settings");
+    let r = ccs(&dee, PASSPHRASE, &["join", &link]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Joined as Dee"), "{r:?}");
 
     // The first node down: Bob joins through the second.
     net.kill(0, DaemonKind::Cluster).unwrap();

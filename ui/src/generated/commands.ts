@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, WatchFolderRequest, WatchedFolder, WatchedFolderView, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, DesktopPreferences, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, WatchFolderRequest, WatchedFolder, WatchedFolderView, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -112,6 +112,28 @@ export function previewFile(cid: string, path: string | null, name: string): Pro
 /** Stores files and folders (paths, never bytes) as one item, with progress. */
 export function addItems(job: string, paths: Array<string>, details: AddDetails, onProgress: (m: AddProgress) => void): Promise<AddOutcome> {
   return call<AddOutcome>("add_items", { job, paths, details, onProgress: channel(onProgress) });
+}
+
+/**
+ * The window's close button was pressed: `true` when the app goes on in
+ * the tray (its window hidden: jobs run or folders are watched), `false`
+ * when the window may close as usual.
+ */
+export function keepRunningInTray(): Promise<boolean> {
+  return call<boolean>("keep_running_in_tray");
+}
+
+/** The choices about notifications and starting at login, on this computer. */
+export function desktopPreferences(): Promise<DesktopPreferences> {
+  return call<DesktopPreferences>("desktop_preferences");
+}
+
+/**
+ * Keeps new choices about notifications and starting at login, and turns
+ * starting at login on or off as chosen.
+ */
+export function setDesktopPreferences(preferences: DesktopPreferences): Promise<DesktopPreferences> {
+  return call<DesktopPreferences>("set_desktop_preferences", { preferences });
 }
 
 /** Stops a running add or retrieval; false when it had already finished. */

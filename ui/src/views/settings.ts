@@ -3,7 +3,7 @@
 
 import { api, toApiError } from "../api";
 import { errorBox, state } from "../app";
-import type { PasswordSource } from "../bindings";
+import type { DesktopPreferences, PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
 import { chooseTheme, storedTheme, type Theme } from "../theme";
 import { GLOSSARY } from "../words";
@@ -116,6 +116,8 @@ export function renderSettings(root: HTMLElement, onConnected: () => void, invit
     ),
     h("h2", {}, "Appearance"),
     appearance(),
+    h("h2", {}, "Notifications and starting"),
+    desktopChoices(),
     h(
       "details",
       { class: "more", id: "settings-words" },
@@ -145,6 +147,101 @@ export function renderSettings(root: HTMLElement, onConnected: () => void, invit
     ),
   );
   if (invitation) (root.querySelector("#join-pass") as HTMLInputElement | null)?.focus();
+}
+
+/** How long a partner may be away before a notification says so. */
+const AWAY_CHOICES: [number, string][] = [
+  [15, "15 minutes"],
+  [60, "1 hour"],
+  [240, "4 hours"],
+  [1440, "1 day"],
+];
+
+/**
+ * Which notifications this computer shows, and whether the app starts at
+ * login: kept at once, by the app (not the page), so that the tray and the
+ * notifications follow them even while the window is closed.
+ */
+function desktopChoices(): HTMLElement {
+  const box = h("fieldset", { class: "choices stacked", id: "settings-desktop" });
+  const said = h("p", { class: "hint", id: "settings-desktop-status", role: "status" });
+  let now: DesktopPreferences | null = null;
+  const keep = async (change: Partial<DesktopPreferences>) => {
+    if (!now) return;
+    try {
+      now = await api.setDesktopPreferences({ ...now, ...change });
+      clear(said, "Saved.");
+    } catch (e) {
+      clear(said, toApiError(e).message);
+      now = await api.desktopPreferences();
+    }
+    draw();
+  };
+  const check = (id: string, label: string, key: keyof DesktopPreferences, hint?: string) =>
+    h(
+      "label",
+      { class: "choice" },
+      h("input", {
+        type: "checkbox",
+        id,
+        checked: now?.[key] === true,
+        onchange: (e: Event) => void keep({ [key]: (e.target as HTMLInputElement).checked }),
+      }),
+      ` ${label}`,
+      hint ? h("span", { class: "hint" }, ` (${hint})`) : null,
+    );
+  const draw = () => {
+    if (!now) return;
+    const away = h(
+      "select",
+      {
+        id: "settings-away",
+        "aria-label": "How long a partner may be away before you are told",
+        disabled: !now.notify_unreachable,
+        onchange: (e: Event) => void keep({ unreachable_minutes: Number((e.target as HTMLSelectElement).value) }),
+      },
+      AWAY_CHOICES.map(([minutes, words]) =>
+        h("option", { value: String(minutes), selected: minutes === now?.unreachable_minutes }, words),
+      ),
+    );
+    clear(
+      box,
+      h("legend", { class: "sr-only" }, "Notifications and starting"),
+      check(
+        "notify-added",
+        "Tell me when a long add has finished",
+        "notify_added",
+        "or any add, while the window is away",
+      ),
+      check(
+        "notify-problems",
+        "Tell me when something could not be stored, or a copy fails its check",
+        "notify_problems",
+      ),
+      h(
+        "div",
+        { class: "choice-row" },
+        check("notify-unreachable", "Tell me when a partner cannot be reached for", "notify_unreachable"),
+        " ",
+        away,
+      ),
+      check(
+        "start-at-login",
+        "Start Community Cloud Storage when I log in",
+        "start_at_login",
+        "in the tray, so watched folders are watched",
+      ),
+      said,
+    );
+  };
+  api
+    .desktopPreferences()
+    .then((p) => {
+      now = p;
+      draw();
+    })
+    .catch((e) => clear(box, errorBox(e)));
+  return box;
 }
 
 /** Light, dark, or as the system says. */

@@ -68,6 +68,11 @@ export function watchWords(e: WatchEvent): string | null {
   }
 }
 
+/** The folders were paused or resumed outside the page (the tray's menu). */
+export function noteWatchedChanged() {
+  redraw?.(true);
+}
+
 /** Takes in one event of the watcher (from the app's background watcher). */
 export function noteWatchEvent(e: WatchEvent) {
   if (e.kind === "halted") {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JoinOutcome } from "../bindings";
 import { renderSettings } from "./settings";
-import { isInvitation, joinedWords, renderWelcome } from "./welcome";
+import { invitationName, isInvitation, joinedWords, renderWelcome } from "./welcome";
 
 describe("joining by invitation", () => {
   it("knows an invitation by its extension, in any case, on any platform's path", () => {
@@ -9,6 +9,11 @@ describe("joining by invitation", () => {
     expect(isInvitation("C:\\Users\\Ann\\Downloads\\ANN.CCSINVITE")).toBe(true);
     expect(isInvitation("/home/ann/compose.yml")).toBe(false);
     expect(isInvitation("/home/ann/Ann.ccsinvite.txt")).toBe(false);
+  });
+
+  it("names a file by its name and a join link without showing it", () => {
+    expect(invitationName("C:\\Users\\Ann\\Downloads\\Ann.ccsinvite")).toBe("Ann.ccsinvite");
+    expect(invitationName("ccs://join?invitation=LS0tLS1CRUdJTiBBR0U")).toBe("The invitation link you opened");
   });
 
   it("welcomes the person by name, with no technical words", () => {

@@ -47,7 +47,7 @@ export function joinForm(onJoined: () => void, preset?: string): HTMLElement {
   const fileLabel = h(
     "span",
     { id: "join-file", class: "file-name" },
-    chosen ? baseName(chosen) : "No invitation chosen",
+    chosen ? invitationName(chosen) : "No invitation chosen",
   );
   const pass = field(
     "Passphrase",
@@ -61,7 +61,7 @@ export function joinForm(onJoined: () => void, preset?: string): HTMLElement {
     const got = await api.pick({ kind: "open_file" });
     if (got?.[0]) {
       chosen = got[0];
-      fileLabel.textContent = baseName(chosen);
+      fileLabel.textContent = invitationName(chosen);
       pass.input.focus();
     }
   });
@@ -113,7 +113,9 @@ export function joinForm(onJoined: () => void, preset?: string): HTMLElement {
   );
 }
 
-function baseName(p: string): string {
+/** How the chosen invitation is named: its file's name, or for a join link (`ccs://join?…`) just that. */
+export function invitationName(p: string): string {
+  if (p.toLowerCase().startsWith("ccs:")) return "The invitation link you opened";
   return p.split(/[\\/]/).pop() ?? p;
 }
 

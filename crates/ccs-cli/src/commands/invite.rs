@@ -99,6 +99,7 @@ pub async fn person(
     for_person: Option<String>,
     more_nodes: Vec<String>,
     force: bool,
+    link: bool,
 ) -> CliResult {
     refuse_existing(output, force).map_err(|e| super::already_exists(e, FORCE_OR_MOVE))?;
     let request = PersonInviteRequest {
@@ -114,11 +115,17 @@ pub async fn person(
     } else {
         println!("Wrote {}.", outcome.path);
         println!("{}", outcome.summary);
+        if link {
+            println!(
+                "Or send this link instead of the file (the same passphrase opens it):\n{}",
+                outcome.link
+            );
+        }
     }
     Ok(())
 }
 
-/// `join FILE`: this computer joins the network of an invitation.
+/// `join FILE_OR_LINK`: this computer joins the network of an invitation.
 pub async fn join(mut ctx: Context, file: &Path) -> CliResult {
     let outcome = join::join(&mut ctx.session, file, &passphrase(false)?).await?;
     if ctx.json {

@@ -109,7 +109,8 @@ pub async fn run(cli: Cli) -> CliResult {
                 for_person,
                 more_nodes,
                 force,
-            }) => invite::person(&ctx, &output, for_person, more_nodes, force).await,
+                link,
+            }) => invite::person(&ctx, &output, for_person, more_nodes, force, link).await,
             _ => Ok(()),
         },
         Command::Completions { .. }

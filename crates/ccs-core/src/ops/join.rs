@@ -72,6 +72,9 @@ pub struct PersonInviteOutcome {
     pub path: String,
     /// The nodes' addresses, in the order the person's app tries them.
     pub nodes: Vec<String>,
+    /// The same invitation as a join link (`ccs://join?invitation=…`), to
+    /// send instead of the file: opened with the same passphrase.
+    pub link: String,
     /// What to tell the administrator, one sentence.
     pub summary: String,
 }
@@ -133,6 +136,7 @@ pub async fn invite_person(
         .map_err(|e| Error::InvalidInput(format!("The invitation could not be written ({e}).")))?;
     let sealed = invite::seal(&text, &request.passphrase)?;
     write_private(to, sealed.as_bytes())?;
+    let link = link_for(sealed.as_bytes());
     let file = to
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -140,6 +144,7 @@ pub async fn invite_person(
     Ok(PersonInviteOutcome {
         path: to.display().to_string(),
         nodes: nodes.into_iter().map(|n| n.cluster_api).collect(),
+        link,
         summary: format!(
             "Send \"{file}\" to {} (by Signal or email), and tell them the passphrase another way (by phone or in person). They open it in the app with \"Join with an invitation\".",
             for_person.as_deref().unwrap_or("the person")
@@ -147,9 +152,85 @@ pub async fn invite_person(
     })
 }
 
-/// Opens the invitation at `path` with `passphrase`.
+/// The scheme of a join link: `ccs://join?invitation=…`, the sealed
+/// invitation itself (base64url), for a person to open with one click.
+pub const LINK_SCHEME: &str = "ccs";
+/// The longest join link taken (an invitation naming several nodes is ~2 KB).
+const LINK_MAX: usize = 16 * 1024;
+
+/// The join link that carries the sealed invitation `sealed` (what
+/// [`invite_person`] wrote): as safe to send as the file, and opened with the
+/// same passphrase.
+pub fn link_for(sealed: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "{LINK_SCHEME}://join?invitation={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
+    )
+}
+
+/// Whether `text` is meant as a join link (then [`sealed_from_link`] judges it).
+pub fn is_link(text: &str) -> bool {
+    text.get(..LINK_SCHEME.len() + 1)
+        .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{LINK_SCHEME}:")))
+}
+
+/// The sealed invitation a join link carries. A link comes from outside
+/// and is never trusted: anything but exactly `ccs://join?invitation=<base64url
+/// of a sealed invitation>` is refused, and nothing is opened, written or
+/// connected here.
+pub fn sealed_from_link(link: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let refused = || {
+        Error::InvalidInput(
+            "This link is not an invitation to join a Community Cloud Storage network (it may be cut short or changed): ask the person who runs the network to send it again.".into(),
+        )
+    };
+    if link.len() > LINK_MAX {
+        return Err(refused());
+    }
+    let url = url::Url::parse(link.trim()).map_err(|_| refused())?;
+    let plain = url.scheme() == LINK_SCHEME
+        && url.host_str() == Some("join")
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.port().is_none()
+        && matches!(url.path(), "" | "/")
+        && url.fragment().is_none();
+    if !plain {
+        return Err(refused());
+    }
+    let mut pairs = url.query_pairs();
+    let (Some((key, value)), None) = (pairs.next(), pairs.next()) else {
+        return Err(refused());
+    };
+    if key != "invitation" {
+        return Err(refused());
+    }
+    let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value.as_bytes())
+        .map_err(|_| refused())?;
+    // Whole: a link cut short (a chat that wrapped it) ends before the armor does.
+    let whole = std::str::from_utf8(&sealed)
+        .is_ok_and(|t| t.trim_end().ends_with("-----END AGE ENCRYPTED FILE-----"));
+    if !invite::is_sealed(&sealed) || !whole {
+        return Err(refused());
+    }
+    Ok(sealed)
+}
+
+/// Opens the invitation at `path` (a file, or a join link) with `passphrase`.
 fn open(path: &Path, passphrase: &str) -> Result<PersonInvitation> {
-    let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
+    let link = path.to_str().filter(|p| is_link(p));
+    let bytes = match link {
+        Some(link) => sealed_from_link(link)?,
+        None => std::fs::read(path).map_err(|e| read_error(path, e))?,
+    };
+    let path = if link.is_some() {
+        Path::new("the link")
+    } else {
+        path
+    };
     let not_one = || {
         Error::InvalidInput(format!(
             "\"{}\" is not an invitation to join. Choose the .{EXTENSION} file the person who runs the network sent you.",
@@ -243,6 +324,57 @@ mod tests {
             password: "secret".into(),
             invited_by: "root@admin".into(),
             invited_at: "2026-12-02T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_join_link_carries_the_sealed_invitation_and_nothing_else_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = InvitedNode {
+            cluster_api: "http://127.0.0.1:1".into(),
+            gateway: None,
+        };
+        let file = sealed(dir.path(), &invitation(vec![node]), "four words for you");
+        let bytes = std::fs::read(&file).unwrap();
+        let link = link_for(&bytes);
+        assert!(link.starts_with("ccs://join?invitation="), "{link}");
+        assert!(is_link(&link) && is_link("CCS://x") && !is_link("/home/ann/x.ccsinvite"));
+        assert_eq!(sealed_from_link(&link).unwrap(), bytes);
+        // Opened as the file is, with the same passphrase.
+        let opened = open(Path::new(&link), "four words for you").unwrap();
+        assert_eq!(opened.for_person.as_deref(), Some("Ann"));
+        assert!(matches!(
+            open(Path::new(&link), "four words for me"),
+            Err(Error::WrongPassphrase)
+        ));
+        // Anything else is refused, in one sentence.
+        let payload = link.split_once('=').unwrap().1;
+        let plain = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            b"not sealed at all",
+        );
+        for bad in [
+            format!("http://join?invitation={payload}"),
+            format!("ccs://other?invitation={payload}"),
+            format!("ccs://join/x?invitation={payload}"),
+            format!("ccs://join?invitation={payload}&node=http://evil:9094"),
+            format!("ccs://join?node={payload}"),
+            format!("ccs://join?invitation={payload}#x"),
+            format!("ccs://ann@join?invitation={payload}"),
+            format!("ccs://join:99?invitation={payload}"),
+            format!("ccs://join?invitation={}", &payload[..payload.len() / 2]),
+            format!("ccs://join?invitation={plain}"),
+            "ccs://join?invitation=***".to_string(),
+            "ccs://join".to_string(),
+            format!("ccs://join?invitation={}", "A".repeat(20_000)),
+        ] {
+            let e = sealed_from_link(&bad)
+                .err()
+                .unwrap_or_else(|| panic!("taken: {bad}"));
+            assert!(
+                e.to_string().starts_with("This link is not an invitation"),
+                "{bad}: {e}"
+            );
         }
     }
 

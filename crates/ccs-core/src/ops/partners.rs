@@ -165,6 +165,28 @@ pub async fn network_places(session: &Session) -> Result<NetworkPlaces> {
     places(&session.node()?.cluster).await
 }
 
+/// The members that do not answer just now, by name: a light look (no pin
+/// counts, no free space) for the app's "a partner cannot be reached".
+pub async fn unreachable(session: &Session) -> Result<Vec<String>> {
+    let cluster = session.node()?.cluster;
+    let ids = cluster.peers().await?.collect_vec().await?;
+    let away: Vec<String> = ids
+        .into_iter()
+        .filter(|i| !i.error.is_empty())
+        .map(|i| i.id)
+        .collect();
+    let names = names_of(&cluster, &away).await;
+    Ok(away
+        .into_iter()
+        .map(|id| {
+            names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| "A partner with no name".to_string())
+        })
+        .collect())
+}
+
 /// Every member, sorted by name.
 pub async fn list(session: &Session, cancel: &Cancel) -> Result<Vec<Partner>> {
     let cluster = session.node()?.cluster;
