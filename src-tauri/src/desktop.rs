@@ -473,6 +473,15 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let launcher = app.clone();
     state.set_start_at_login(Box::new(move |on| {
         use tauri_plugin_autostart::ManagerExt;
+        // On Linux the plugin writes ~/.config/autostart/ but creates only
+        // its last folder: a user who never had ~/.config gets it here.
+        #[cfg(target_os = "linux")]
+        if on {
+            if let Ok(home) = launcher.path().home_dir() {
+                std::fs::create_dir_all(home.join(".config").join("autostart"))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         let l = launcher.autolaunch();
         if on { l.enable() } else { l.disable() }.map_err(|e| e.to_string())
     }));

@@ -108,7 +108,13 @@ async fn a_colleague_joins_with_an_invitation() {
         &admin,
         PASSPHRASE,
         &[
-            "invite", "person", "-o", inv, "--for", "Dee", "--force", "--link",
+            "invite",
+            "person",
+            "-o",
+            work.path().join("dee.ccsinvite").to_str().unwrap(),
+            "--for",
+            "Dee",
+            "--link",
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
