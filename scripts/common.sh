@@ -15,9 +15,7 @@ export CCS_DAEMON_CACHE="${CCS_DAEMON_CACHE:-$HOME/.cache/ccs/daemons}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Debian packages the build and tests need.
-APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus dbus-bin gnome-keyring nftables python3-venv
-  # The app's Windows resources (tauri-build runs windres, which preprocesses with gcc) for the Windows check.
-  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
+APT_PACKAGES=(build-essential pkg-config ca-certificates iproute2 docker-compose dbus dbus-bin gnome-keyring nftables python3-venv)
 
 ensure_apt_packages() {
   local missing=()
@@ -98,20 +96,23 @@ ensure_toolchains() {
   fi
 }
 
-# The Windows and macOS targets our users run, for `check_other_platforms`.
-OTHER_TARGETS=(x86_64-pc-windows-gnu aarch64-apple-darwin)
+# The Windows and macOS targets our users run, for `check_other_platforms`
+# (Windows: MSVC, what the release workflow builds with).
+OTHER_TARGETS=(x86_64-pc-windows-msvc aarch64-apple-darwin)
 
 # Every platform branch compiles, and passes clippy, for Windows and macOS
 # (the core, the command line and the app). Nothing is linked: there is no
-# macOS SDK here, so the C parts of dependencies (objc2's exception helper)
-# are "compiled" by stand-ins that write empty objects (scripts/cross/);
-# every line of Rust, ours and theirs, is type-checked for the target.
+# Windows or macOS SDK here, so the C parts of dependencies (objc2's
+# exception helper, ring's C) are "compiled" by stand-ins that write empty
+# objects (scripts/cross/); every line of Rust, ours and theirs, is
+# type-checked for the target.
 check_other_platforms() {
-  local t
+  local t v
   for t in "${OTHER_TARGETS[@]}"; do
     rustup target list --installed | grep -qx "$t" || rustup target add "$t" >/dev/null 2>&1 ||
       die "could not install the Rust standard library for $t: run 'rustup target add $t'"
-    CC_aarch64_apple_darwin="$REPO_ROOT/scripts/cross/macos-cc" AR_aarch64_apple_darwin="$REPO_ROOT/scripts/cross/macos-ar" \
+    v="${t//-/_}"
+    env "CC_$v=$REPO_ROOT/scripts/cross/stub-cc" "AR_$v=$REPO_ROOT/scripts/cross/stub-ar" \
       cargo clippy -q --target "$t" -p ccs-core -p ccs-cli -p ccs-app --all-features -- -D warnings
   done
 }
