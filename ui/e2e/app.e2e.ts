@@ -368,6 +368,22 @@ function appEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** Launches the app again with `args` (as the desktop would, from `work`): it hands them to the running one and ends. */
+function launchAgain(args: string[]) {
+  const again = spawnSync(appBin, args, { cwd: work, env: appEnv(), timeout: 30_000 });
+  expect(again.status, String(again.stderr)).toBe(0);
+}
+
+/** What the join form, opened by a second launch, names as the invitation. */
+function joinFormNames(what: string): Promise<string> {
+  return s.waitFor(
+    "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
+    [],
+    10_000,
+    what,
+  );
+}
+
 /** The titles of the desktop notifications sent so far (one Notify call each). */
 function notified(): string[] {
   const log = fs.existsSync(notifyLog) ? fs.readFileSync(notifyLog, "utf8") : "";
@@ -924,15 +940,8 @@ describe("the desktop app against a real testnet", () => {
     ccs(path.join(netDir, "config.toml"), ["invite", "person", "-o", invitation, "--for", "Bea"]);
     await click("#nav-library");
     // The file named relative to where it was opened from.
-    const second = spawnSync(appBin, ["Bea.ccsinvite"], { cwd: work, env: appEnv(), timeout: 30_000 });
-    expect(second.status, String(second.stderr)).toBe(0);
-    const shown = await s.waitFor(
-      "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
-      [],
-      10_000,
-      "the running app to show the invitation",
-    );
-    expect(shown).toBe("Bea.ccsinvite");
+    launchAgain(["Bea.ccsinvite"]);
+    expect(await joinFormNames("the running app to show the invitation")).toBe("Bea.ccsinvite");
     await shot("10b-second-launch-invitation");
     await click("#settings-join summary");
   });
@@ -1397,8 +1406,7 @@ describe("the desktop app against a real testnet", () => {
     await waitNotified("Community Cloud Storage is still running");
     expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
     // Launched again: the same app shows its window again.
-    const again = spawnSync(appBin, [], { cwd: work, env: appEnv(), timeout: 30_000 });
-    expect(again.status, String(again.stderr)).toBe(0);
+    launchAgain([]);
     expect(appPid()).toBe(pid);
     await click("#nav-library");
     // Closed again: still in the tray, and not said twice.
@@ -1406,7 +1414,7 @@ describe("the desktop app against a real testnet", () => {
     await sleep(2000);
     expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
     expect(notified().filter((t) => t === "Community Cloud Storage is still running")).toHaveLength(1);
-    spawnSync(appBin, [], { cwd: work, env: appEnv(), timeout: 30_000 });
+    launchAgain([]);
     await click("#nav-library");
   });
 
@@ -1425,26 +1433,14 @@ describe("the desktop app against a real testnet", () => {
     const settings = path.join(work, "config.toml");
     const before = fs.readFileSync(settings, "utf8");
     // As a browser hands a clicked link to the desktop's handler for ccs:.
-    const changed = spawnSync(appBin, [`${link}&node=http://elsewhere:9094`], {
-      cwd: work,
-      env: appEnv(),
-      timeout: 30_000,
-    });
-    expect(changed.status, String(changed.stderr)).toBe(0);
+    launchAgain([`${link}&node=http://elsewhere:9094`]);
     const dialog = await s.find("dialog.confirm");
     expect(await dialog.text()).toContain("This link is not an invitation");
     await waitNotified("This link could not be opened");
     await shot("link-refused");
     await click("#confirm-ok");
-    const good = spawnSync(appBin, [link], { cwd: work, env: appEnv(), timeout: 30_000 });
-    expect(good.status, String(good.stderr)).toBe(0);
-    const shown = await s.waitFor(
-      "return document.querySelector('#settings-join')?.open && document.querySelector('#join-file')?.textContent",
-      [],
-      10_000,
-      "the join form with the link",
-    );
-    expect(shown).toBe("The invitation link you opened");
+    launchAgain([link]);
+    expect(await joinFormNames("the join form with the link")).toBe("The invitation link you opened");
     expect(await (await s.find("#main")).text()).not.toContain("invitation=");
     await shot("link-join");
     // Nothing was written or connected: that waits for the passphrase and Join.

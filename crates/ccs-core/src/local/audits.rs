@@ -163,13 +163,7 @@ impl AuditStore {
 
     /// `$CCS_AUDIT_DIR`, else `audits` beside the job journal's folder.
     pub fn default_dir(journal_dir: &Path) -> PathBuf {
-        match std::env::var_os(DIR_ENV) {
-            Some(d) if !d.is_empty() => PathBuf::from(d),
-            _ => journal_dir
-                .parent()
-                .map(|p| p.join("audits"))
-                .unwrap_or_else(|| PathBuf::from("audits")),
-        }
+        super::dir_beside_journal(journal_dir, DIR_ENV, "audits")
     }
 
     fn file(&self, cid: &str) -> Option<PathBuf> {

@@ -85,13 +85,7 @@ impl WatchStore {
 
     /// `$CCS_WATCH_DIR`, else `watched` beside the job journal's folder.
     pub fn default_dir(journal_dir: &Path) -> PathBuf {
-        match std::env::var_os(DIR_ENV) {
-            Some(d) if !d.is_empty() => PathBuf::from(d),
-            _ => journal_dir
-                .parent()
-                .map(|p| p.join("watched"))
-                .unwrap_or_else(|| PathBuf::from("watched")),
-        }
+        super::dir_beside_journal(journal_dir, DIR_ENV, "watched")
     }
 
     /// The file holding the list of folders.
