@@ -343,20 +343,44 @@ async fn ensure_brings_items_within_the_policy_and_keeps_their_names() {
         assert!(Instant::now() < deadline, "peer 2 never went offline");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let on_peer2 = all_pins(&cluster)
+    let on_peer2: BTreeSet<String> = all_pins(&cluster)
         .await
         .into_values()
         .filter(|p| p.allocations.contains(&peer2) && !p.metadata.contains_key("ccs-kind"))
-        .count();
-    assert!(on_peer2 > 0);
+        .map(|p| p.cid)
+        .collect();
+    assert!(!on_peer2.is_empty());
+    let cids_of = |v: &Value| -> BTreeSet<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Our nodes repin by themselves (`CLUSTER_DISABLEREPINNING=false`): the
+    // cluster may move an allocation of an offline peer (the partner just
+    // gone, or the old identity of the disk swap) on its own, a ping TTL
+    // later, onto a partner at the same site; ensure then adds the site back
+    // (seen in CI). Such a change only adds copies, and never touches an item
+    // that waits for the offline partner.
+    let moved_by_cluster = |changes: &Value| {
+        changes.as_array().unwrap().iter().all(|c| {
+            c["dropped"].as_array().unwrap().is_empty()
+                && !c["before"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p == gone_name.as_str())
+        })
+    };
     let (code, held) = ensure_json(&cfg, false);
-    assert_eq!(code, 0, "{held:#}");
-    assert!(held["changes"].as_array().unwrap().is_empty(), "{held:#}");
-    assert_eq!(
-        held["waiting"].as_array().unwrap().len(),
-        on_peer2,
-        "{held:#}"
-    );
+    let changed = cids_of(&held["changes"]);
+    assert_eq!(code, i32::from(!changed.is_empty()), "{held:#}");
+    assert!(moved_by_cluster(&held["changes"]), "{held:#}");
+    let waiting = cids_of(&held["waiting"]);
+    assert!(!waiting.is_empty(), "{held:#}");
+    assert!(waiting.is_subset(&on_peer2), "{held:#}");
+    assert!(waiting.is_disjoint(&changed), "{held:#}");
     assert!(
         held["waiting"][0]["problems"][0]
             .as_str()
@@ -370,11 +394,14 @@ async fn ensure_brings_items_within_the_policy_and_keeps_their_names() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (code, done) = ensure_json(&cfg, false);
     assert_eq!(code, 1, "{done:#}");
-    assert_eq!(
-        done["changes"].as_array().unwrap().len(),
-        on_peer2,
-        "{done:#}"
-    );
+    // Every item that waited is off the offline partner now.
+    let still_waiting: BTreeSet<String> = all_pins(&cluster)
+        .await
+        .into_values()
+        .filter(|p| p.allocations.contains(&peer2) && !p.metadata.contains_key("ccs-kind"))
+        .map(|p| p.cid)
+        .collect();
+    assert!(still_waiting.is_empty(), "{still_waiting:?} {done:#}");
 
     // Every re-pin kept every item's name and metadata.
     let after = all_pins(&cluster).await;
