@@ -804,16 +804,17 @@ pub async fn watch_folder(
     state: State<'_, AppState>,
     request: WatchFolderRequest,
 ) -> AppResult<WatchedFolderView> {
-    Ok(ops::watch::add_folder(&state.session()?, request)?)
+    let added = ops::watch::add_folder(&state.session()?, request)?;
+    state.tell(Notice::WatchedChanged);
+    Ok(added)
 }
 
 /// Stops watching a folder; what it stored stays stored.
 #[tauri::command]
 pub async fn unwatch_folder(state: State<'_, AppState>, path: String) -> AppResult<WatchedFolder> {
-    Ok(ops::watch::remove_folder(
-        &state.session()?,
-        Path::new(&path),
-    )?)
+    let removed = ops::watch::remove_folder(&state.session()?, Path::new(&path))?;
+    state.tell(Notice::WatchedChanged);
+    Ok(removed)
 }
 
 /// Pauses or resumes one watched folder, or every one (`path` null).
@@ -824,9 +825,7 @@ pub async fn pause_watching(
     paused: bool,
 ) -> AppResult<Vec<WatchedFolderView>> {
     let path = path.map(PathBuf::from);
-    Ok(ops::watch::set_paused(
-        &state.session()?,
-        path.as_deref(),
-        paused,
-    )?)
+    let folders = ops::watch::set_paused(&state.session()?, path.as_deref(), paused)?;
+    state.tell(Notice::WatchedChanged);
+    Ok(folders)
 }

@@ -107,7 +107,8 @@ pub enum Notice {
     Seen,
     /// The window was closed and the app goes on in the tray.
     KeptInTray,
-    /// The list of watched folders changed (paused from the tray, or from a page).
+    /// The list of watched folders changed (from the tray's menu or the
+    /// page): the menu's Pause / Resume follows.
     WatchedChanged,
     /// A `ccs:` link given to the app was refused (why).
     LinkRefused(String),
@@ -397,8 +398,11 @@ fn build_tray<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<TrayParts<
             "pause" => {
                 let state = app.state::<AppState>();
                 if let (Some(paused), Ok(session)) = (all_paused(&state), state.core_session()) {
-                    let _ = ccs_core::ops::watch::set_paused(&session, None, !paused);
-                    state.tell(Notice::WatchedChanged);
+                    if ccs_core::ops::watch::set_paused(&session, None, !paused).is_ok() {
+                        use tauri::Emitter;
+                        state.tell(Notice::WatchedChanged);
+                        let _ = app.emit(WATCHED_CHANGED_EVENT, ());
+                    }
                 }
             }
             "quit" => app.exit(0),
@@ -487,7 +491,6 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     }));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        use tauri::Emitter;
         let state = app.state::<AppState>();
         let mut busy = state.busy();
         let mut storing = false;
@@ -510,7 +513,6 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
                             if let Some(t) = &tray {
                                 t.show_watched(all_paused(&state));
                             }
-                            let _ = app.emit(WATCHED_CHANGED_EVENT, ());
                         }
                         Notice::AddEnded { outcome: AddEnd::Failed { .. }, .. }
                         | Notice::WatchFailed { .. }
