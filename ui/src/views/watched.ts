@@ -1,7 +1,7 @@
 // Watched folders: a folder where scans arrive all day; each new sub-folder
 // (or file) is stored by itself once it has stopped changing, once only,
 // renames included. The watching is the core's (ops::watch, the same as
-// `ccs watch run`); it runs while the app is open, and this page shows the
+// `ccs watch run`); it runs while the app runs (also in the tray), and this page shows the
 // folders, what the watcher is doing in each, and the form to add one.
 
 import { api } from "../api";
@@ -314,7 +314,7 @@ export function renderWatched(root: HTMLElement) {
     h(
       "p",
       { class: "sub" },
-      "Files that arrive in a watched folder are stored by themselves once they have finished arriving. Nothing is stored twice, even when it is renamed. The folders are watched while this app is open.",
+      "Files that arrive in a watched folder are stored by themselves once they have finished arriving. Nothing is stored twice, even when it is renamed. The folders are watched while this app runs, also with its window closed (its icon stays in the tray).",
     ),
     h(
       "div",
