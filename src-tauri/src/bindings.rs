@@ -31,6 +31,9 @@ fn declarations() -> Vec<(String, String)> {
     declarations![
         AppError,
         DesktopPreferences,
+        UpdateOffer,
+        UpdateProgress,
+        NodeFileSummary,
         FileProblem,
         Settings,
         ConnectionInfo,

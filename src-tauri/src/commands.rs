@@ -22,6 +22,7 @@ use crate::desktop::{self, AddEnd, DesktopPreferences, Notice};
 use crate::dto::*;
 use crate::state::AppState;
 use crate::throttle::{PROGRESS_INTERVAL, Throttle};
+use crate::updates;
 
 pub use crate::state::CLIENT;
 
@@ -70,6 +71,7 @@ pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
             .as_deref()
             .map_or(PasswordSource::None, |n| session.password_source(n)),
         keychain_off: keychain::disabled(),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }
 
@@ -407,6 +409,67 @@ pub fn set_desktop_preferences(
     Ok(chosen)
 }
 
+/// Asks the app's release feed whether a newer version is published;
+/// `None` when this is the newest.
+#[tauri::command]
+pub async fn check_for_update<R: Runtime>(app: AppHandle<R>) -> AppResult<Option<UpdateOffer>> {
+    Ok(updates::check(&app).await?.as_ref().map(updates::offer))
+}
+
+/// Downloads the update to `version` (the one the person was offered),
+/// checks its signature, installs it and starts the app again. Refused
+/// while storing or saving runs, and when another version is on offer by
+/// now.
+#[tauri::command]
+pub async fn install_update<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    version: String,
+    on_progress: Channel<UpdateProgress>,
+) -> AppResult<()> {
+    let busy = |running: usize| {
+        (running > 0).then(|| {
+            AppError::new(
+                ErrorCode::Unavailable,
+                "Storing or saving is still running. Install the update when it has finished.",
+            )
+        })
+    };
+    if let Some(e) = busy(state.jobs_running()) {
+        return Err(e);
+    }
+    let Some(update) = updates::check(&app).await? else {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "No newer version is on offer any more; this app is the newest.",
+        ));
+    };
+    if update.version != version {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "Version {} is on offer now, not {version}. Check for updates again.",
+                update.version
+            ),
+        ));
+    }
+    let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+    let bytes = updates::download_verified(&update, |p| {
+        if throttle.ready() {
+            let _ = on_progress.send(p);
+        }
+    })
+    .await?;
+    // A job started while the update downloaded would be cut off.
+    if let Some(e) = busy(state.jobs_running()) {
+        return Err(e);
+    }
+    let _ = on_progress.send(UpdateProgress::Installing);
+    // On Windows the installer takes over here and ends the app itself.
+    update.install(bytes).map_err(updates::refused)?;
+    app.restart()
+}
+
 /// Stops a running add or retrieval; false when it had already finished.
 #[tauri::command]
 pub fn cancel_job(state: State<'_, AppState>, job: String) -> bool {
@@ -725,6 +788,30 @@ pub async fn opened_invitation(state: State<'_, AppState>) -> AppResult<Option<S
     Ok(state
         .take_opened_invitation()
         .map(|p| p.display().to_string()))
+}
+
+/// The compose file this app was opened with ("Open with"), once; `None`
+/// when there is none. Not read yet: the page checks it with
+/// `check_node_file`.
+#[tauri::command]
+pub async fn opened_node_file(state: State<'_, AppState>) -> AppResult<Option<String>> {
+    Ok(state
+        .take_opened_node_file()
+        .map(|p| p.display().to_string()))
+}
+
+/// Reads `path` as a member's compose file (nothing is written): whose node
+/// it is, or why it is not one.
+#[tauri::command]
+pub async fn check_node_file(path: String) -> AppResult<NodeFileSummary> {
+    let node = ops::network::read_node_file(Path::new(&path))?;
+    Ok(NodeFileSummary {
+        node: node.peername.clone(),
+        bootstrap: node.bootstrap.is_none(),
+        organisation: node.place.organisation.clone(),
+        site: node.place.site.clone(),
+        path,
+    })
 }
 
 /// A native picker; `None` when the person cancelled.

@@ -462,6 +462,23 @@ fn notify<R: Runtime>(app: &tauri::AppHandle<R>, words: &Words) {
 /// Starts the tray (when this desktop has one) and the loop that turns
 /// notices into the tray's state and notifications, for as long as the app
 /// runs.
+/// The plugin writes the program's path unquoted into the Run key; Windows
+/// then tries each prefix before a space first (`C:\Users\Ann.exe`, …), so
+/// another program could start in the app's place. Quoted, only the app can.
+#[cfg(windows)]
+fn quote_run_entry(name: &str) -> std::io::Result<()> {
+    use winreg::enums::{HKEY_CURRENT_USER, KEY_SET_VALUE};
+    let run = winreg::RegKey::predef(HKEY_CURRENT_USER).open_subkey_with_flags(
+        r"Software\Microsoft\Windows\CurrentVersion\Run",
+        KEY_SET_VALUE,
+    )?;
+    let exe = std::env::current_exe()?;
+    run.set_value(
+        name,
+        &format!("\"{}\" {}", exe.display(), crate::STARTED_AT_LOGIN),
+    )
+}
+
 pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -486,8 +503,22 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
                     .map_err(|e| e.to_string())?;
             }
         }
+        // macOS runs an app opened from its disk image or from Downloads from
+        // a temporary copy: a login item would point at nothing tomorrow.
+        #[cfg(target_os = "macos")]
+        if on {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            if exe.starts_with("/Volumes") || exe.to_string_lossy().contains("/AppTranslocation/") {
+                return Err("the app is running from its disk image or the Downloads folder: move it to Applications and open it from there first".into());
+            }
+        }
         let l = launcher.autolaunch();
-        if on { l.enable() } else { l.disable() }.map_err(|e| e.to_string())
+        if on { l.enable() } else { l.disable() }.map_err(|e| e.to_string())?;
+        #[cfg(windows)]
+        if on {
+            quote_run_entry(&launcher.package_info().name).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

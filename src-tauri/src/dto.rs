@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 pub use crate::desktop::DesktopPreferences;
+pub use crate::updates::{UpdateOffer, UpdateProgress};
 
 pub use ccs_core::content::library::Health as ItemHealth;
 use ccs_core::content::library::{Item, PartnerState};
@@ -92,6 +93,21 @@ pub struct Settings {
     pub password_storage: PasswordSource,
     /// True when `CCS_NO_KEYCHAIN` turns the keychain off.
     pub keychain_off: bool,
+    /// This app's version (tauri.conf.json's, which is the crate's).
+    pub app_version: String,
+}
+
+/// A member's compose file as the invite form shows it once chosen (or
+/// opened with the app): whose node it is.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NodeFileSummary {
+    pub path: String,
+    /// The node's tailnet name (its cluster peer name).
+    pub node: String,
+    /// True for the network's first node.
+    pub bootstrap: bool,
+    pub organisation: Option<String>,
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

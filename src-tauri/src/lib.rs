@@ -16,6 +16,7 @@ pub mod dto;
 pub mod memory;
 pub mod state;
 pub mod throttle;
+pub mod updates;
 
 use tauri::{Manager, Runtime};
 
@@ -33,6 +34,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     }
     builder
         .plugin(tauri_plugin_dialog::init())
+        // Signed updates of the app (see updates.rs); the key and the feed
+        // are in tauri.conf.json › plugins.updater. Here, not in `run`: the
+        // update commands need it wherever they are handled.
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(with_commands!(handler))
 }
 
@@ -43,6 +48,11 @@ pub fn run() {
     // ends. First, as the plugin asks.
     let one = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(second_launch));
     let app = builder(one)
+        // Managed before anything runs: a window's focus, or macOS's
+        // "opened with" event, can come before setup.
+        .manage(AppState::new(
+            ccs_core::ops::session::default_settings_path(),
+        ))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -66,9 +76,6 @@ pub fn run() {
         .setup(|app| {
             // Previews of an earlier run are not kept.
             let _ = std::fs::remove_dir_all(ccs_core::ops::contents::previews_dir());
-            app.manage(AppState::new(
-                ccs_core::ops::session::default_settings_path(),
-            ));
             if let Some(w) = app.get_webview_window("main") {
                 memory::tune_webview(&w);
             }
@@ -79,13 +86,15 @@ pub fn run() {
                 Some(Opened::Invitation(path)) => {
                     app.state::<AppState>().set_opened_invitation(path)
                 }
+                Some(Opened::NodeFile(path)) => app.state::<AppState>().set_opened_node_file(path),
                 Some(Opened::RefusedLink(why)) => app
                     .state::<AppState>()
                     .tell(desktop::Notice::LinkRefused(why)),
                 None => {}
             }
             // Started at login: in the tray, with no window, when there is a tray.
-            if std::env::args().any(|a| a == STARTED_AT_LOGIN) && app.state::<AppState>().has_tray()
+            if std::env::args_os().any(|a| a == STARTED_AT_LOGIN)
+                && app.state::<AppState>().has_tray()
             {
                 if let Some(w) = app.get_webview_window("main") {
                     let _ = w.hide();
@@ -111,6 +120,16 @@ pub fn run() {
             if let Some(opened) = opened_with(urls.iter().map(|u| u.as_str())) {
                 open(_handle, opened);
             }
+        }
+        // macOS: a click on the Dock icon while the window is closed to the
+        // tray brings it back, as Mac apps do.
+        #[cfg(target_os = "macos")]
+        if let tauri::RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } = &_event
+        {
+            desktop::show_window(_handle);
         }
     });
 }
@@ -145,6 +164,10 @@ pub enum Opened {
     Invitation(std::path::PathBuf),
     /// A `ccs:` link that is not a join link: why, in one sentence.
     RefusedLink(String),
+    /// A `.yml`/`.yaml` file opened with the app ("Open with"): perhaps a
+    /// member's compose file, to invite a partner from. Only read, and only
+    /// once the page asks ([`commands::check_node_file`]).
+    NodeFile(std::path::PathBuf),
 }
 
 /// An invitation or link opened while the app runs: kept for the page, and
@@ -161,8 +184,15 @@ fn open<R: Runtime>(app: &tauri::AppHandle<R>, opened: Opened) {
             app.state::<AppState>()
                 .tell(desktop::Notice::LinkRefused(why));
         }
+        Opened::NodeFile(path) => {
+            let _ = app.emit(NODE_FILE_OPENED_EVENT, path.display().to_string());
+            app.state::<AppState>().set_opened_node_file(path);
+        }
     }
 }
+
+/// The event a compose file opened while the app runs is sent as (its path).
+pub const NODE_FILE_OPENED_EVENT: &str = "node-file-opened";
 
 /// The event an invitation opened while the app runs is sent as (its path,
 /// or the join link).
@@ -170,9 +200,9 @@ pub const INVITATION_OPENED_EVENT: &str = "invitation-opened";
 /// The event a refused link is sent as (why, one sentence).
 pub const INVITATION_REFUSED_EVENT: &str = "invitation-refused";
 
-/// The first of `args` that is a join link (checked strictly) or an
+/// The first of `args` that is a join link (checked strictly), an
 /// invitation file (`.ccsinvite`, any case, that exists; also as a `file:`
-/// URL, as a desktop passes it).
+/// URL, as a desktop passes it), or a `.yml`/`.yaml` file that exists.
 pub fn opened_with(
     args: impl IntoIterator<Item = impl Into<std::ffi::OsString>>,
 ) -> Option<Opened> {
@@ -190,11 +220,19 @@ pub fn opened_with(
             .and_then(|t| tauri::Url::parse(t).ok())
             .and_then(|u| u.to_file_path().ok())
             .unwrap_or_else(|| std::path::PathBuf::from(&arg));
-        let invitation = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case(join::EXTENSION))
-            && path.is_file();
-        invitation.then_some(Opened::Invitation(path))
+        let is = |ext: &str| {
+            path.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+        };
+        if !path.is_file() {
+            None
+        } else if is(join::EXTENSION) {
+            Some(Opened::Invitation(path))
+        } else if is("yml") || is("yaml") {
+            Some(Opened::NodeFile(path))
+        } else {
+            None
+        }
     })
 }
 
@@ -326,7 +364,18 @@ mod tests {
         );
         let url = tauri::Url::from_file_path(&file).unwrap().to_string();
         assert_eq!(crate::opened_with([url]), Some(Opened::Invitation(file)));
-        assert_eq!(crate::opened_with([other, missing]), None);
+        assert_eq!(crate::opened_with([other.clone(), missing]), None);
+        let compose = dir.path().join("compose.YAML");
+        std::fs::write(&compose, "services: {}").unwrap();
+        assert_eq!(
+            crate::opened_with([other, compose.clone()]),
+            Some(Opened::NodeFile(compose.clone()))
+        );
+        assert_eq!(
+            crate::opened_with([dir.path().join("gone.yml")]),
+            None,
+            "a compose file that is not there"
+        );
         assert_eq!(crate::opened_with(Vec::<std::path::PathBuf>::new()), None);
         let sealed = ccs_core::deploy::invite::seal("{}", "four words for you").unwrap();
         let link = ccs_core::ops::join::link_for(sealed.as_bytes());
@@ -342,6 +391,81 @@ mod tests {
         }
     }
 
+    /// Compose files are offered under "Open with", never claimed: an
+    /// alternate on macOS, the Windows setup's "Open with" lists, nothing on
+    /// Linux (where any program can be chosen); `.ccsinvite` everywhere.
+    #[test]
+    fn compose_files_are_offered_under_open_with_and_never_claimed() {
+        let read = |text: &str| -> Value { serde_json::from_str(text).unwrap() };
+        let shared = read(include_str!("../tauri.conf.json"));
+        let mac = read(include_str!("../tauri.macos.conf.json"));
+        let windows = read(include_str!("../tauri.windows.conf.json"));
+        let associations = |conf: &Value| conf["bundle"]["fileAssociations"].clone();
+        for conf in [&shared, &mac] {
+            // What the bundler reads (a misspelt key or rank fails here).
+            serde_json::from_value::<Vec<tauri::utils::config::FileAssociation>>(associations(
+                conf,
+            ))
+            .unwrap();
+        }
+        let has = |a: &Value, ext: &str| a["ext"].as_array().unwrap().iter().any(|e| e == ext);
+        let shared_list = associations(&shared);
+        let shared_list = shared_list.as_array().unwrap();
+        assert!(
+            shared_list
+                .iter()
+                .all(|a| !has(a, "yml") && !has(a, "yaml"))
+        );
+        // macOS's list replaces the shared one whole (a JSON merge patch).
+        let mac_list = associations(&mac);
+        let mac_list = mac_list.as_array().unwrap();
+        for a in shared_list {
+            assert!(mac_list.contains(a), "macOS lacks {a}");
+        }
+        let yaml = mac_list
+            .iter()
+            .find(|a| has(a, "yml") && has(a, "yaml"))
+            .unwrap();
+        assert_eq!(yaml["rank"], "Alternate");
+        assert_eq!(yaml["role"], "Viewer");
+        let hooks_path = windows["bundle"]["windows"]["nsis"]["installerHooks"]
+            .as_str()
+            .unwrap();
+        let hooks = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(hooks_path),
+        )
+        .unwrap();
+        for ext in [".yml", ".yaml"] {
+            assert!(
+                hooks.contains(&format!(r"Classes\{ext}\OpenWithList\")),
+                "{ext}"
+            );
+            assert!(
+                !hooks.contains(&format!(r#"Classes\{ext}" "#)),
+                "the setup must not make the app {ext}'s default"
+            );
+        }
+        assert!(hooks.contains("!macro NSIS_HOOK_POSTUNINSTALL"));
+    }
+
+    /// The app's own context, its update check sent to a closed local port
+    /// rather than to the internet.
+    fn context_without_internet() -> tauri::Context<tauri::test::MockRuntime> {
+        let mut context = tauri::generate_context!();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let updater = context
+            .config_mut()
+            .plugins
+            .0
+            .get_mut("updater")
+            .expect("tauri.conf.json configures the updater");
+        updater["endpoints"] = json!([format!("http://{closed}/latest.json")]);
+        context
+    }
+
     /// Every command of the registry reaches its function through the real
     /// builder, context and capabilities: called with no arguments, one that
     /// takes some is refused for the missing one (not as unknown or not
@@ -354,7 +478,7 @@ mod tests {
                 dir.path().join("config.toml"),
                 dir.path().join("jobs"),
             ))
-            .build(tauri::generate_context!())
+            .build(context_without_internet())
             .unwrap();
         let w = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()

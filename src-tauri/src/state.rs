@@ -26,6 +26,8 @@ pub struct AppState {
     busy: tokio::sync::watch::Sender<bool>,
     /// An invitation the app was opened with, until the page asks for it.
     opened_invitation: Mutex<Option<PathBuf>>,
+    /// A compose file the app was opened with, until the page asks for it.
+    opened_node_file: Mutex<Option<PathBuf>>,
     /// Where notices go: the desktop's loop ([`crate::desktop::start`]);
     /// none in tests.
     notices: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Notice>>>,
@@ -54,6 +56,7 @@ impl AppState {
             jobs: Mutex::new(HashMap::new()),
             busy: tokio::sync::watch::Sender::new(false),
             opened_invitation: Mutex::new(None),
+            opened_node_file: Mutex::new(None),
             notices: Mutex::new(None),
             has_tray: AtomicBool::new(false),
             start_at_login: Mutex::new(None),
@@ -123,6 +126,18 @@ impl AppState {
             .lock()
             .ok()
             .and_then(|mut s| s.take())
+    }
+
+    /// Keeps `path`, a compose file the app was opened with, for the page.
+    pub fn set_opened_node_file(&self, path: PathBuf) {
+        if let Ok(mut slot) = self.opened_node_file.lock() {
+            *slot = Some(path);
+        }
+    }
+
+    /// The compose file the app was opened with, once.
+    pub fn take_opened_node_file(&self) -> Option<PathBuf> {
+        self.opened_node_file.lock().ok().and_then(|mut s| s.take())
     }
 
     /// `true` while any job runs (see [`Self::start_job`]).

@@ -7,7 +7,7 @@
 // to refresh the README's pictures.
 
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -171,6 +171,55 @@ async function join(file: string, passphrase: string) {
   await click("#join-go");
 }
 
+/**
+ * A release feed as the release workflow publishes one (latest.json and the
+ * update itself) announcing version 99.0.0, signed the way `tauri signer sign`
+ * signs (minisign, Ed25519) but with a key of its own, not the app's
+ * publishers'. The app reads it through CCS_TEST_UPDATE_ENDPOINT (debug builds
+ * only; the key it trusts stays the one built in). Returns the feed's address.
+ */
+async function serveUpdateFeed(): Promise<string> {
+  const update = Buffer.from("an app that is not from its publishers");
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const keyId = randomBytes(8);
+  const signature = sign(null, update, privateKey);
+  const trusted = "timestamp:1764583200\tfile:app.tar.gz\tversion:99.0.0";
+  const global = sign(null, Buffer.concat([signature, Buffer.from(trusted)]), privateKey);
+  const minisign = [
+    "untrusted comment: signature from tauri secret key",
+    Buffer.concat([Buffer.from("Ed"), keyId, signature]).toString("base64"),
+    `trusted comment: ${trusted}`,
+    global.toString("base64"),
+    "",
+  ].join("\n");
+  const server = http.createServer((req, res) => {
+    const base = `http://${req.headers.host}`;
+    if (req.url === "/latest.json") {
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          version: "99.0.0",
+          notes: "Checks of the copies run faster.",
+          pub_date: "2026-12-01T10:00:00Z",
+          platforms: {
+            "linux-x86_64": { url: `${base}/app.tar.gz`, signature: Buffer.from(minisign).toString("base64") },
+          },
+        }),
+      );
+    } else if (req.url === "/app.tar.gz") {
+      res.setHeader("content-length", update.length);
+      res.end(update);
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  server.unref();
+  const { port: feedPort } = server.address() as import("node:net").AddressInfo;
+  return `http://127.0.0.1:${feedPort}/latest.json`;
+}
+
 /** An invitation to a node that has gone: a stand-in answers as a member
  * while `ccs invite person` tries it, then stops. (A stand-in only for this
  * error case; every join that works goes to the real testnet.) */
@@ -318,6 +367,7 @@ beforeAll(async () => {
         CCS_TEST_REVEAL_LOG: revealLog,
         // Every add counts as long: the test's take a second or two.
         CCS_TEST_LONG_ADD_SECONDS: "0",
+        CCS_TEST_UPDATE_ENDPOINT: await serveUpdateFeed(),
         NOTIFY_LOG: notifyLog,
         CCS_NO_KEYCHAIN: "",
       },
@@ -946,6 +996,33 @@ describe("the desktop app against a real testnet", () => {
     await click("#settings-join summary");
   });
 
+  it("opens a compose file with the app: the partner invite with it chosen; a file that is not one is refused in words", async () => {
+    // compose.yml: the network file the previous step made.
+    launchAgain(["compose.yml"]);
+    await s.waitFor(
+      "return document.querySelector('#invite-file-said [data-node-file]')?.dataset.nodeFile",
+      [],
+      10_000,
+      "the partner invite with the opened file",
+    );
+    expect(await (await s.find("#invite-network-file")).text()).toBe(path.join(work, "compose.yml"));
+    expect(await (await s.find("#invite-file-said")).text()).toBe("The compose file of the first node bootstrap.");
+    expect(await s.execute("return document.activeElement?.id")).toBe("invite-partner");
+    await shot("10c-open-with-compose-file");
+    fs.writeFileSync(path.join(work, "mkdocs.yml"), "site_name: Parish registers\n");
+    launchAgain(["mkdocs.yml"]);
+    await s.waitFor(
+      "return document.querySelector('#invite-file-said [data-node-file=refused]') !== null",
+      [],
+      10_000,
+      "the refusal of a file that is not a compose file",
+    );
+    expect(await (await s.find("#invite-file-said")).text()).toContain(
+      "This is not a community-cloud-storage node file",
+    );
+    await click("#nav-library");
+  });
+
   it("stays readable at 1024 x 700", async () => {
     await s.setRect(1024, 700);
     await click("#nav-library");
@@ -1446,5 +1523,31 @@ describe("the desktop app against a real testnet", () => {
     // Nothing was written or connected: that waits for the passphrase and Join.
     expect(fs.readFileSync(settings, "utf8")).toBe(before);
     await click("#settings-join summary");
+  });
+
+  it("offers a newer release with its notes, and refuses to install one not signed by the app's publishers", async () => {
+    await click("#nav-settings");
+    expect(await (await s.find("#settings-updates")).text()).toContain("This is version 0.1.0");
+    await click("#update-check");
+    await s.waitFor("return document.querySelector('[data-update]')?.dataset.update", [], 15_000, "the update check");
+    const offered = await (await s.find("#update-status")).text();
+    expect(offered).toContain("Version 99.0.0 is available");
+    expect(offered).toContain("You have version 0.1.0");
+    await click("#update-status details summary");
+    expect(await (await s.find("#update-status .notes")).text()).toBe("Checks of the copies run faster.");
+    await shot("settings-update-offered");
+    await click("#update-install");
+    await s.waitFor(
+      "return document.querySelector('#update-status .notice.bad') !== null",
+      [],
+      15_000,
+      "the refusal of an update signed with another key",
+    );
+    expect(await (await s.find("#update-status .notice.bad")).text()).toContain(
+      "The downloaded update is not signed by the app's publishers, so it was not installed.",
+    );
+    await shot("settings-update-refused");
+    // Nothing was installed: the same app still answers.
+    expect(await s.execute("return document.querySelector('#settings-updates') !== null")).toBe(true);
   });
 });

@@ -14,6 +14,8 @@ import * as commands from "./generated/commands";
 export const AUDIT_FINDING_EVENT = "audit-finding";
 /** The event an invitation opened while the app runs (macOS) is sent as (src-tauri/src/lib.rs). */
 export const INVITATION_OPENED_EVENT = "invitation-opened";
+/** The event a compose file opened with the app while it runs is sent as (src-tauri/src/lib.rs). */
+export const NODE_FILE_OPENED_EVENT = "node-file-opened";
 /** The event a refused ccs: link is sent as, why in one sentence (src-tauri/src/lib.rs). */
 export const INVITATION_REFUSED_EVENT = "invitation-refused";
 /** The event each watched-folder event is sent as (src-tauri/src/lib.rs). */
@@ -47,6 +49,9 @@ export const api = {
   /** An invitation file opened with the app while it runs (its path); resolves to stop listening. */
   onInvitationOpened: (onPath: (path: string) => void): Promise<() => void> =>
     listen<string>(INVITATION_OPENED_EVENT, (e) => onPath(e.payload)),
+  /** A compose file opened with the app while it runs (its path); resolves to stop listening. */
+  onNodeFileOpened: (onPath: (path: string) => void): Promise<() => void> =>
+    listen<string>(NODE_FILE_OPENED_EVENT, (e) => onPath(e.payload)),
   /** A ccs: link opened with the app that is not a join link (why); resolves to stop listening. */
   onInvitationRefused: (onWhy: (why: string) => void): Promise<() => void> =>
     listen<string>(INVITATION_REFUSED_EVENT, (e) => onWhy(e.payload)),

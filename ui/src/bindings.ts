@@ -28,6 +28,36 @@ start_at_login: boolean,
  */
 told_about_tray: boolean, };
 
+export type UpdateOffer = { 
+/**
+ * The version on offer (`0.2.0`).
+ */
+version: string, 
+/**
+ * The version running now.
+ */
+current_version: string, 
+/**
+ * What is new, as the release's notes say it.
+ */
+notes: string | null, 
+/**
+ * When it was published (RFC 3339), when the release says.
+ */
+published: string | null, };
+
+export type UpdateProgress = { "phase": "downloading", received: number, total: number | null, } | { "phase": "installing" };
+
+export type NodeFileSummary = { path: string, 
+/**
+ * The node's tailnet name (its cluster peer name).
+ */
+node: string, 
+/**
+ * True for the network's first node.
+ */
+bootstrap: boolean, organisation: string | null, site: string | null, };
+
 export type FileProblem = { path: string, 
 /**
  * The code the same failure has on its own (`path_not_found`,
@@ -51,7 +81,11 @@ password_storage: PasswordSource,
 /**
  * True when `CCS_NO_KEYCHAIN` turns the keychain off.
  */
-keychain_off: boolean, };
+keychain_off: boolean, 
+/**
+ * This app's version (tauri.conf.json's, which is the crate's).
+ */
+app_version: string, };
 
 export type ConnectionInfo = { 
 /**

@@ -31,6 +31,8 @@ const PLACES: [Place, string][] = [
 const FIRST_RUN: [Place, string][] = [["welcome", "Welcome"]];
 /** An invitation dropped on the window or opened with the app, for the join form. */
 let invitation: string | undefined;
+/** A compose file opened with the app ("Open with"), for the partner invite form. */
+let nodeFile: string | undefined;
 
 const app = document.getElementById("app") as HTMLElement;
 const nav = h("nav", { class: "places", "aria-label": "Places" });
@@ -108,9 +110,12 @@ function go(p: Place) {
     case "settings":
       renderSettings(main, connected, takeInvitation());
       break;
-    case "admin":
-      renderAdmin(main);
+    case "admin": {
+      const opened = nodeFile;
+      nodeFile = undefined;
+      renderAdmin(main, opened);
       break;
+    }
     case "welcome":
       renderWelcome(main, connected, takeInvitation());
       break;
@@ -141,6 +146,23 @@ function takeInvitation(): string | undefined {
   const path = invitation;
   invitation = undefined;
   return path;
+}
+
+/** A compose file to invite a partner from: Network administration's form, once connected. */
+function openNodeFile(path: string) {
+  if (!state.settings?.connection) {
+    void confirmDialog({
+      title: "Connect first",
+      body: [
+        "This computer is not connected to a network yet. Join with an invitation or connect by hand, then open the compose file again to invite a partner from it.",
+      ],
+      confirm: "OK",
+      tellOnly: true,
+    });
+    return;
+  }
+  nodeFile = path;
+  go("admin");
 }
 
 /** An invitation to open: on the welcome screen, or in Settings' join form. */
@@ -260,6 +282,10 @@ async function start() {
       void api.openedInvitation();
       openInvitation(path);
     });
+    await api.onNodeFileOpened((path) => {
+      void api.openedNodeFile();
+      openNodeFile(path);
+    });
   } catch {
     // Without it the invitation can still be chosen or dropped.
   }
@@ -275,9 +301,12 @@ async function start() {
   drawBadge();
   // Opened with an invitation (double-clicked, or "Open with"): the join form.
   const opened = await api.openedInvitation().catch(() => null);
+  const openedNodeFile = await api.openedNodeFile().catch(() => null);
   if (opened) openInvitation(opened);
   else if (state.settings.connection) connected();
   else go("welcome");
+  // Opened with a compose file ("Open with"): the partner invite, after the library started loading.
+  if (openedNodeFile && !opened) openNodeFile(openedNodeFile);
 }
 
 void start();

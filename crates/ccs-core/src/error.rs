@@ -158,7 +158,12 @@ pub enum Error {
 /// A full disk gets its own words (and names the folder, not the temporary
 /// file being written); any other write failure keeps the generic advice.
 fn write_message(path: &std::path::Path, source: &std::io::Error) -> String {
-    if source.raw_os_error() == Some(28) {
+    // The kind, not an error number: ENOSPC on Unix, ERROR_DISK_FULL and
+    // ERROR_HANDLE_DISK_FULL on Windows (where 28 means something else).
+    if matches!(
+        source.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    ) {
         // Name the folder the person chose, above any temporary sibling
         // (`.NAME.partial-…`) that retrieval writes into first.
         let temp = path.ancestors().find(|a| {
@@ -521,13 +526,20 @@ mod tests {
     fn a_full_disk_is_named_as_such_with_the_chosen_folder() {
         let full = Error::Write {
             path: PathBuf::from("/media/usb/letters/.scans.partial-0a1b2c3d/box 1/a.tif"),
-            source: std::io::Error::from_raw_os_error(28),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         };
-        assert_eq!(
-            full.to_string(),
-            "The disk holding \"/media/usb/letters\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again."
-        );
+        let said = "The disk holding \"/media/usb/letters\" is full, so nothing was saved. Free some space on it, or choose a place on another disk, and try again.";
+        assert_eq!(full.to_string(), said);
         assert_eq!(full.code(), "write_failed");
+        // As the system reports it.
+        #[cfg(unix)]
+        {
+            let enospc = Error::Write {
+                path: PathBuf::from("/media/usb/letters/.scans.partial-0a1b2c3d/box 1/a.tif"),
+                source: std::io::Error::from_raw_os_error(libc::ENOSPC),
+            };
+            assert_eq!(enospc.to_string(), said);
+        }
         let denied = Error::Write {
             path: PathBuf::from("/media/usb/a.tif"),
             source: std::io::Error::from_raw_os_error(13),

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/registry.rs (the command list; types from bindings.ts) by src-tauri/src/bindings.rs. Do not edit.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, DesktopPreferences, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, WatchFolderRequest, WatchedFolder, WatchedFolderView, Withdrawal, WithdrawalOutcome } from "../bindings";
+import type { ActivityFilter, AddDetails, AddOutcome, AddPreview, AddProgress, BagSaved, ConnectInput, ConnectionReport, DesktopPreferences, EnsureReport, FilePreview, HistoryReport, InventoryFormat, InventorySummary, InviteInput, InviteOutcome, ItemCheck, ItemContents, JobEntry, JoinOutcome, LibraryBatch, LibraryItem, MetaOutcome, MetaRequest, NetworkPlaces, NodeFileSummary, Partner, PersonInviteInput, PersonInviteOutcome, PickRequest, PolicyView, RepairedItem, RetrieveOutcome, RetrieveProgress, RiskSummary, Settings, UpdateOffer, UpdateProgress, WatchFolderRequest, WatchedFolder, WatchedFolderView, Withdrawal, WithdrawalOutcome } from "../bindings";
 import { toApiError } from "../errors";
 
 /** Runs a command; a failure throws an ApiError. */
@@ -134,6 +134,24 @@ export function desktopPreferences(): Promise<DesktopPreferences> {
  */
 export function setDesktopPreferences(preferences: DesktopPreferences): Promise<DesktopPreferences> {
   return call<DesktopPreferences>("set_desktop_preferences", { preferences });
+}
+
+/**
+ * Asks the app's release feed whether a newer version is published;
+ * `None` when this is the newest.
+ */
+export function checkForUpdate(): Promise<UpdateOffer | null> {
+  return call<UpdateOffer | null>("check_for_update");
+}
+
+/**
+ * Downloads the update to `version` (the one the person was offered),
+ * checks its signature, installs it and starts the app again. Refused
+ * while storing or saving runs, and when another version is on offer by
+ * now.
+ */
+export function installUpdate(version: string, onProgress: (m: UpdateProgress) => void): Promise<null> {
+  return call<null>("install_update", { version, onProgress: channel(onProgress) });
 }
 
 /** Stops a running add or retrieval; false when it had already finished. */
@@ -295,6 +313,23 @@ export function joinNetwork(path: string, passphrase: string): Promise<JoinOutco
  */
 export function openedInvitation(): Promise<string | null> {
   return call<string | null>("opened_invitation");
+}
+
+/**
+ * The compose file this app was opened with ("Open with"), once; `None`
+ * when there is none. Not read yet: the page checks it with
+ * `check_node_file`.
+ */
+export function openedNodeFile(): Promise<string | null> {
+  return call<string | null>("opened_node_file");
+}
+
+/**
+ * Reads `path` as a member's compose file (nothing is written): whose node
+ * it is, or why it is not one.
+ */
+export function checkNodeFile(path: string): Promise<NodeFileSummary> {
+  return call<NodeFileSummary>("check_node_file", { path });
 }
 
 /** A native picker; `None` when the person cancelled. */

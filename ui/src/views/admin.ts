@@ -117,10 +117,10 @@ function inviteColleagueForm(): HTMLElement {
   );
 }
 
-export function renderAdmin(root: HTMLElement) {
+/** Network administration; `nodeFile`: a compose file the app was opened with, chosen in the partner invite. */
+export function renderAdmin(root: HTMLElement, nodeFile?: string) {
   const c = state.settings?.connection;
-  const partner = h("section", { "aria-labelledby": "invite-title" });
-  renderInvite(partner);
+  const partner = h("section", { "aria-labelledby": "invite-title", id: "admin-invite-partner" });
   clear(
     root,
     h("header", { class: "page-head" }, h("h1", {}, "Network administration")),
@@ -156,4 +156,6 @@ export function renderAdmin(root: HTMLElement) {
         : h("p", {}, "Not connected."),
     ),
   );
+  // Drawn in place, so that an opened file's form can take the focus.
+  renderInvite(partner, nodeFile);
 }

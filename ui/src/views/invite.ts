@@ -3,11 +3,37 @@
 
 import { api } from "../api";
 import { errorBox } from "../app";
+import type { NodeFileSummary } from "../bindings";
 import { clear, field, h } from "../dom";
 
-export function renderInvite(root: HTMLElement) {
+/** "the bootstrap node acme-nas (Leeds Archive, Leeds, UK)": whose file it is. */
+export function nodeFileWords(f: NodeFileSummary): string {
+  const where = [f.organisation, f.site].filter((w): w is string => !!w).join(", ");
+  return `${f.bootstrap ? "the first node" : "the node"} ${f.node}${where ? ` (${where})` : ""}`;
+}
+
+/** The invite form; `opened`: a compose file the app was opened with, checked and chosen at once. */
+export function renderInvite(root: HTMLElement, opened?: string) {
   let networkFile = "";
   const fileLabel = h("code", { id: "invite-network-file" }, "No file chosen");
+  const fileSaid = h("div", { id: "invite-file-said", "aria-live": "polite" });
+  // Read (never written) before it is taken: a file that is not a member's
+  // compose file is said at once, in one sentence.
+  const choose = async (path: string) => {
+    networkFile = "";
+    fileLabel.textContent = path;
+    clear(fileSaid, h("p", { class: "hint" }, "Reading the file…"));
+    try {
+      const found = await api.checkNodeFile(path);
+      networkFile = found.path;
+      clear(
+        fileSaid,
+        h("p", { class: "hint", "data-node-file": "ok" }, `The compose file of ${nodeFileWords(found)}.`),
+      );
+    } catch (e) {
+      clear(fileSaid, h("div", { "data-node-file": "refused" }, errorBox(e)));
+    }
+  };
   const partner = field(
     "The partner's tailnet name",
     { id: "invite-partner", type: "text", placeholder: "e.g. acme-nas" },
@@ -40,7 +66,10 @@ export function renderInvite(root: HTMLElement) {
   save.addEventListener("click", async () => {
     clear(result);
     if (!networkFile) {
-      clear(result, h("p", { class: "notice warn" }, "First choose your network's compose file."));
+      clear(
+        result,
+        h("p", { class: "notice warn" }, "First choose your network's compose file (a member's compose.yml)."),
+      );
       return;
     }
     const name = partner.input.value.trim();
@@ -99,10 +128,7 @@ export function renderInvite(root: HTMLElement) {
               id: "invite-pick-file",
               onclick: async () => {
                 const got = await api.pick({ kind: "open_file" });
-                if (got?.[0]) {
-                  networkFile = got[0];
-                  fileLabel.textContent = networkFile;
-                }
+                if (got?.[0]) await choose(got[0]);
               },
             },
             "Choose file…",
@@ -110,6 +136,7 @@ export function renderInvite(root: HTMLElement) {
           fileLabel,
         ),
         h("p", { class: "hint" }, "Any member's compose.yml (the bootstrap's or a partner's)."),
+        fileSaid,
       ),
       partner.wrap,
       bootstrap.wrap,
@@ -140,4 +167,9 @@ export function renderInvite(root: HTMLElement) {
       h("li", {}, "After a minute, the new partner shows as Online under Partners."),
     ),
   );
+  if (opened) {
+    void choose(opened);
+    root.scrollIntoView({ block: "start" });
+    partner.input.focus();
+  }
 }

@@ -7,6 +7,7 @@ import type { DesktopPreferences, PasswordSource } from "../bindings";
 import { clear, field, h } from "../dom";
 import { chooseTheme, storedTheme, type Theme } from "../theme";
 import { GLOSSARY } from "../words";
+import { updatesSection } from "./updates";
 import { joinForm } from "./welcome";
 
 /** The form for connecting by hand: a node's name, a user name and a password. */
@@ -128,6 +129,8 @@ export function renderSettings(root: HTMLElement, onConnected: () => void, invit
         GLOSSARY.flatMap((w) => [h("dt", {}, w.term), h("dd", {}, w.means)]),
       ),
     ),
+    h("h2", {}, "Updates"),
+    updatesSection(s?.app_version ?? ""),
     h("h2", {}, "This computer"),
     h(
       "dl",

@@ -149,10 +149,37 @@ fn alive(pid: u32) -> bool {
     std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Without a portable liveness check, another program's running job counts as
-/// alive only while it is this process; a job of a command still running
+/// Windows: the process exists and has not exited (a process of another
+/// user, which may not be opened, counts as running).
+#[cfg(windows)]
+fn alive(pid: u32) -> bool {
+    use windows_sys::Win32::Foundation::{
+        CloseHandle, ERROR_ACCESS_DENIED, GetLastError, STILL_ACTIVE,
+    };
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    if pid == std::process::id() {
+        return true;
+    }
+    // SAFETY: the handle is checked before use and closed once; the exit
+    // code is written into a local.
+    unsafe {
+        let process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+        if process.is_null() {
+            return GetLastError() == ERROR_ACCESS_DENIED;
+        }
+        let mut code = 0u32;
+        let read = GetExitCodeProcess(process, &mut code) != 0;
+        CloseHandle(process);
+        read && code == STILL_ACTIVE as u32
+    }
+}
+
+/// Without a liveness check, another program's running job counts as alive
+/// only while it is this process; a job of a command still running
 /// elsewhere may then read as interrupted (never as done).
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 fn alive(pid: u32) -> bool {
     pid == std::process::id()
 }

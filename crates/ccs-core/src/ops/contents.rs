@@ -92,6 +92,17 @@ pub async fn preview(
     cancel: &Cancel,
 ) -> Result<FilePreview> {
     let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    // One plain name, written inside the preview folder and nowhere else:
+    // not "..", nor (on Windows) a drive-relative "C:name".
+    let mut parts = std::path::Path::new(name).components();
+    if !matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    ) {
+        return Err(Error::InvalidInput(format!(
+            "\"{name}\" is not a file name that can be previewed. Save the file instead."
+        )));
+    }
     let kind = preview_kind(name).ok_or_else(|| {
         Error::InvalidInput(format!(
             "\"{name}\" is not an image, a PDF or text, so it cannot be previewed. Save it instead."

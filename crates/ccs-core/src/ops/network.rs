@@ -60,9 +60,22 @@ fn check_destination(to: &Destination) -> Result<()> {
     }
 }
 
+/// The largest file read as a node file (ours are under 10 KB, with an
+/// operator's additions far under this).
+pub const NODE_FILE_MAX_BYTES: u64 = 1024 * 1024;
+
 /// A member's node file, read as text. A sealed invitation or a file that is
 /// not text is named as such (not as a YAML error).
 pub fn read_node_file(path: &Path) -> Result<NodeFile> {
+    // A node file is a few kilobytes; anything opened as one is read whole,
+    // so a large file is refused before it is read.
+    let meta = std::fs::metadata(path).map_err(|e| read_error(path, e))?;
+    if meta.len() > NODE_FILE_MAX_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "\"{}\" is too large to be a node file (they are a few kilobytes). Choose the file made by create, clone or invite.",
+            path.display()
+        )));
+    }
     let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
     if invite::is_sealed(&bytes) {
         return Err(Error::InvalidInput(format!(
@@ -229,6 +242,15 @@ mod tests {
         std::fs::write(&binary, [0xff, 0xd8, 0xff, 0x00, 0x80]).unwrap();
         let e = read_node_file(&binary).unwrap_err();
         assert!(e.to_string().contains("not text"), "{e}");
+        // A large file opened as one is refused unread (sparse: no disk used).
+        let large = dir.path().join("export.yml");
+        std::fs::File::create(&large)
+            .unwrap()
+            .set_len(NODE_FILE_MAX_BYTES + 1)
+            .unwrap();
+        let e = read_node_file(&large).unwrap_err();
+        assert!(e.to_string().contains("too large to be a node file"), "{e}");
+        assert_eq!(e.code(), "invalid_input");
         assert_eq!(
             read_node_file(&dir.path().join("missing.yml"))
                 .unwrap_err()

@@ -207,9 +207,9 @@ pub fn add_folder(session: &Session, request: WatchFolderRequest) -> Result<Watc
             request.path.display()
         )));
     }
-    let path = request
-        .path
-        .canonicalize()
+    // dunce: the plain `C:\Scans` on Windows, not `\\?\C:\Scans`, which
+    // people would see and the folder pickers would not match.
+    let path = dunce::canonicalize(&request.path)
         .map_err(|e| crate::local::files::read_error(&request.path, e))?;
     let settle_seconds = request.settle_seconds.unwrap_or(DEFAULT_SETTLE_SECONDS);
     if settle_seconds == 0 || settle_seconds > MAX_SETTLE_SECONDS {
@@ -255,7 +255,7 @@ pub fn add_folder(session: &Session, request: WatchFolderRequest) -> Result<Watc
 }
 
 fn find(folders: &[WatchedFolder], path: &Path) -> Result<usize> {
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let canonical = dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     folders
         .iter()
         .position(|f| f.path == canonical || f.path == path)
@@ -349,6 +349,14 @@ pub fn ignored(name: &str) -> bool {
         .any(|end| lower.ends_with(end))
 }
 
+/// Files the desktop itself writes into a folder someone browses (Finder's
+/// `.DS_Store` and `._` files, Explorer's `Thumbs.db` and `desktop.ini`):
+/// they do not make a stored folder a new one.
+fn made_by_the_desktop(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy().to_lowercase();
+    name == ".ds_store" || name.starts_with("._") || name == "thumbs.db" || name == "desktop.ini"
+}
+
 /// An entry as it is now: the hash of every file's relative path (not the
 /// entry's own name, so a renamed entry keeps it), size and modification
 /// time, and the number of files and bytes. `None` when the entry does not
@@ -382,7 +390,7 @@ pub fn signature(path: &Path, rule: ItemRule) -> std::io::Result<Option<Signatur
             // walkdir holds one folder's names at a time, not the tree's.
             for entry in walkdir::WalkDir::new(path).min_depth(1).sort_by_file_name() {
                 let entry = entry.map_err(std::io::Error::other)?;
-                if entry.file_type().is_dir() {
+                if entry.file_type().is_dir() || made_by_the_desktop(entry.file_name()) {
                     continue;
                 }
                 let meta = entry.metadata().map_err(std::io::Error::other)?;
@@ -953,6 +961,15 @@ mod tests {
             signature(&b, ItemRule::EachFolder).unwrap().unwrap(),
             first,
             "renamed"
+        );
+        // Browsing it in Finder or Explorer changes nothing.
+        for made in [".DS_Store", "._2.tif", "Thumbs.db", "desktop.ini"] {
+            std::fs::write(b.join("inner").join(made), b"view settings").unwrap();
+        }
+        assert_eq!(
+            signature(&b, ItemRule::EachFolder).unwrap().unwrap(),
+            first,
+            "browsed"
         );
         std::fs::write(b.join("3.tif"), b"").unwrap();
         let grown = signature(&b, ItemRule::EachFolder).unwrap().unwrap();

@@ -56,10 +56,27 @@ fn safe_name(name: &[u8]) -> Option<PathBuf> {
     #[cfg(unix)]
     let path = PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name));
     #[cfg(not(unix))]
-    let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+    let path = PathBuf::from(windows_name(&String::from_utf8_lossy(name)));
     let mut comps = path.components();
     let ok = matches!(comps.next(), Some(Component::Normal(_))) && comps.next().is_none();
     ok.then_some(path)
+}
+
+/// `name` as Windows can keep it: `< > : " | ? *` and control characters
+/// become `_` (a `:` would otherwise write an NTFS alternate stream of
+/// another file), as do trailing dots and spaces and the device names (CON,
+/// NUL, COM1…). Two names that become one are refused when the second is
+/// written, never merged.
+#[cfg_attr(unix, allow(dead_code))]
+fn windows_name(name: &str) -> String {
+    sanitize_filename::sanitize_with_options(
+        name,
+        sanitize_filename::Options {
+            windows: true,
+            truncate: false,
+            replacement: "_",
+        },
+    )
 }
 
 /// A dag-pb link: the child's CID and its name as stored (bytes: IPFS
@@ -171,9 +188,25 @@ impl<'a> Unpacker<'a> {
     async fn start_file(&mut self, rel: &Path) -> Result<()> {
         self.close_file().await?;
         let path = self.full(rel);
-        let f = tokio::fs::File::create(&path)
+        // Never over a file already written: the item may name two files
+        // alike, or alike but for capital letters, which macOS and Windows
+        // keep as one (and a link there must not be followed).
+        let f = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
             .await
-            .map_err(|e| write_err(&path, e))?;
+            .map_err(|e| {
+                let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    std::io::Error::new(
+                        e.kind(),
+                        "the item holds another file of this name (perhaps differing only in capital letters), which this computer cannot keep beside it",
+                    )
+                } else {
+                    e
+                };
+                write_err(&path, e)
+            })?;
         self.file = Some((BufWriter::with_capacity(256 * 1024, f), path));
         self.progress.files += 1;
         Ok(())
@@ -441,5 +474,37 @@ mod tests {
                 .unwrap_err();
             assert!(err.to_string().contains("unsafe name"), "{name}: {err}");
         }
+    }
+
+    /// Two entries of one name (as a hand-made DAG, or a case-insensitive
+    /// disk, gives): the second is refused, the first never overwritten.
+    #[tokio::test]
+    async fn never_writes_over_a_file_already_written() {
+        let (a, b) = (raw(b"first"), raw(b"second"));
+        let d = dir_node(&[("scan.tif", a.0), ("scan.tif", b.0)]);
+        let car = car_of(&[d.clone(), a.clone(), b.clone()], d.0).await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o");
+        let err = unpack_car(&car[..], &d.0, &out, "test", |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("another file of this name"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(out.join("scan.tif")).unwrap(), b"first");
+    }
+
+    #[test]
+    fn names_windows_cannot_keep_are_mapped() {
+        use super::windows_name;
+        assert_eq!(windows_name("notes:v2.txt"), "notes_v2.txt");
+        assert_eq!(windows_name("a<b>c\"d|e?f*.txt"), "a_b_c_d_e_f_.txt");
+        assert_eq!(windows_name("tab\there"), "tab_here");
+        assert_eq!(windows_name("letter. "), "letter_");
+        assert_eq!(windows_name("CON"), "_");
+        assert_eq!(windows_name("lpt1.txt"), "_");
+        assert_eq!(windows_name("Église café.pdf"), "Église café.pdf");
+        assert_eq!(windows_name("Box 1 (2024)"), "Box 1 (2024)");
     }
 }
