@@ -33,13 +33,12 @@ export function updatesSection(version: string): HTMLElement {
   // The update server is not the network: no steps about partners or the tailnet.
   const refused = (e: unknown) => errorBox(e, undefined, () => []);
 
-  const install = async (offer: UpdateOffer, button: HTMLButtonElement) => {
+  const install = async (offer: UpdateOffer, button: HTMLButtonElement, shown: HTMLElement) => {
     button.disabled = true;
     checkButton.disabled = true;
     const bar = h("progress", { "aria-label": "Installing the update" });
     const said = h("p", { class: "hint", role: "status" }, "Starting the download…");
-    const shown = h("div", { class: "check-progress" }, bar, said);
-    button.after(shown);
+    clear(shown, h("div", { class: "check-progress" }, bar, said));
     try {
       await api.installUpdate(offer.version, (p) => {
         clear(said, progressWords(p));
@@ -49,7 +48,7 @@ export function updatesSection(version: string): HTMLElement {
         } else bar.removeAttribute("value");
       });
     } catch (e) {
-      shown.replaceWith(refused(e));
+      clear(shown, refused(e));
       button.disabled = false;
     }
     checkButton.disabled = false;
@@ -65,7 +64,8 @@ export function updatesSection(version: string): HTMLElement {
         clear(status, h("p", { class: "notice ok", "data-update": "newest" }, "This is the newest version."));
       } else {
         const installButton = h("button", { class: "primary", id: "update-install" }, "Install and restart");
-        installButton.addEventListener("click", () => void install(offer, installButton));
+        const installing = h("div", { id: "update-install-status" });
+        installButton.addEventListener("click", () => void install(offer, installButton, installing));
         clear(
           status,
           h(
@@ -86,6 +86,7 @@ export function updatesSection(version: string): HTMLElement {
               "Before installing, the app checks that the update is signed by its publishers; an update that is not is refused. Storing and saving must have finished first.",
             ),
             h("div", { class: "actions" }, installButton),
+            installing,
           ),
         );
       }
