@@ -661,7 +661,11 @@ describe("the desktop app against a real testnet", () => {
         "the check of every copy to end",
       );
       await s.execute("document.querySelector('#detail-checks').scrollIntoView({ block: 'start' })");
-      return (await (await s.find("#detail-check-status")).text()).trim();
+      // Read in the page in one step: the detail may be drawn again (an
+      // audit finding arriving) between finding the element and reading it.
+      return s.waitFor<string>(
+        "const e = document.querySelector('#detail-check-status'); return e && e.innerText.replace(/\\s+/g, ' ').trim()",
+      );
     };
     /** What the person sees for each partner in "Copies checked" (closed disclosures show nothing). */
     const copiesSeen = async () =>
