@@ -274,11 +274,31 @@ impl Testnet {
 
     /// Starts a daemon again after [`Self::kill`], with the same data and ports.
     pub async fn restart(&mut self, peer: usize, kind: DaemonKind) -> Result<()> {
-        self.spawn(peer, kind)?;
-        self.refresh_pids();
-        match kind {
-            DaemonKind::Kubo => self.wait_kubo_api(peer).await,
-            DaemonKind::Cluster => self.wait_cluster_api(peer).await,
+        // A daemon that exits while starting is started again, twice at most,
+        // as the compose file's `restart: unless-stopped` has Docker do
+        // (IPFS Cluster v1.1.6 can panic in go-libp2p-gorpc when a member's
+        // call arrives before its RPC client is set).
+        let mut attempt = 1;
+        loop {
+            self.spawn(peer, kind)?;
+            self.refresh_pids();
+            let up = match kind {
+                DaemonKind::Kubo => self.wait_kubo_api(peer).await,
+                DaemonKind::Cluster => self.wait_cluster_api(peer).await,
+            };
+            match up {
+                Err(TestnetError::Command {
+                    command, detail, ..
+                }) if attempt < 3 && detail.starts_with("exited") => {
+                    eprintln!(
+                        "ccs-testnet: `{command}` of {} exited while starting ({}); started again, as its container's restart policy would",
+                        self.peers[peer].name,
+                        detail.lines().next().unwrap_or_default()
+                    );
+                    attempt += 1;
+                }
+                other => return other,
+            }
         }
     }
 
