@@ -13,7 +13,11 @@ command -v cargo-fuzz >/dev/null || [ -x "$HOME/.cargo/bin/cargo-fuzz" ] || {
 }
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$HOME/.cache/ccs/target-fuzz"
-cargo fuzz build -s none
+# A smoke run builds without optimisation (a few minutes less on a new
+# machine; debug assertions on); long runs want the optimised build's speed.
+profile=()
+if [ "$seconds" -le 60 ]; then profile=(--dev); fi
+cargo fuzz build -s none "${profile[@]}"
 for target in compose_parse invite_open ndjson_stream car_verify; do
   say "fuzzing $target for ${seconds}s"
   log="$(mktemp)"
@@ -26,7 +30,7 @@ for target in compose_parse invite_open ndjson_stream car_verify; do
     scratch="$(mktemp -d)"
     corpus=("$scratch" "corpus/$target")
   fi
-  if ! cargo fuzz run -s none "$target" "${corpus[@]}" -- -max_total_time="$seconds" >"$log" 2>&1; then
+  if ! cargo fuzz run -s none "${profile[@]}" "$target" "${corpus[@]}" -- -max_total_time="$seconds" >"$log" 2>&1; then
     grep -E "panicked|SUMMARY" -A3 "$log" >&2 || tail -20 "$log" >&2
     die "fuzz target $target found a failure; its input is in fuzz/artifacts/$target"
   fi

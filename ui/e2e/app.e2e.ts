@@ -126,6 +126,24 @@ async function openMore() {
   if (!(await s.execute("return document.querySelector('#detail-more').open"))) await click("#detail-more summary");
 }
 
+/** Clicks an item of the detail's "More…" menu. The detail is drawn again
+ * after a save (its history re-read, the library reloaded), and a click can
+ * meet the menu mid-redraw ("not interactable" in CI); each try closes the
+ * menu and opens it afresh, as a person would. */
+async function clickInMore(css: string) {
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    await openMore();
+    try {
+      return await whenReady(css, async (c) => (await s.find(c)).click(), 5000);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await s.execute("const m = document.querySelector('#detail-more'); if (m) m.open = false");
+      await sleep(500);
+    }
+  }
+}
+
 /** Waits until `file` exists (a save is renamed into place only when whole). */
 async function waitForFile(file: string, timeout = 60_000) {
   const until = Date.now() + timeout;
@@ -802,8 +820,7 @@ describe("the desktop app against a real testnet", () => {
     await click("#nav-library");
     await click(`[data-cid='${cid}']`);
     // Described anew after it was stored: on every partner, and in its history.
-    await openMore();
-    await click("#detail-describe");
+    await clickInMore("#detail-describe");
     await s.find("dialog.describe");
     await s.execute(
       "document.querySelector('#describe-dc-date').value = '1890'; document.querySelector('#describe-dc-identifier').value = 'ACC-2026-014'",
@@ -826,8 +843,7 @@ describe("the desktop app against a real testnet", () => {
     // Saved as an archival package: a bag that the archives' own tool (Python bagit) finds valid.
     const bag = path.join(work, "Parish scans 1890 (BagIt)");
     willPick(bag);
-    await openMore();
-    await click("#detail-bag");
+    await clickInMore("#detail-bag");
     const packaged = (await s.waitFor(
       "const j = [...document.querySelectorAll('.job')].find(j => j.textContent.includes('Packag')); return j && j.dataset.state !== 'running' && j.dataset.state + ' ' + j.textContent",
       [],
@@ -1295,8 +1311,7 @@ describe("the desktop app against a real testnet", () => {
     expect(await s.execute("return document.activeElement.dataset.cid")).toBe(first);
     await (await s.find(`[data-cid='${cid}']`)).keys("\uE007"); // Enter
     await s.find("#detail-save");
-    await openMore();
-    await click("#detail-remove");
+    await clickInMore("#detail-remove");
     const dialog = await s.find("dialog.confirm");
     const text = await dialog.text();
     expect(text).toContain("Parish scans 1890");

@@ -193,6 +193,17 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
     // without changing anything, then repairs it, and the audit passes.
     for (i, found) in [(1, "1 item(s) lack blocks"), (2, "1 of ")] {
         let api = net.peer(i).ipfs_api.clone();
+        // On a computer without settings it still checks, and says that
+        // nothing was recorded.
+        let nowhere = w.join("no-such-settings.toml");
+        let r = ccs(&nowhere, &["node", "check", "--ipfs-api", &api]);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stdout.contains(found), "{r:?}");
+        assert!(
+            r.stderr
+                .contains("was not written into the preservation record"),
+            "{r:?}"
+        );
         let r = ccs(&cfg, &["node", "check", "--ipfs-api", &api]);
         assert_eq!(r.code, 1, "{r:?}");
         assert!(r.stdout.contains(found), "{r:?}");
@@ -209,7 +220,56 @@ async fn audits_find_a_missing_and_a_damaged_block_and_name_their_partners_and_f
             assert_eq!(report["damaged"], 1, "{report}");
             assert_eq!(report["damaged_healed"], 1, "{report}");
         }
+        assert_eq!(report["items_recorded"], 1, "{report}");
+        assert!(report.get("record_problem").is_none(), "{report}");
     }
+    // Both the findings and the repairs are in the preservation record, each
+    // naming the partner whose copy it was: the damaged block traced to the
+    // item it belongs to.
+    let history = |kind: &str| {
+        let r = ccs(&cfg, &["history", "--json", "--type", kind, &cid]);
+        assert_eq!(r.code, 0, "{r:?}");
+        r.json()["events"].as_array().unwrap().clone()
+    };
+    let repairs = history("recovery");
+    let mut repaired: Vec<(&str, &str)> = repairs
+        .iter()
+        .map(|e| {
+            assert_eq!(e["outcome"], "success", "{e}");
+            assert!(e["detail"].as_str().unwrap().contains("whole again"), "{e}");
+            (
+                e["partner"].as_str().unwrap(),
+                e["detail"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    repaired.sort();
+    assert_eq!(repaired.len(), 2, "{repairs:?}");
+    assert_eq!(repaired[0].0, "peer2");
+    assert!(repaired[0].1.contains("(blocks missing)"), "{repaired:?}");
+    assert_eq!(repaired[1].0, "peer3");
+    assert!(repaired[1].1.contains("(1 damaged block)"), "{repaired:?}");
+    let own_checks: Vec<String> = history("fixity-check")
+        .iter()
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("The node's own check")
+        })
+        .map(|e| e["partner"].as_str().unwrap().to_string())
+        .collect();
+    // A check and a repair on each: two findings each.
+    assert_eq!(
+        own_checks.iter().filter(|p| *p == "peer2").count(),
+        2,
+        "{own_checks:?}"
+    );
+    assert_eq!(
+        own_checks.iter().filter(|p| *p == "peer3").count(),
+        2,
+        "{own_checks:?}"
+    );
     let r = ccs(&cfg, &["audit", "--json", &cid]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(

@@ -124,6 +124,13 @@ fn metadata(cfg: &Path, cid: &str) -> Value {
     r.json()[0]["metadata"].clone()
 }
 
+/// The item's recorded events of one type (`ccs history --type`), newest first.
+fn recorded(cfg: &Path, cid: &str, kind: &str) -> Vec<Value> {
+    let r = ccs(cfg, &["history", "--json", "--type", kind, cid]);
+    assert_eq!(r.code, 0, "{r:?}");
+    r.json()["events"].as_array().unwrap().clone()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
@@ -272,6 +279,18 @@ async fn bags_go_out_valid_come_back_in_checked_and_bad_ones_are_refused() {
         premis.contains("ingestion") && premis.contains("dissemination"),
         "{premis}"
     );
+    // The record holds the package, once, as the bag's own PREMIS does: not
+    // a plain save before it was checked.
+    let saves = recorded(&cfg, &cid, "dissemination");
+    assert_eq!(saves.len(), 1, "{saves:?}");
+    let detail = saves[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("Saved to a computer as an archival package (BagIt, 7 files")
+            && detail.contains("every file matched the checksums taken when it was added"),
+        "{detail}"
+    );
+    assert!(saves[0]["partner"].is_string(), "{saves:?}");
+    assert!(premis.contains("as an archival package (BagIt"), "{premis}");
 
     // bagit-python, with RFC 8493's decoding of names, finds it valid.
     let v = validate(&bag, true);
@@ -362,6 +381,22 @@ async fn bags_go_out_valid_come_back_in_checked_and_bad_ones_are_refused() {
     );
     assert!(!mismatch.exists());
     no_partial_bags(&out);
+    // Recorded as a failed check of the item, with no save: nothing was saved.
+    let saves = recorded(&cfg, &file_cid, "dissemination");
+    assert_eq!(saves.len(), 1, "only the earlier package: {saves:?}");
+    let checks = recorded(&cfg, &file_cid, "fixity-check");
+    let refused: Vec<&Value> = checks
+        .iter()
+        .filter(|e| e["outcome"] == "failure")
+        .collect();
+    assert_eq!(refused.len(), 1, "{checks:?}");
+    let detail = refused[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("No archival package was made")
+            && detail.contains("\"report 2024.pdf\" differs"),
+        "{detail}"
+    );
+    assert!(refused[0]["partner"].is_null(), "{refused:?}");
 
     // --- In: a bag made by bagit-python, and out again ----------------------
     let source = w.join("made by bagit-python");

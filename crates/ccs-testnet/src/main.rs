@@ -121,10 +121,17 @@ async fn run(cmd: Cmd) -> Result<(), String> {
                 "ccs-testnet: starting {count} private peers in {}...",
                 dir.display()
             );
+            // One listener for the whole run, made before anything starts: a
+            // Ctrl-C that comes between two waits for it is kept, not lost
+            // (`tokio::signal::ctrl_c()` listens only from its first poll,
+            // so a Ctrl-C right after the "Press Ctrl-C" line went unseen).
+            let mut interrupt =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                    .map_err(|e| format!("Ctrl-C cannot be listened for ({e})"))?;
             // Ctrl-C during start-up drops the half-started testnet, which stops it.
             let net = tokio::select! {
                 r = Testnet::start(opts) => r.map_err(|e| e.to_string())?,
-                _ = tokio::signal::ctrl_c() => return Err("interrupted; every started daemon was stopped".into()),
+                _ = interrupt.recv() => return Err("interrupted; every started daemon was stopped".into()),
             };
             let manifest_path = net.dir().join(ccs_testnet::MANIFEST);
             if foreground {
@@ -133,7 +140,7 @@ async fn run(cmd: Cmd) -> Result<(), String> {
                     "Sandbox running; testnet details in {}. Press Ctrl-C to stop.",
                     manifest_path.display()
                 );
-                let _ = tokio::signal::ctrl_c().await;
+                interrupt.recv().await;
                 let dir = net.dir().to_path_buf();
                 net.stop();
                 let _ = std::fs::remove_dir_all(&dir);

@@ -149,7 +149,20 @@ fn ctrl_c_stops_a_foreground_testnet_and_removes_it() {
     let (mut child, pids) = start_foreground(&dir);
     // SAFETY: SIGINT to the child we started.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    assert!(child.wait().unwrap().success());
+    // Sent right after the "Press Ctrl-C" line: a Ctrl-C that the program
+    // misses hangs here, so the wait is bounded.
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if asked.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("`up --foreground` was still running 60 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success());
     wait_dead(&pids, Duration::from_secs(15));
     assert!(!dir.exists());
 }

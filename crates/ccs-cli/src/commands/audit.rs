@@ -8,6 +8,7 @@
 use std::io::Write;
 
 use ccs_core::content::audit::{AuditMode, runs_for_coverage};
+use ccs_core::ops::Session;
 use ccs_core::ops::audit::{self, AuditRequest, CopyOutcome};
 
 use super::cancel_on_ctrl_c;
@@ -143,13 +144,16 @@ pub async fn run(ctx: &Context, a: AuditArgs) -> CliResult {
     Ok(())
 }
 
-pub async fn node(action: &NodeAction, json: bool) -> CliResult {
+/// `session`: this computer's settings when they can be read; the findings
+/// are recorded through them.
+pub async fn node(action: &NodeAction, session: Option<&Session>, json: bool) -> CliResult {
     use ccs_core::ops::node::{self, NodeCheckEvent, NodeCheckPhase, NodeCheckRequest};
     let NodeAction::Check { repair, ipfs_api } = action;
     let (repair, ipfs_api) = (*repair, ipfs_api.clone());
     let bar = out::bar(json, None, "{spinner} {msg}");
     let report = node::check(
         NodeCheckRequest { ipfs_api, repair },
+        session,
         &cancel_on_ctrl_c(),
         |e| match e {
             NodeCheckEvent::Phase(p) => bar.set_message(match p {
@@ -177,6 +181,16 @@ pub async fn node(action: &NodeAction, json: bool) -> CliResult {
         out::print_json(&report);
     } else {
         println!("{}", report.summary());
+        if report.items_recorded > 0 {
+            println!(
+                "Recorded in the preservation record for {} item{}.",
+                report.items_recorded,
+                if report.items_recorded == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if let Some(problem) = &report.record_problem {
+        eprintln!("{problem}");
     }
     if report.healthy() {
         Ok(())
@@ -284,7 +298,7 @@ async fn premis(ctx: &Context, a: HistoryArgs) -> CliResult {
         })?;
     }
     let bar = out::bar(ctx.json, None, "{spinner} Reading the preservation record…");
-    let doc = ccs_core::ops::history::premis(&ctx.session, &cid).await;
+    let doc = ccs_core::ops::history::premis(&ctx.session, &cid, &[]).await;
     bar.finish_and_clear();
     let doc = doc?;
     for p in &doc.problems {

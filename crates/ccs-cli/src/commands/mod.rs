@@ -29,7 +29,13 @@ pub async fn run(cli: Cli) -> CliResult {
             return invite::run(cli.global.cluster_peername.as_deref(), a);
         }
         Command::Jobs => return jobs::run(cli.global.json),
-        Command::Node { action } => return audit::node(action, cli.global.json).await,
+        Command::Node { action } => {
+            // Run on a node's own computer, which may have no settings: the
+            // check runs anyway, and says when it could not record.
+            let ctx = Context::new(&cli.global).ok();
+            let session = ctx.as_ref().map(|c| &c.session);
+            return audit::node(action, session, cli.global.json).await;
+        }
         Command::Create { output, place } => {
             return setup::create(
                 cli.global.cluster_peername.as_deref(),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bagit;
+pub mod dag;
 pub mod fixity;
 pub mod history;
 pub mod ingest;

@@ -72,6 +72,16 @@ pub struct PinVerifyResult {
     pub bad_nodes: Vec<BadNode>,
 }
 
+/// A line of `refs`: a block linked from below the root, or why the walk
+/// could not go on.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct RefLine {
+    #[serde(rename = "Ref")]
+    pub cid: String,
+    pub err: String,
+}
+
 /// A line of `repo/verify`: a message about a corrupt block, or a count.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
@@ -212,6 +222,22 @@ impl KuboClient {
     pub async fn repo_verify(&self, heal: bool) -> Result<NdjsonStream<VerifyProgress>> {
         let heal = if heal { "true" } else { "false" };
         self.rpc_stream("repo/verify", &[("heal", heal)]).await
+    }
+
+    /// Every block linked below `cid`, each once, from what this node holds
+    /// (offline: a block it lacks ends the walk with an error line). A link
+    /// is listed before its block is read, so a damaged block is still named.
+    pub async fn refs(&self, cid: &str) -> Result<NdjsonStream<RefLine>> {
+        self.rpc_stream(
+            "refs",
+            &[
+                ("arg", cid),
+                ("recursive", "true"),
+                ("unique", "true"),
+                ("offline", "true"),
+            ],
+        )
+        .await
     }
 
     /// Walks every block of `cid`. Offline: an error names the first block

@@ -1,7 +1,8 @@
 //! BagIt (RFC 8493) out and in.
 //!
 //! Out, [`export`]: an item retrieved (verified, through
-//! [`super::retrieve::retrieve`], which records the dissemination) into the
+//! `super::retrieve::retrieve_unrecorded`: the package, not the save, is
+//! recorded, once it is in place, and a refusal as a failed check) into the
 //! payload of a bag built in a temporary sibling of the destination, its
 //! payload hashed once (SHA-256 and SHA-512 in one pass) into the manifests,
 //! every file checked against the item's ingest fixity manifest, bag-info.txt
@@ -28,7 +29,7 @@ use super::retrieve::{RetrieveEvent, RetrieveRequest};
 use super::{Cancel, Session, cancellable};
 use crate::content::bagit::{self, BagCheck};
 use crate::content::fixity::{self, Manifest};
-use crate::content::history::RecordProblem;
+use crate::content::history::{Event as HistoryEvent, EventOutcome, EventType, RecordProblem};
 use crate::content::ingest::{PROBLEMS_KEPT, Problem};
 use crate::content::provenance;
 use crate::content::retrieve::{ContentKind, FailedSource};
@@ -185,7 +186,7 @@ async fn export_inner(
         source: e,
     })?;
     let fetched = staging.join(&name);
-    let got = super::retrieve::retrieve(
+    let got = super::retrieve::retrieve_unrecorded(
         session,
         RetrieveRequest {
             cid: cid.to_string(),
@@ -198,8 +199,71 @@ async fn export_inner(
         |e| on_event(BagEvent::Retrieve(e)),
     )
     .await?;
-    let retrieved = got.retrieved;
+    // The record says what became of the package, not that a copy was saved:
+    // a damaged partner's copy met on the way is a finding whatever follows;
+    // the package is recorded once it is in place, a refusal as a failed check.
+    let mut events = super::retrieve::damaged_copy_events(&got.retrieved, session.client);
+    let packaged = package(
+        session,
+        Packaging {
+            request,
+            cid,
+            node,
+            pin,
+            bag,
+            root,
+            staging,
+            fetched,
+        },
+        got.retrieved,
+        &mut events,
+        on_event,
+    )
+    .await;
+    if matches!(packaged, Err(Error::Cancelled)) {
+        return packaged;
+    }
+    let record_problem = super::history::record_or_say(session, events).await;
+    let mut made = packaged?;
+    made.record_problem = record_problem;
+    Ok(made)
+}
 
+/// What [`package`] lays out: the request, the item's pin, and the partial
+/// bag with the retrieved copy in its staging folder.
+struct Packaging<'a> {
+    request: BagRequest,
+    cid: &'a str,
+    node: super::Node,
+    pin: crate::net::cluster::Pin,
+    bag: PartialPath,
+    root: PathBuf,
+    staging: PathBuf,
+    fetched: PathBuf,
+}
+
+/// The retrieved copy made into a bag: laid out, hashed and compared with
+/// the ingest manifest, its tag files written, renamed into place. Pushes the
+/// events to record onto `events`: the package once it is in place (its
+/// PREMIS file already holds it), or a failed fixity check when the copy
+/// does not match the checksums taken when the item was added.
+async fn package(
+    session: &Session,
+    p: Packaging<'_>,
+    retrieved: crate::content::retrieve::Retrieved,
+    events: &mut Vec<HistoryEvent>,
+    on_event: &mut (impl FnMut(BagEvent) + Send),
+) -> Result<BagOutcome> {
+    let Packaging {
+        request,
+        cid,
+        node,
+        pin,
+        bag,
+        root,
+        staging,
+        fetched,
+    } = p;
     let manifest = match pin.metadata.get(fixity::ITEM_KEY) {
         Some(m) => Some(
             super::contents::ingest_manifest(session, &node, m, cid, "so no bag was written")
@@ -296,6 +360,22 @@ async fn export_inner(
         }
     };
     if differ.count > 0 {
+        // The copy matched its CID block by block, so what disagrees is the
+        // item with its own ingest manifest: no one partner's copy.
+        events.push(
+            HistoryEvent::new(
+                EventType::FixityCheck,
+                cid,
+                EventOutcome::Failure,
+                format!(
+                    "No archival package was made: the copy {} sent matched its content ID, but not the checksums taken when it was added ({}).",
+                    retrieved.source,
+                    differ.describe()
+                ),
+                session.client,
+            )
+            .named(&pin.name),
+        );
         return Err(Error::InvalidInput(format!(
             "The retrieved copy of {cid} does not match the checksums taken when it was added ({}), so no bag was written. Run `ccs audit {cid}`, and tell the network's operators.",
             differ.describe()
@@ -306,10 +386,28 @@ async fn export_inner(
     } else {
         FixityUse::NoManifest
     };
+    let mut made = HistoryEvent::new(
+        EventType::Dissemination,
+        cid,
+        EventOutcome::Success,
+        format!(
+            "Saved to a computer as an archival package (BagIt, {}); all {} blocks matched{}.",
+            super::retrieve::saved_words(&retrieved),
+            retrieved.blocks,
+            match fixity {
+                FixityUse::Checked =>
+                    ", and every file matched the checksums taken when it was added",
+                FixityUse::NoManifest => " (the item has no checksums from when it was added)",
+            }
+        ),
+        session.client,
+    )
+    .named(&pin.name);
+    made.partner = Some(retrieved.source.clone());
 
-    // The item's history, read after the retrieval so it holds this save.
+    // The item's history, with this package as its newest event.
     let (premis, premis_events, premis_problem, record_problems) =
-        match super::history::premis(session, cid).await {
+        match super::history::premis(session, cid, std::slice::from_ref(&made)).await {
             Ok(doc) => (Some(doc.xml), Some(doc.events), None, doc.problems),
             Err(e @ (Error::Cancelled | Error::Write { .. })) => return Err(e),
             Err(e) => (None, None, Some(e.to_string()), Vec::new()),
@@ -334,6 +432,7 @@ async fn export_inner(
         .collect();
     bagit::write_tag_files(&root, &info, &extra)?;
     bag.commit()?;
+    events.push(made);
     Ok(BagOutcome {
         cid: cid.to_string(),
         path: request.destination,
@@ -346,7 +445,8 @@ async fn export_inner(
         premis_events,
         premis_problem,
         record_problems,
-        record_problem: got.record_problem,
+        // Set by the caller, once the record has been written.
+        record_problem: None,
     })
 }
 

@@ -464,14 +464,18 @@ pub struct PremisDocument {
 /// exported from its record. No event for `cid`: `not_found` (unknown, or
 /// stored but never recorded) unless the record is damaged, in which case
 /// the document (the object alone) comes back with the problems.
-pub async fn premis(session: &Session, cid: &str) -> Result<PremisDocument> {
+///
+/// `pending`: events of this item not yet recorded, put after the recorded
+/// ones (an archival package's own creation, recorded once the package is
+/// in place).
+pub async fn premis(session: &Session, cid: &str, pending: &[Event]) -> Result<PremisDocument> {
     let cid = super::check_cid(cid)?;
     let filter = HistoryFilter {
         item: Some(cid.clone()),
         ..HistoryFilter::default()
     };
     let report = read(session, &filter).await?;
-    if report.events.is_empty() && report.problems.is_empty() {
+    if report.events.is_empty() && report.problems.is_empty() && pending.is_empty() {
         let cluster = session.node()?.cluster;
         let what = match cluster.allocation(&cid).await? {
             Some(_) => format!(
@@ -485,7 +489,12 @@ pub async fn premis(session: &Session, cid: &str) -> Result<PremisDocument> {
         });
     }
     // `read` gives the newest first; a history reads oldest first.
-    let events: Vec<Event> = report.events.into_iter().rev().collect();
+    let events: Vec<Event> = report
+        .events
+        .into_iter()
+        .rev()
+        .chain(pending.iter().filter(|e| e.item == cid).cloned())
+        .collect();
     let name = report.names.get(&cid).map(String::as_str);
     let failed = |e: String| {
         Error::InvalidInput(format!(

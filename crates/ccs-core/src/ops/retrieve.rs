@@ -111,13 +111,44 @@ pub fn retrieval_sources(status: &GlobalPinInfo, config: &Config, node: &str) ->
 }
 
 /// Saves `request.cid` (or `request.path` inside it) at
-/// `request.destination` from a partner holding it.
+/// `request.destination` from a partner holding it, and records the save.
 pub async fn retrieve(
     session: &Session,
     request: RetrieveRequest,
     cancel: &Cancel,
-    mut on_event: impl FnMut(RetrieveEvent) + Send,
+    on_event: impl FnMut(RetrieveEvent) + Send,
 ) -> Result<RetrieveOutcome> {
+    let got = retrieve_unrecorded(session, request, cancel, on_event).await?;
+    let mut events = vec![saved_event(
+        &got.retrieved,
+        got.inside.as_deref(),
+        session.client,
+    )];
+    events.extend(damaged_copy_events(&got.retrieved, session.client));
+    let record_problem = super::history::record_or_say(session, events).await;
+    Ok(RetrieveOutcome {
+        retrieved: got.retrieved,
+        record_problem,
+        job: got.job,
+    })
+}
+
+/// A retrieval done and journalled, not yet in the preservation record: for
+/// an operation that records what it made of it (an archival package, once
+/// it checks out) instead of a plain save.
+pub(crate) struct Unrecorded {
+    pub retrieved: Retrieved,
+    /// The path inside the item that was saved, if not the whole item.
+    pub inside: Option<String>,
+    pub job: Option<String>,
+}
+
+pub(crate) async fn retrieve_unrecorded(
+    session: &Session,
+    request: RetrieveRequest,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(RetrieveEvent) + Send,
+) -> Result<Unrecorded> {
     let cid = super::check_cid(&request.cid)?;
     crate::local::files::refuse_existing(&request.destination, request.replace)?;
     let node = session.node()?;
@@ -214,24 +245,16 @@ pub async fn retrieve(
     let mut retrieved = result?;
     // The record is about the item, whichever part of it was saved.
     retrieved.cid = cid;
-    let record_problem = super::history::record_or_say(
-        session,
-        retrieval_events(&retrieved, inside, session.client),
-    )
-    .await;
-    Ok(RetrieveOutcome {
+    Ok(Unrecorded {
         retrieved,
-        record_problem,
+        inside: inside.map(str::to_string),
         job: job.id,
     })
 }
 
-/// What a finished retrieval adds to the preservation record: the save
-/// itself (a PREMIS dissemination), and a failed fixity check for each
-/// partner whose copy turned out damaged on the way, since that is a finding
-/// about the copy, not about this save.
-fn retrieval_events(got: &Retrieved, inside: Option<&str>, software: &str) -> Vec<HistoryEvent> {
-    let what = match got.kind {
+/// What was saved, in a few words: "3 files, 1200 bytes".
+pub(crate) fn saved_words(got: &Retrieved) -> String {
+    match got.kind {
         ContentKind::Folder => format!(
             "{} file{}, {} bytes",
             got.files,
@@ -240,7 +263,13 @@ fn retrieval_events(got: &Retrieved, inside: Option<&str>, software: &str) -> Ve
         ),
         ContentKind::File => format!("{} bytes", got.bytes),
         ContentKind::Symlink => "a link".into(),
-    };
+    }
+}
+
+/// A save to a computer as the preservation record holds it: a PREMIS
+/// dissemination, naming the partner that sent the copy.
+fn saved_event(got: &Retrieved, inside: Option<&str>, software: &str) -> HistoryEvent {
+    let what = saved_words(got);
     let mut saved = HistoryEvent::new(
         EventType::Dissemination,
         &got.cid,
@@ -258,19 +287,25 @@ fn retrieval_events(got: &Retrieved, inside: Option<&str>, software: &str) -> Ve
         software,
     );
     saved.partner = Some(got.source.clone());
-    let mut events = vec![saved];
-    for bad in got.damaged_copies() {
-        let mut e = HistoryEvent::new(
-            EventType::FixityCheck,
-            &got.cid,
-            EventOutcome::Failure,
-            format!("Found during a save: {}", bad.message),
-            software,
-        );
-        e.partner = Some(bad.source.clone());
-        events.push(e);
-    }
-    events
+    saved
+}
+
+/// A failed fixity check for each partner whose copy turned out damaged on
+/// the way: a finding about that copy, recorded whatever became of the save.
+pub(crate) fn damaged_copy_events(got: &Retrieved, software: &str) -> Vec<HistoryEvent> {
+    got.damaged_copies()
+        .map(|bad| {
+            let mut e = HistoryEvent::new(
+                EventType::FixityCheck,
+                &got.cid,
+                EventOutcome::Failure,
+                format!("Found during a save: {}", bad.message),
+                software,
+            );
+            e.partner = Some(bad.source.clone());
+            e
+        })
+        .collect()
 }
 
 /// The CID of `path` inside the item `cid`, from the first partner that can
