@@ -67,7 +67,13 @@ const item = (partners: PartnerStatus[], fixity: LibraryItem["fixity"]): Library
   metadata: { collection: "Parish", files: "200", "cid-settings": "cidv0 sha2-256" },
   fixity,
 });
-const settle = () => new Promise((r) => setTimeout(r, 150));
+/** Waits (up to 5 s) until `done()` holds: the detail redraws after its
+ * promises and timers, which take longer on a loaded machine than any fixed
+ * pause. On time-out it returns, and the assertions that follow say what is missing. */
+const until = async (done: () => boolean) => {
+  const end = Date.now() + 5000;
+  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+};
 /** The text a person sees without opening any "Technical details". */
 const visible = (el: Element) => {
   const copy = el.cloneNode(true) as Element;
@@ -101,7 +107,7 @@ describe("the item's copies checked", () => {
     selectItem(CID);
     const panel = root.querySelector("#detail") as HTMLElement;
     expect(panel.textContent).toContain("Asking what the last checks found…");
-    await settle();
+    await until(() => panel.querySelectorAll("#detail-checks-list > li").length === 3);
     const lines = () =>
       [...panel.querySelectorAll("#detail-checks-list > li")].map((li) => visible(li).replace(/\s+/g, " ").trim());
     expect(lines()).toEqual([
@@ -157,7 +163,12 @@ describe("the item's copies checked", () => {
         }),
       ),
     });
-    await settle();
+    await until(
+      () =>
+        !button().disabled &&
+        root.querySelector(`[data-cid='${CID}'] .c-verified .fixity`)?.textContent === "just now" &&
+        panel.querySelector("#detail-check-result") !== null,
+    );
     expect(button().disabled).toBe(false);
     expect(button().textContent).toBe("Check copies now");
     expect(document.activeElement).toBe(button());
@@ -218,7 +229,7 @@ describe("the item's copies checked", () => {
     document.body.append(root);
     renderLibrary(root);
     selectItem(CID);
-    await settle();
+    await until(() => root.querySelectorAll("#detail-history-list > li").length === 3);
     const section = root.querySelector("#detail-history") as HTMLElement;
     expect(historyAsked).toBe(asked + 1);
     const lines = [...section.querySelectorAll("#detail-history-list > li")].map((li) =>
