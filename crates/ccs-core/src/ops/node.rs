@@ -338,14 +338,12 @@ async fn record(session: &Session, kubo: &KuboClient, report: &NodeCheckReport) 
         touched.entry(cid.clone()).or_default().missing = true;
     }
     if !report.damaged_blocks.is_empty() {
-        let mut pins = kubo.recursive_pins().await?;
-        let mut roots = Vec::new();
-        while let Some(pin) = pins.next().await.transpose()? {
-            roots.push(pin.cid);
-        }
         let damaged =
             |cid: &str| block_key(cid).and_then(|k| report.damaged_blocks.get(&k).map(|h| (k, *h)));
-        for root in roots {
+        // The pins streamed, not listed: a node may hold a great many.
+        let mut pins = kubo.recursive_pins().await?;
+        while let Some(pin) = pins.next().await.transpose()? {
+            let root = pin.cid;
             let mut hit = BTreeSet::new();
             hit.extend(damaged(&root));
             // A walk that cannot go on (a block removed, not fetched
